@@ -1,0 +1,116 @@
+// swift-tools-version: 6.1
+// ziett-batch: a cron-driven bulk SMS job engine for the Ziett API.
+//
+// Modules follow the data flow of one recipient:
+//   Recipients (CSV → phone → template) → Checkpoint (SQLite state) → Delivery (pacing, retry, job loop)
+//   → ZiettClient (HTTP) → the API, whose wire shapes live in ZiettAPI. ZiettSimulator stands in for the API.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "ziett-batch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ziett-batch", targets: ["ZiettBatchCLI"]),
+        .library(name: "ZiettSimulator", targets: ["ZiettSimulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // The system libsqlite3 (Debian: libsqlite3-dev).
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
+        // CSV stream, phone number validation, message templates, SMS encoding. No dependencies.
+        .target(name: "Recipients", swiftSettings: strict),
+        // The durable state of every job, recipient, chunk and attempt, in SQLite.
+        .target(name: "Checkpoint", dependencies: ["CSQLite", "Recipients"], swiftSettings: strict),
+        // The Ziett API's wire shapes (requests, responses, the error object). Foundation only.
+        .target(name: "ZiettAPI", swiftSettings: strict),
+        // An HTTP client for the Ziett API with explicit timeouts and typed outcomes.
+        .target(
+            name: "ZiettClient",
+            dependencies: [
+                "ZiettAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Ingest, planning, pacing, retry and the job loop that moves chunks through their states.
+        .target(
+            name: "Delivery",
+            dependencies: [
+                "Recipients", "Checkpoint", "ZiettAPI", "ZiettClient",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // A stateful Ziett API simulator with fault injection (`ziett-batch sim`, and in-process in tests).
+        .target(
+            name: "ZiettSimulator",
+            dependencies: [
+                "ZiettAPI", "CSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The thin command-line shell.
+        .executableTarget(
+            name: "ZiettBatchCLI",
+            dependencies: [
+                "Recipients", "Checkpoint", "ZiettAPI", "ZiettClient", "Delivery", "ZiettSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "RecipientsTests", dependencies: ["Recipients"], swiftSettings: strict),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Recipients"], swiftSettings: strict),
+        .testTarget(
+            name: "ZiettSimulatorTests",
+            dependencies: [
+                "ZiettSimulator", "ZiettAPI", "ZiettClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DeliveryTests",
+            dependencies: ["Delivery", "Checkpoint", "Recipients", "ZiettAPI", "ZiettClient", "ZiettSimulator"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["ZiettSimulator", "Checkpoint", "ZiettAPI", "ZiettBatchCLI"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,50 @@
+/// What a job was created with; stored as JSON in the job row.
+///
+/// A resumed run must send exactly what the first run planned, so the settings that shape requests are
+/// fixed at creation and compared on every later run.
+public struct JobSettings: Codable, Sendable, Equatable {
+    /// The CSV file.
+    public var csvPath: String
+    /// The sender ID (UUID).
+    public var sender: String
+    /// The message template text.
+    public var message: String
+    /// Default ISO alpha-2 region for numbers without a country code.
+    public var country: String?
+    /// The phone column header, when given.
+    public var phoneColumn: String?
+    /// Recipients per batch request (≤ 1000).
+    public var chunkSize: Int
+    /// Field delimiter override (a single ASCII character), when given.
+    public var delimiter: String?
+    /// Suppression list file, when given.
+    public var suppressPath: String?
+
+    /// Creates settings.
+    public init(
+        csvPath: String, sender: String, message: String, country: String?, phoneColumn: String?,
+        chunkSize: Int, delimiter: String? = nil, suppressPath: String? = nil
+    ) {
+        self.csvPath = csvPath
+        self.sender = sender
+        self.message = message
+        self.country = country
+        self.phoneColumn = phoneColumn
+        self.chunkSize = chunkSize
+        self.delimiter = delimiter
+        self.suppressPath = suppressPath
+    }
+
+    /// The members that differ from `other`, by option name, for a clear refusal.
+    public func differences(from other: JobSettings) -> [String] {
+        var names: [String] = []
+        if sender != other.sender { names.append("--sender") }
+        if message != other.message { names.append("--message") }
+        if country != other.country { names.append("--country") }
+        if phoneColumn != other.phoneColumn { names.append("--phone-column") }
+        if chunkSize != other.chunkSize { names.append("--chunk-size") }
+        if delimiter != other.delimiter { names.append("--delimiter") }
+        if suppressPath != other.suppressPath { names.append("--suppress") }
+        return names
+    }
+}

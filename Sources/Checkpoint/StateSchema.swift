@@ -1,0 +1,88 @@
+/// The state file's schema, one migration per change.
+///
+/// Column names mirror the domain (job, recipient, chunk, attempt) so that an operator can read the file
+/// with the `sqlite3` shell; docs/state.md describes every column.
+enum StateSchema {
+    static let migrator = SQLiteMigrator([
+        .init(
+            "initial",
+            """
+            CREATE TABLE job (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                uuid TEXT NOT NULL,
+                settings TEXT NOT NULL,
+                phase TEXT NOT NULL,
+                input_fingerprint TEXT NOT NULL,
+                header TEXT NOT NULL DEFAULT '[]',
+                ingest_offset INTEGER NOT NULL DEFAULT 0,
+                ingest_line INTEGER NOT NULL DEFAULT 0,
+                ingest_rows INTEGER NOT NULL DEFAULT 0,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL
+            );
+            CREATE TABLE recipient (
+                job_id INTEGER NOT NULL REFERENCES job(id),
+                row INTEGER NOT NULL,
+                line INTEGER NOT NULL,
+                phone TEXT NOT NULL,
+                e164 INTEGER,
+                status TEXT NOT NULL,
+                reason TEXT,
+                content TEXT,
+                chunk INTEGER,
+                campaign_id TEXT,
+                message_id TEXT,
+                trace_id TEXT,
+                delivery_status TEXT,
+                delivery_error TEXT,
+                cost TEXT,
+                updated_at REAL,
+                PRIMARY KEY (job_id, row)
+            ) WITHOUT ROWID;
+            CREATE TABLE chunk (
+                job_id INTEGER NOT NULL REFERENCES job(id),
+                seq INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                state TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                parent_seq INTEGER,
+                name TEXT,
+                body BLOB,
+                idempotency_key TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_attempt_at REAL,
+                not_before REAL,
+                in_doubt INTEGER NOT NULL DEFAULT 0,
+                campaign_id TEXT,
+                message_id TEXT,
+                http_status INTEGER,
+                error_code TEXT,
+                error_message TEXT,
+                error_fields TEXT,
+                trace_id TEXT,
+                updated_at REAL,
+                PRIMARY KEY (job_id, seq)
+            );
+            CREATE INDEX chunk_state ON chunk(job_id, state, seq);
+            CREATE TABLE attempt (
+                id INTEGER PRIMARY KEY,
+                job_id INTEGER NOT NULL,
+                chunk_seq INTEGER NOT NULL,
+                endpoint TEXT NOT NULL,
+                started_at REAL NOT NULL,
+                finished_at REAL,
+                outcome TEXT,
+                http_status INTEGER,
+                error_code TEXT,
+                trace_id TEXT
+            );
+            CREATE INDEX attempt_time ON attempt(endpoint, started_at);
+            CREATE TABLE suppression (
+                job_id INTEGER NOT NULL,
+                e164 INTEGER NOT NULL,
+                PRIMARY KEY (job_id, e164)
+            ) WITHOUT ROWID;
+            """),
+    ])
+}

@@ -1,0 +1,264 @@
+/// The API's answer as the state records it.
+public struct RecordedError: Sendable, Equatable {
+    /// HTTP status, when an answer came.
+    public var httpStatus: Int?
+    /// API error code, or a local one (`TIMEOUT`, `CONNECTION_ERROR`).
+    public var code: String
+    /// Human text.
+    public var message: String
+    /// `fields` of a 422, as JSON.
+    public var fields: String?
+    /// The API's trace id.
+    public var traceID: String?
+
+    /// Creates an error record.
+    public init(httpStatus: Int?, code: String, message: String, fields: String? = nil, traceID: String? = nil) {
+        self.httpStatus = httpStatus
+        self.code = code
+        self.message = message
+        self.fields = fields
+        self.traceID = traceID
+    }
+
+    /// "CODE (HTTP 422): message [trace …]" for reasons and logs.
+    public var summary: String {
+        var text = code
+        if let httpStatus { text += " (HTTP \(httpStatus))" }
+        if !message.isEmpty { text += ": \(message)" }
+        if let traceID { text += " [trace \(traceID)]" }
+        return text
+    }
+}
+
+extension StateStore {
+    static let chunkColumns = """
+        job_id, seq, kind, state, size, name, body, idempotency_key, attempts, last_attempt_at, not_before,
+        campaign_id, message_id, http_status, error_code, error_message, error_fields, trace_id, in_doubt
+        """
+
+    static func chunk(_ r: SQLiteRow) -> Chunk {
+        Chunk(
+            jobID: r.int64(0), seq: r.int(1), kind: ChunkKind(rawValue: r.text(2)) ?? .batch,
+            state: ChunkState(rawValue: r.text(3)) ?? .pending, size: r.int(4), name: r.optionalText(5),
+            body: r.blob(6), idempotencyKey: r.optionalText(7), attempts: r.int(8), lastAttemptAt: r.optionalDouble(9),
+            notBefore: r.optionalDouble(10), campaignID: r.optionalText(11), messageID: r.optionalText(12),
+            httpStatus: r.optionalInt(13), errorCode: r.optionalText(14), errorMessage: r.optionalText(15),
+            errorFields: r.optionalText(16), traceID: r.optionalText(17), inDoubt: r.int(18) != 0)
+    }
+
+    /// One chunk.
+    public func chunk(jobID: Int64, seq: Int) throws -> Chunk? {
+        try database.first(
+            "SELECT \(Self.chunkColumns) FROM chunk WHERE job_id = ? AND seq = ?", [.int(jobID), .int(seq)], Self.chunk)
+    }
+
+    /// Chunks in `states`, in order.
+    public func chunks(jobID: Int64, in states: [ChunkState]) throws -> [Chunk] {
+        let list = states.map { "'\($0.rawValue)'" }.joined(separator: ",")
+        return try database.query(
+            "SELECT \(Self.chunkColumns) FROM chunk WHERE job_id = ? AND state IN (\(list)) ORDER BY seq",
+            [.int(jobID)], Self.chunk)
+    }
+
+    /// The next chunk that still needs work (pending or in doubt), in order, with its earliest time.
+    public func nextOpenChunk(jobID: Int64, after seq: Int = -1) throws -> Chunk? {
+        try database.first(
+            """
+            SELECT \(Self.chunkColumns) FROM chunk
+            WHERE job_id = ? AND state IN ('pending', 'inflight') AND seq > ? ORDER BY seq LIMIT 1
+            """, [.int(jobID), .int(seq)], Self.chunk)
+    }
+
+    /// The recipients of a chunk, by row.
+    public func members(jobID: Int64, seq: Int) throws -> [ChunkMember] {
+        try database.query(
+            "SELECT row, e164, content FROM recipient WHERE job_id = ? AND chunk = ? ORDER BY row",
+            [.int(jobID), .int(seq)]
+        ) { ChunkMember(row: $0.int(0), e164: UInt64($0.int64(1)), content: $0.optionalText(2)) }
+    }
+
+    /// Commits the intent to send, before the request leaves: state `inflight`, the exact body, its key,
+    /// one more attempt. Returns the attempt's id.
+    ///
+    /// After this commit, a crash at any instant leaves a chunk that the next run looks up before it
+    /// resends: it can never be forgotten, and never sent blind a second time.
+    @discardableResult
+    public func markInFlight(
+        jobID: Int64, seq: Int, name: String, body: [UInt8], idempotencyKey: String, endpoint: String, at now: Double
+    ) throws -> Int64 {
+        try database.transaction {
+            try database.run(
+                """
+                UPDATE chunk SET state = 'inflight', name = ?, body = ?, idempotency_key = ?, attempts = attempts + 1,
+                    last_attempt_at = ?, not_before = NULL, in_doubt = 1, updated_at = ?
+                WHERE job_id = ? AND seq = ?
+                """,
+                [.text(name), .blob(body), .text(idempotencyKey), .double(now), .double(now), .int(jobID), .int(seq)])
+            try database.run(
+                "INSERT INTO attempt (job_id, chunk_seq, endpoint, started_at) VALUES (?, ?, ?, ?)",
+                [.int(jobID), .int(seq), .text(endpoint), .double(now)])
+            return database.lastInsertRowID
+        }
+    }
+
+    /// Records acceptance: the chunk and its recipients are done.
+    public func markAccepted(
+        jobID: Int64, seq: Int, campaignID: String?, messageID: String?, httpStatus: Int?, traceID: String?,
+        attemptID: Int64?, outcome: String = "accepted"
+    ) throws {
+        let now = Self.now()
+        try database.transaction {
+            try database.run(
+                """
+                UPDATE chunk SET state = 'accepted', campaign_id = ?, message_id = ?, http_status = ?, trace_id = ?,
+                    in_doubt = 0, not_before = NULL, error_code = NULL, error_message = NULL, error_fields = NULL,
+                    updated_at = ?
+                WHERE job_id = ? AND seq = ?
+                """,
+                [.optional(campaignID), .optional(messageID), .optional(httpStatus), .optional(traceID), .double(now),
+                 .int(jobID), .int(seq)])
+            try database.run(
+                """
+                UPDATE recipient SET status = 'sent', reason = NULL, campaign_id = ?, message_id = ?, trace_id = ?,
+                    updated_at = ?
+                WHERE job_id = ? AND chunk = ? AND status = 'pending'
+                """,
+                [.optional(campaignID), .optional(messageID), .optional(traceID), .double(now), .int(jobID), .int(seq)])
+            try finishAttempt(attemptID, outcome: outcome, httpStatus: httpStatus, code: nil, traceID: traceID, at: now)
+        }
+    }
+
+    /// Records a final refusal: the chunk and its recipients are rejected with the API's reason.
+    public func markRejected(jobID: Int64, seq: Int, error: RecordedError, attemptID: Int64?) throws {
+        let now = Self.now()
+        try database.transaction {
+            try recordError(jobID: jobID, seq: seq, state: .rejected, inDoubt: false, notBefore: nil, error: error, now: now)
+            try database.run(
+                """
+                UPDATE recipient SET status = 'rejected', reason = ?, trace_id = ?, updated_at = ?
+                WHERE job_id = ? AND chunk = ? AND status = 'pending'
+                """, [.text(error.summary), .optional(error.traceID), .double(now), .int(jobID), .int(seq)])
+            try finishAttempt(attemptID, outcome: "rejected", httpStatus: error.httpStatus, code: error.code, traceID: error.traceID, at: now)
+        }
+    }
+
+    /// Records an answer that proves the request was not processed (401/403/402/429, or a look-up that
+    /// found nothing): back to `pending`, not before `notBefore`.
+    public func markNotProcessed(jobID: Int64, seq: Int, notBefore: Double?, error: RecordedError?, attemptID: Int64?) throws {
+        let now = Self.now()
+        try database.transaction {
+            if let error {
+                try recordError(jobID: jobID, seq: seq, state: .pending, inDoubt: false, notBefore: notBefore, error: error, now: now)
+            } else {
+                try database.run(
+                    "UPDATE chunk SET state = 'pending', in_doubt = 0, not_before = ?, updated_at = ? WHERE job_id = ? AND seq = ?",
+                    [.optional(notBefore), .double(now), .int(jobID), .int(seq)])
+            }
+            try finishAttempt(attemptID, outcome: "not_processed", httpStatus: error?.httpStatus, code: error?.code, traceID: error?.traceID, at: now)
+        }
+    }
+
+    /// Records an outcome that leaves the request's fate unknown (timeout, 5xx, lost reply): the chunk
+    /// stays `inflight`, and must be looked up before any resend.
+    public func markInDoubt(jobID: Int64, seq: Int, notBefore: Double?, error: RecordedError, attemptID: Int64?) throws {
+        let now = Self.now()
+        try database.transaction {
+            try recordError(jobID: jobID, seq: seq, state: .inflight, inDoubt: true, notBefore: notBefore, error: error, now: now)
+            try finishAttempt(attemptID, outcome: "in_doubt", httpStatus: error.httpStatus, code: error.code, traceID: error.traceID, at: now)
+        }
+    }
+
+    /// Replaces a chunk by a new one without `rejectedRows`, which are marked rejected with their reasons.
+    ///
+    /// The new chunk has a new number, so it gets a new name and a new Idempotency-Key: its body differs.
+    /// Returns the new chunk's number, or nil when no recipient is left.
+    @discardableResult
+    public func split(jobID: Int64, seq: Int, rejectedRows: [Int: String], error: RecordedError, attemptID: Int64?) throws -> Int? {
+        let now = Self.now()
+        return try database.transaction {
+            for (row, reason) in rejectedRows {
+                try database.run(
+                    """
+                    UPDATE recipient SET status = 'rejected', reason = ?, trace_id = ?, updated_at = ?
+                    WHERE job_id = ? AND row = ? AND chunk = ?
+                    """, [.text(reason), .optional(error.traceID), .double(now), .int(jobID), .int(row), .int(seq)])
+            }
+            try recordError(jobID: jobID, seq: seq, state: .split, inDoubt: false, notBefore: nil, error: error, now: now)
+            try finishAttempt(attemptID, outcome: "split", httpStatus: error.httpStatus, code: error.code, traceID: error.traceID, at: now)
+            let remaining = try database.scalar(
+                "SELECT count(*) FROM recipient WHERE job_id = ? AND chunk = ? AND status = 'pending'", [.int(jobID), .int(seq)])
+            guard remaining > 0 else { return nil }
+            let next = Int(try database.scalar("SELECT coalesce(max(seq), -1) + 1 FROM chunk WHERE job_id = ?", [.int(jobID)]))
+            let kind = try database.first("SELECT kind FROM chunk WHERE job_id = ? AND seq = ?", [.int(jobID), .int(seq)]) { $0.text(0) } ?? "batch"
+            try database.run(
+                "INSERT INTO chunk (job_id, seq, kind, state, size, parent_seq, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
+                [.int(jobID), .int(next), .text(kind), .int(remaining), .int(seq), .double(now)])
+            try database.run(
+                "UPDATE recipient SET chunk = ? WHERE job_id = ? AND chunk = ? AND status = 'pending'",
+                [.int(next), .int(jobID), .int(seq)])
+            return next
+        }
+    }
+
+    /// Re-queues rejected recipients into new chunks (after the operator fixed the cause). Sent rows are
+    /// never touched. Returns how many recipients were re-queued.
+    public func requeueRejected(jobID: Int64, chunkSize: Int, kind: ChunkKind) throws -> Int {
+        try database.transaction {
+            let job: SQLiteValue = .int(jobID)
+            let count = Int(try database.scalar(
+                "SELECT count(*) FROM recipient WHERE job_id = ? AND status = 'rejected' AND e164 IS NOT NULL", [job]))
+            guard count > 0 else { return 0 }
+            let base = Int(try database.scalar("SELECT coalesce(max(seq), -1) + 1 FROM chunk WHERE job_id = ?", [job]))
+            let size = kind == .single ? 1 : max(1, chunkSize)
+            try database.run(
+                """
+                UPDATE recipient SET status = 'pending', reason = NULL, chunk = ? + (o.n - 1) / ?, updated_at = ?
+                FROM (SELECT row, row_number() OVER (ORDER BY row) AS n FROM recipient
+                      WHERE job_id = ? AND status = 'rejected' AND e164 IS NOT NULL) AS o
+                WHERE recipient.job_id = ? AND recipient.row = o.row
+                """, [.int(base), .int(size), .double(Self.now()), job, job])
+            try database.run(
+                """
+                INSERT INTO chunk (job_id, seq, kind, state, size, updated_at)
+                SELECT ?, chunk, ?, 'pending', count(*), ? FROM recipient
+                WHERE job_id = ? AND chunk >= ? AND status = 'pending' GROUP BY chunk ORDER BY chunk
+                """, [job, .text(kind.rawValue), .double(Self.now()), job, .int(base)])
+            try database.run("UPDATE job SET phase = 'planned' WHERE id = ?", [job])
+            return count
+        }
+    }
+
+    /// Start times of requests to `endpoint` since `since`, oldest first: seeds the pacer so that a new
+    /// cron run does not exceed a window the previous run began.
+    public func attemptTimes(endpoint: String, since: Double) throws -> [Double] {
+        try database.query(
+            "SELECT started_at FROM attempt WHERE endpoint = ? AND started_at >= ? ORDER BY started_at",
+            [.text(endpoint), .double(since)]) { $0.double(0) }
+    }
+
+    private func recordError(
+        jobID: Int64, seq: Int, state: ChunkState, inDoubt: Bool, notBefore: Double?, error: RecordedError, now: Double
+    ) throws {
+        try database.run(
+            """
+            UPDATE chunk SET state = ?, in_doubt = ?, not_before = ?, http_status = ?, error_code = ?,
+                error_message = ?, error_fields = ?, trace_id = ?, updated_at = ?
+            WHERE job_id = ? AND seq = ?
+            """,
+            [.text(state.rawValue), .int(inDoubt ? 1 : 0), .optional(notBefore),
+             .optional(error.httpStatus), .text(error.code), .text(error.message), .optional(error.fields),
+             .optional(error.traceID), .double(now), .int(jobID), .int(seq)])
+    }
+
+    private func finishAttempt(_ id: Int64?, outcome: String, httpStatus: Int?, code: String?, traceID: String?, at now: Double) throws {
+        guard let id else { return }
+        try database.run(
+            "UPDATE attempt SET finished_at = ?, outcome = ?, http_status = ?, error_code = ?, trace_id = ? WHERE id = ?",
+            [.double(now), .text(outcome), .optional(httpStatus), .optional(code), .optional(traceID), .int(id)])
+    }
+}
+
+extension SQLiteValue {
+    /// A double or NULL.
+    public static func optional(_ value: Double?) -> SQLiteValue { value.map(SQLiteValue.double) ?? .null }
+}

@@ -1,0 +1,194 @@
+public import Checkpoint
+import Foundation
+public import Logging
+import Recipients
+import ZiettClient
+
+/// Runs one job end to end: lock, create or resume, ingest, plan, send, summarise.
+///
+/// The CLI's `run` is a thin shell over this; the tests drive it directly too.
+public struct JobRunner {
+    let options: RunOptions
+    let stop: StopFlag
+    let logger: Logger
+
+    /// Creates a runner.
+    public init(options: RunOptions, stop: StopFlag = StopFlag(), logger: Logger) {
+        self.options = options
+        self.stop = stop
+        self.logger = logger
+    }
+
+    /// Runs the job; never throws: every failure becomes a report with its exit code.
+    public func run(onProgress: (@Sendable (JobCounts) -> Void)? = nil) async -> RunReport {
+        do {
+            return try await runThrowing(onProgress: onProgress)
+        } catch let error as RunFailure {
+            return error.report
+        } catch let error as CSVFileError {
+            return RunReport(exitStatus: .noInput, headline: "cannot read the input: \(error)")
+        } catch let error as SQLiteError {
+            return RunReport(exitStatus: .ioError, headline: "state file error: \(error)")
+        } catch {
+            return RunReport(exitStatus: .software, headline: "internal error: \(error)")
+        }
+    }
+
+    private func runThrowing(onProgress: (@Sendable (JobCounts) -> Void)?) async throws -> RunReport {
+        guard let lock = try JobLock(statePath: options.statePath) else {
+            throw RunFailure(.runAgainLater, "another run of this job holds \(options.statePath).lock; nothing was sent")
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let store = try StateStore(path: options.statePath)
+        var job = try prepareJob(store)
+        var log = logger
+        log[metadataKey: "job.name"] = "\(job.name)"
+
+        if job.phase == .ingesting {
+            let suppression = try loadSuppression()
+            let summary = try Ingestor().run(
+                store: store, job: job,
+                classifier: { header in
+                    do {
+                        return try RecipientClassifier(
+                            header: header, phoneColumn: job.settings.phoneColumn, defaultRegion: job.settings.country,
+                            message: job.settings.message)
+                    } catch let error as RecipientClassifier.SetupError {
+                        if case .template = error { throw RunFailure(.dataError, "\(error)") }
+                        throw RunFailure(.usage, "\(error)")
+                    }
+                },
+                suppression: suppression, shouldStop: { stop.isRequested })
+            guard summary.planned else {
+                throw RunFailure(.runAgainLater, "interrupted while reading the CSV; the next run continues from row \(summary.rowsRead)")
+            }
+            log.info("input read and planned", metadata: ["rows": "\(summary.rowsRead)", "chunks": "\(summary.chunks)"])
+            job = try store.job(named: job.name) ?? job
+        }
+        let plan = try PlanCalculator(store: store, job: job, maxRate: options.dispatch.maxRate).summary()
+        var report = RunReport(exitStatus: .complete, headline: "")
+        report.jobName = job.name
+        report.statePath = options.statePath
+        report.plan = plan
+
+        if options.dryRun {
+            report.counts = try store.counts(jobID: job.id)
+            report.headline = "dry run: nothing was sent"
+            return report
+        }
+        guard let apiKey = options.apiKey, !apiKey.isEmpty else {
+            throw RunFailure(.usage, "ZIETT_API_KEY is not set: export the API key in the environment (it is never taken as a flag)")
+        }
+        let client = ZiettClient(configuration: ZiettClientConfiguration(baseURL: options.baseURL, apiKey: apiKey), logger: log)
+        let end: DispatchEnd
+        let dispatcher: Dispatcher
+        do {
+            dispatcher = try Dispatcher(store: store, job: job, client: client, options: options.dispatch, stop: stop, logger: log)
+            if let onProgress {
+                let jobID = job.id
+                let path = options.statePath
+                dispatcher.onProgress = {
+                    if let counts = try? StateStore(path: path, readOnly: true).counts(jobID: jobID) { onProgress(counts) }
+                }
+            }
+            log.info("sending", metadata: ["seed": "\(options.dispatch.seed)", "rate": "\(plan.rate)"])
+            end = try await dispatcher.run()
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        await client.shutdown()
+        let counts = try store.counts(jobID: job.id)
+        if end == .complete { try store.setPhase(jobID: job.id, .complete) }
+        report.counts = counts
+        report.acceptedThisRun = dispatcher.acceptedThisRun
+        report.requestsThisRun = dispatcher.requestsThisRun
+        report.exitStatus = end.exitStatus
+        report.headline = end.headline(counts: counts)
+        if let advice = end.advice { report.details.append(advice) }
+        return report
+    }
+
+    private func prepareJob(_ store: StateStore) throws -> Job {
+        let settings = options.settings
+        guard let fingerprint = InputFingerprint.of(path: options.csvPath) else {
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: options.csvPath, isDirectory: &isDirectory)
+            let why = !exists ? "no such file" : isDirectory.boolValue ? "is a directory, not a CSV file" : "cannot be read (permissions?)"
+            throw RunFailure(.noInput, "\(options.csvPath): \(why)")
+        }
+        guard var job = try store.job(named: options.jobName) else {
+            return try store.createJob(name: options.jobName, settings: settings, inputFingerprint: fingerprint)
+        }
+        let differences = settings.differences(from: job.settings)
+        if !differences.isEmpty {
+            throw RunFailure(
+                .usage,
+                "job \"\(job.name)\" already exists in \(options.statePath) with different \(differences.joined(separator: ", ")); "
+                    + "a resumed job must send exactly what it planned. Use another --job name (or --state) for a new campaign.")
+        }
+        if job.inputFingerprint != fingerprint {
+            guard options.allowChangedInput else {
+                throw RunFailure(
+                    .dataError,
+                    "\(options.csvPath) changed since job \"\(job.name)\" began; nothing was sent. "
+                        + "Restore the original file, or pass --allow-changed-input to continue with the new one.")
+            }
+            try store.setInputFingerprint(jobID: job.id, fingerprint)
+            job.inputFingerprint = fingerprint
+        }
+        return job
+    }
+
+    private func loadSuppression() throws -> [UInt64] {
+        guard let path = options.suppressPath else { return [] }
+        do {
+            let list = try SuppressionList.load(path: path, defaultRegion: options.country)
+            if list.invalid > 0 { logger.warning("\(list.invalid) line(s) of the suppression list are not valid numbers", metadata: ["file": "\(path)"]) }
+            return list.numbers
+        } catch let error as CSVFileError {
+            throw RunFailure(.noInput, "suppression list \(error)")
+        }
+    }
+}
+
+/// A failure that already knows its exit code and message.
+struct RunFailure: Error {
+    var report: RunReport
+    init(_ status: ExitStatus, _ message: String) { report = RunReport(exitStatus: status, headline: message) }
+}
+
+extension DispatchEnd {
+    var exitStatus: ExitStatus {
+        switch self {
+        case .complete: .complete
+        case .interrupted, .retriesExhausted, .waiting, .insufficientFunds: .runAgainLater
+        case .authentication: .authentication
+        case .tooManyErrors: .dataError
+        }
+    }
+
+    func headline(counts: JobCounts) -> String {
+        switch self {
+        case .complete: "job complete"
+        case .interrupted: "interrupted: stopped taking new chunks; \(counts.openChunks) chunk(s) left for the next run"
+        case .retriesExhausted(let e): "stopped: the API kept failing (\(e.summary)); \(counts.openChunks) chunk(s) left for the next run"
+        case .waiting(let until):
+            "stopped: the next send is due at \(Date(timeIntervalSince1970: until)); \(counts.openChunks) chunk(s) left for the next run"
+        case .authentication(let e): "stopped: the API refused the key (\(e.summary)); nothing was marked failed"
+        case .insufficientFunds(let e):
+            "stopped: insufficient funds (\(e.summary)); \(counts.recipients(.pending)) recipient(s) in \(counts.openChunks) chunk(s) still to send"
+        case .tooManyErrors(let n): "stopped: \(n) request(s) rejected (--max-errors); check the report before running again"
+        }
+    }
+
+    var advice: String? {
+        switch self {
+        case .complete: nil
+        case .interrupted, .retriesExhausted, .waiting: "run the same command again (cron will): nothing is sent twice"
+        case .authentication: "check ZIETT_API_KEY and its scopes, then run again"
+        case .insufficientFunds: "top up the balance, then run again: the job resumes where it stopped"
+        case .tooManyErrors: "see `ziett-batch report --only rejected`; fix the cause, then `ziett-batch retry --rejected`"
+        }
+    }
+}

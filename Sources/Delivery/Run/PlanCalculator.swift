@@ -1,0 +1,64 @@
+public import Checkpoint
+import Recipients
+
+/// Computes the plan shown by `run --dry-run` and at the start of a run.
+public struct PlanCalculator {
+    let store: StateStore
+    let job: Job
+    let maxRate: RateLimit?
+
+    /// Creates a calculator.
+    public init(store: StateStore, job: Job, maxRate: RateLimit?) {
+        self.store = store
+        self.job = job
+        self.maxRate = maxRate
+    }
+
+    /// The plan of what is still to send.
+    public func summary() throws -> PlanSummary {
+        let counts = try store.counts(jobID: job.id)
+        let pending = counts.recipients(.pending)
+        let personalised = try store.database.scalar(
+            "SELECT count(*) FROM recipient WHERE job_id = ? AND content IS NOT NULL LIMIT 1", [.int(job.id)]) > 0
+        var segments = 0
+        var warnings: [String] = []
+        var encoding = SMSEncoding.gsm7
+        if personalised {
+            var firstUCS2: (Int, Character)?
+            var multi = 0
+            let statement = try store.database.prepare(
+                "SELECT row, content FROM recipient WHERE job_id = ? AND status = 'pending' AND content IS NOT NULL")
+            try statement.bind([.int(job.id)])
+            while try statement.step() {
+                let row = statement.row
+                let analysis = SMSAnalysis(row.text(1))
+                segments += analysis.segments
+                if analysis.segments > 1 { multi += 1 }
+                if analysis.encoding == .ucs2 {
+                    encoding = SMSEncoding.ucs2
+                    if firstUCS2 == nil, let c = analysis.firstNonGSMCharacter { firstUCS2 = (row.int(0), c) }
+                }
+            }
+            if let (row, c) = firstUCS2 {
+                warnings.append("some messages need UCS-2 (70 characters per SMS): first at row \(row), character \"\(c)\" (U+\(String(c.unicodeScalars.first!.value, radix: 16, uppercase: true)))")
+            }
+            if multi > 0 { warnings.append("\(multi) message(s) need more than one SMS segment") }
+        } else {
+            let analysis = SMSAnalysis(job.settings.message)
+            encoding = analysis.encoding
+            segments = analysis.segments * pending
+            if let c = analysis.firstNonGSMCharacter {
+                warnings.append("the message needs UCS-2 (70 characters per SMS) because of \"\(c)\" (U+\(String(c.unicodeScalars.first!.value, radix: 16, uppercase: true)))")
+            }
+            if analysis.segments > 1 { warnings.append("the message is \(analysis.segments) SMS segments long (\(analysis.units) \(encoding == .gsm7 ? "septets" : "UTF-16 units"))") }
+        }
+        let limit = maxRate ?? (personalised ? .single : .batch)
+        let requests = counts.openChunks
+        // A sliding window lets `count` requests go at once; every further one waits its turn.
+        let seconds = requests <= limit.count ? 0 : Double(requests - limit.count) * limit.interval
+        return PlanSummary(
+            recipients: pending + counts.recipients(.sent), pending: pending, openChunks: requests,
+            endpoint: personalised ? "POST /messages" : "POST /campaigns/batch", segments: segments,
+            encoding: encoding.rawValue, warnings: warnings, rate: limit.description, estimatedSeconds: seconds)
+    }
+}

@@ -1,0 +1,59 @@
+public import Checkpoint
+import Foundation
+import ZiettAPI
+
+/// The exact request a chunk becomes: endpoint, name, body bytes, key.
+///
+/// Built once, at the first send, and stored; every later attempt reuses the stored bytes, so a resend
+/// always carries the same body and the same Idempotency-Key.
+public struct ChunkRequest: Sendable, Equatable {
+    /// `POST /campaigns/batch` or `POST /messages`.
+    public var endpoint: String
+    /// The batch name (or a label for single messages).
+    public var name: String
+    /// The encoded JSON body.
+    public var body: [UInt8]
+    /// The derived Idempotency-Key.
+    public var idempotencyKey: String
+
+    /// The endpoint label of batches.
+    public static let batchEndpoint = "POST /campaigns/batch"
+    /// The endpoint label of single messages.
+    public static let singleEndpoint = "POST /messages"
+
+    /// The unique batch name of a chunk: job name (shortened), job UUID prefix, chunk number.
+    public static func name(job: Job, seq: Int) -> String {
+        let safe = job.name.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "-" }
+        let prefix = String(String(safe).prefix(80))
+        let number = String(seq)
+        return "zb-\(prefix)-\(job.uuid.prefix(8))-c\(String(repeating: "0", count: max(0, 6 - number.count)))\(number)"
+    }
+
+    /// Builds the request for `members` of chunk `seq`. A batch of one goes as a single message: the
+    /// docs say batches take 2 to 1000 recipients.
+    public static func build(job: Job, seq: Int, kind: ChunkKind, members: [ChunkMember]) throws -> ChunkRequest {
+        let name = Self.name(job: job, seq: seq)
+        let encoder = WireCoding.encoder()
+        if kind == .single || members.count == 1, let member = members.first {
+            let body = try encoder.encode(SendMessageRequest(
+                remitterID: job.settings.sender, targetE164: member.e164String,
+                content: member.content ?? job.settings.message))
+            let bytes = Array(body)
+            return ChunkRequest(
+                endpoint: singleEndpoint, name: name, body: bytes,
+                idempotencyKey: IdempotencyKey.derive(jobUUID: job.uuid, endpoint: singleEndpoint, body: bytes))
+        }
+        let body = try encoder.encode(BatchCampaignRequest(
+            name: name, remitterID: job.settings.sender, content: job.settings.message,
+            recipients: members.map(\.e164String), countryAlpha2: job.settings.country))
+        let bytes = Array(body)
+        return ChunkRequest(
+            endpoint: batchEndpoint, name: name, body: bytes,
+            idempotencyKey: IdempotencyKey.derive(jobUUID: job.uuid, endpoint: batchEndpoint, body: bytes))
+    }
+
+    /// The endpoint a stored body was built for.
+    public static func endpoint(of body: [UInt8]) -> String {
+        (try? WireCoding.decoder().decode(SendMessageRequest.self, from: Data(body))) != nil ? singleEndpoint : batchEndpoint
+    }
+}

@@ -1,0 +1,32 @@
+import Crypto
+
+/// Derives the `Idempotency-Key` of a request from the job and the request's exact body.
+///
+/// `key = UUIDv8(SHA-256("ziett-batch/idempotency/v1" ‖ 0 ‖ job UUID ‖ 0 ‖ METHOD path ‖ 0 ‖ body))`:
+/// the first 128 bits of the digest, with the RFC 9562 version (8) and variant bits set, printed as a
+/// UUID. The same chunk therefore always gets the same key, any change to the body gives another key,
+/// and two jobs never share one (the job UUID is random per job). A UUID shape is used because the docs
+/// suggest UUIDs and say nothing of a maximum key length.
+public enum IdempotencyKey {
+    /// The key for `body` sent to `endpoint` within the job `jobUUID`.
+    public static func derive(jobUUID: String, endpoint: String, body: [UInt8]) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array("ziett-batch/idempotency/v1".utf8))
+        hasher.update(data: [0])
+        hasher.update(data: Array(jobUUID.utf8))
+        hasher.update(data: [0])
+        hasher.update(data: Array(endpoint.utf8))
+        hasher.update(data: [0])
+        hasher.update(data: body)
+        var bytes = Array(hasher.finalize().prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x80
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = bytes.map { byte in
+            let s = String(byte, radix: 16)
+            return s.count == 1 ? "0" + s : s
+        }.joined()
+        let h = Array(hex)
+        return String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-" + String(h[16..<20]) + "-"
+            + String(h[20..<32])
+    }
+}

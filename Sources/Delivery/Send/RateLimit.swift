@@ -1,0 +1,51 @@
+/// A request budget: `count` requests per `window` seconds.
+public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
+    /// Requests allowed per window.
+    public var count: Int
+    /// The window, in seconds.
+    public var window: Double
+
+    /// Creates a limit.
+    public init(count: Int, window: Double) {
+        self.count = count
+        self.window = window
+    }
+
+    /// `POST /campaigns/batch`: 10 per minute per key (both doc sites agree).
+    public static let batch = RateLimit(count: 10, window: 60)
+    /// `POST /messages`: 120 per minute per key. The old docs say 15 per second; the stricter, newer
+    /// figure is the safe default.
+    public static let single = RateLimit(count: 120, window: 60)
+    /// Look-ups (`GET /campaigns`, `GET /messages`): the List Messages page says 60 per minute, the
+    /// rate-limit page 300; the stricter figure is used.
+    public static let read = RateLimit(count: 60, window: 60)
+
+    /// Parses `10/min`, `5/s`, `2/sec`, `300/m`, `1/h`.
+    public init?(parsing text: String) {
+        let parts = text.lowercased().split(separator: "/", maxSplits: 1)
+        guard parts.count == 2, let count = Int(parts[0].trimmingCharacters()), count > 0 else { return nil }
+        switch parts[1].trimmingCharacters() {
+        case "s", "sec", "second": window = 1
+        case "m", "min", "minute": window = 60
+        case "h", "hour": window = 3600
+        default: return nil
+        }
+        self.count = count
+    }
+
+    public var description: String {
+        window == 1 ? "\(count)/s" : window == 60 ? "\(count)/min" : "\(count) per \(Int(window)) s"
+    }
+
+    /// Average seconds between requests at this rate.
+    public var interval: Double { window / Double(count) }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters() -> Substring {
+        var s = self
+        while s.first == " " { s.removeFirst() }
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,49 @@
+/// Decides when the next request may leave so that no sliding window of the API's length ever holds
+/// more than the limit, and honours what the server says (`Retry-After`, `X-RateLimit-*`).
+///
+/// A pure value: times are passed in, so it is tested without clocks. Seeded with the start times of
+/// the previous run's requests, a cron run that starts a few seconds after another does not overrun the
+/// window the previous one began.
+public struct SlidingWindowPacer: Sendable {
+    /// The budget.
+    public let limit: RateLimit
+    /// Extra seconds added after a window slides, for clock skew and network jitter.
+    public let margin: Double
+    private var sent: [Double] = []
+    private var blockedUntil: Double = 0
+
+    /// Creates a pacer, optionally seeded with earlier send times.
+    public init(limit: RateLimit, history: [Double] = []) {
+        self.limit = limit
+        margin = min(0.25, limit.window * 0.01) + 0.002
+        sent = history.sorted()
+    }
+
+    /// The earliest time at or after `now` when a request may leave.
+    public mutating func earliestSend(now: Double) -> Double {
+        let horizon = now - limit.window - margin
+        if let firstKept = sent.firstIndex(where: { $0 > horizon }) {
+            if firstKept > 0 { sent.removeFirst(firstKept) }
+        } else {
+            sent.removeAll(keepingCapacity: true)
+        }
+        var at = max(now, blockedUntil)
+        if sent.count >= limit.count {
+            at = max(at, sent[sent.count - limit.count] + limit.window + margin)
+        }
+        return at
+    }
+
+    /// Records that a request left at `time`.
+    public mutating func recordSend(at time: Double) {
+        sent.append(time)
+    }
+
+    /// Takes in the server's rate-limit signals.
+    public mutating func observe(retryAfter: Double?, remaining: Int?, reset: Double?, now: Double) {
+        if let retryAfter { blockedUntil = max(blockedUntil, now + retryAfter) }
+        if let remaining, remaining <= 0, let reset, reset > now {
+            blockedUntil = max(blockedUntil, min(reset, now + limit.window) + margin)
+        }
+    }
+}

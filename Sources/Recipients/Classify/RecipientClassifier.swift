@@ -1,0 +1,127 @@
+/// What one CSV record means for sending: a number to send to (with its text), or a reason it is not.
+public struct RecipientClassification: Sendable, Equatable {
+    /// The phone cell as read ("" when the row has no such column).
+    public var phone: String
+    /// The E.164 number when the row is usable.
+    public var e164: E164Number?
+    /// Why the row is not usable (nil when it is).
+    public var reason: String?
+    /// A stable code for the reason, for summaries (`too_short`, `field_count`, `template`).
+    public var reasonCode: String?
+    /// The rendered text for personalised templates.
+    public var content: String?
+
+    /// True when the row can be sent to.
+    public var isValid: Bool { reason == nil && e164 != nil }
+}
+
+/// Turns CSV records into recipients: finds the phone (and country) column, validates the number,
+/// renders the template. Pure and shared by `validate` and `run`, so both always agree.
+public struct RecipientClassifier: Sendable {
+    /// Header names tried, in order, when no phone column is given.
+    public static let phoneColumnNames = [
+        "phone", "msisdn", "mobile", "number", "telefone", "telemovel", "celular", "e164", "to", "recipient",
+    ]
+
+    /// The column holding the number.
+    public let phoneColumn: Int
+    /// A per-row `country` column, when the CSV has one.
+    public let countryColumn: Int?
+    /// The default region (`--country`).
+    public let defaultRegion: String?
+    /// The template, when the text is personalised.
+    public let template: MessageTemplate?
+    let parser: PhoneNumberParser
+
+    /// Why a classifier cannot be built for a file.
+    public enum SetupError: Error, Sendable, CustomStringConvertible {
+        /// The named phone column is not in the header.
+        case phoneColumnNotFound(name: String, header: [String])
+        /// No header matches a known phone column name.
+        case noPhoneColumn(header: [String])
+        /// `--country` is not a known region.
+        case unknownRegion(String)
+        /// The template refers to a column that does not exist, or is malformed.
+        case template(TemplateError)
+
+        public var description: String {
+            switch self {
+            case .phoneColumnNotFound(let name, let header):
+                "no column named \"\(name)\" in the header (columns: \(header.joined(separator: ", ")))"
+            case .noPhoneColumn(let header):
+                "cannot find the phone column: none of the headers (\(header.joined(separator: ", "))) is one of "
+                    + "\(RecipientClassifier.phoneColumnNames.joined(separator: ", ")); name it with --phone-column"
+            case .unknownRegion(let region): "--country \(region) is not a known ISO 3166 alpha-2 region"
+            case .template(let error): "the message template: \(error)"
+            }
+        }
+    }
+
+    /// Builds a classifier for a file with `header`.
+    public init(
+        header: [String], phoneColumn: String?, defaultRegion: String?, message: String?,
+        parser: PhoneNumberParser = PhoneNumberParser()
+    ) throws(SetupError) {
+        let lowered = header.map { $0.lowercased() }
+        if let phoneColumn {
+            guard let index = lowered.firstIndex(of: phoneColumn.trimmingSpaces().lowercased()) else {
+                throw .phoneColumnNotFound(name: phoneColumn, header: header)
+            }
+            self.phoneColumn = index
+        } else {
+            guard let index = Self.phoneColumnNames.lazy.compactMap({ lowered.firstIndex(of: $0) }).first else {
+                throw .noPhoneColumn(header: header)
+            }
+            self.phoneColumn = index
+        }
+        countryColumn = lowered.firstIndex(of: "country")
+        if let defaultRegion, !parser.isKnownRegion(defaultRegion) { throw .unknownRegion(defaultRegion) }
+        self.defaultRegion = defaultRegion?.uppercased()
+        self.parser = parser
+        if let message {
+            let compiled: MessageTemplate
+            do { compiled = try MessageTemplate(message, header: header) } catch { throw .template(error) }
+            template = compiled.isPersonalised ? compiled : nil
+        } else {
+            template = nil
+        }
+    }
+
+    /// True when every recipient gets its own text (single messages instead of batches).
+    public var isPersonalised: Bool { template != nil }
+
+    /// Classifies one record.
+    public func classify(_ record: CSVRecord) -> RecipientClassification {
+        let phone = phoneColumn < record.fields.count ? record.fields[phoneColumn] : ""
+        if let problem = record.problem {
+            return .init(phone: phone, e164: nil, reason: "line \(record.line): \(problem.reason)", reasonCode: problem.code)
+        }
+        var region = defaultRegion
+        if let countryColumn, countryColumn < record.fields.count {
+            let cell = record.fields[countryColumn].trimmingSpaces()
+            if !cell.isEmpty { region = cell.uppercased() }
+        }
+        let number: E164Number
+        switch parser.parse(phone, defaultRegion: region) {
+        case .success(let n): number = n
+        case .failure(let rejection):
+            return .init(phone: phone, e164: nil, reason: rejection.reason, reasonCode: rejection.code)
+        }
+        guard let template else { return .init(phone: phone, e164: number) }
+        switch template.render(record.fields) {
+        case .success(let text): return .init(phone: phone, e164: number, content: text)
+        case .failure(let error):
+            return .init(phone: phone, e164: number, reason: error.reason, reasonCode: "template")
+        }
+    }
+}
+
+extension String {
+    /// The string without leading and trailing spaces and tabs (no Foundation needed).
+    func trimmingSpaces() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
+        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
+        return String(scalars)
+    }
+}

@@ -1,0 +1,145 @@
+import ArgumentParser
+import Checkpoint
+import Delivery
+import Foundation
+import Logging
+import ZiettClient
+
+/// `ziett-batch run`: ingest, plan and send one job, resuming where the last run stopped.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Send a campaign from a CSV; run it again to resume (safe to run from cron every minute).",
+        discussion: """
+            The API key comes from ZIETT_API_KEY (never a flag). The first run creates the job in the state \
+            file; later runs with the same arguments resume it. Exit code 0 means the job is complete; 75 \
+            means "stopped early, nothing lost, run again later".
+
+            Example:
+              ZIETT_API_KEY=zk_live_… ziett-batch run customers.csv \\
+                --sender 3f1c…-uuid --message "Hello {{name|there}}, your code is {{code}}." --country AO
+            """)
+
+    @Argument(help: "The recipients CSV (header row required).")
+    var csv: String
+
+    @Option(help: "The sender ID (remitter UUID) configured in your Ziett organisation.")
+    var sender: String
+
+    @Option(help: "The message text; {{column}} placeholders are filled per row ({{name|default}} for empty cells).")
+    var message: String?
+
+    @Option(help: "Read the message text from this file instead of --message.")
+    var messageFile: String?
+
+    @Option(help: "Default ISO 3166 alpha-2 country for numbers without a country code, e.g. AO.")
+    var country: String?
+
+    @Option(help: "The header of the phone column (default: the first of phone, msisdn, mobile, number, telefone, telemovel, celular, e164, to, recipient).")
+    var phoneColumn: String?
+
+    @Option(help: "Field delimiter: one of , ; | or 'tab' (default: sniffed).")
+    var delimiter: String?
+
+    @Option(help: "A suppression list: one number per line, or a CSV with a phone column. Matches are not sent.")
+    var suppress: String?
+
+    @Option(help: "API base URL (env ZIETT_BASE_URL).")
+    var baseURL: String?
+
+    @Option(help: "State file (default: $XDG_STATE_HOME/ziett-batch/<job>.sqlite, mode 0600).")
+    var state: String?
+
+    @Option(help: "Recipients per batch request, 2 to 1000.")
+    var chunkSize: Int = 1000
+
+    @Option(help: "Send rate, e.g. 10/min or 2/s (default: the documented limit, 10/min for batches, 120/min for single messages).")
+    var maxRate: String?
+
+    @Option(help: "The job's name within the state file (default: the CSV's base name).")
+    var job: String?
+
+    @Flag(help: "Read, validate and plan into the state, print the plan, send nothing (no API key needed).")
+    var dryRun = false
+
+    @Flag(help: "Continue although the CSV changed since the job began.")
+    var allowChangedInput = false
+
+    @Option(help: "Stop the run after this many rejected requests (they cost money and likely share a cause).")
+    var maxErrors: Int?
+
+    @Option(help: "Attempts per chunk within one run before leaving it to the next run.")
+    var maxAttempts: Int = 6
+
+    @Option(help: .hidden) var backoffBase: Double = 1
+    @Option(help: .hidden) var backoffCap: Double = 60
+    @Option(help: .hidden) var readRate: String?
+    @Option(help: .hidden) var maxWait: Double = 900
+    @Option(help: .hidden) var seed: UInt64?
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        if message == nil && messageFile == nil { throw ValidationError("give the text with --message or --message-file") }
+        if message != nil && messageFile != nil { throw ValidationError("--message and --message-file exclude each other") }
+        if !(1...1000).contains(chunkSize) { throw ValidationError("--chunk-size must be between 1 and 1000") }
+        if let maxRate, RateLimit(parsing: maxRate) == nil { throw ValidationError("--max-rate must look like 10/min or 2/s") }
+        if let readRate, RateLimit(parsing: readRate) == nil { throw ValidationError("--read-rate must look like 60/min") }
+        if let country, country.count != 2 { throw ValidationError("--country takes an ISO 3166 alpha-2 code such as AO") }
+        if let delimiter, Self.delimiterByte(delimiter) == nil { throw ValidationError("--delimiter must be one of , ; | tab") }
+        if UUID(uuidString: sender) == nil { throw ValidationError("--sender must be the remitter's UUID") }
+        if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
+    }
+
+    static func delimiterByte(_ text: String) -> String? {
+        switch text.lowercased() {
+        case ",", ";", "|": text
+        case "tab", "\\t", "\t": "\t"
+        default: nil
+        }
+    }
+
+    func run() async throws {
+        let logger = logging.bootstrap(label: "ziett-batch")
+        let text: String
+        if let messageFile {
+            guard let contents = try? String(contentsOfFile: messageFile, encoding: .utf8) else {
+                printError("cannot read --message-file \(messageFile)")
+                throw ExitStatus.noInput.exitCode
+            }
+            text = contents.hasSuffix("\n") ? String(contents.dropLast()) : contents
+        } else {
+            text = message ?? ""
+        }
+        let env = ProcessInfo.processInfo.environment
+        let jobName = job ?? StatePaths.jobName(csv: csv)
+        var dispatch = DispatchOptions(seed: seed ?? UInt64.random(in: 1...UInt64.max))
+        dispatch.maxRate = maxRate.flatMap(RateLimit.init(parsing:))
+        if let readRate { dispatch.readRate = RateLimit(parsing: readRate) ?? .read }
+        dispatch.maxErrors = maxErrors
+        dispatch.maxAttemptsPerRun = maxAttempts
+        dispatch.backoffBase = backoffBase
+        dispatch.backoffCap = backoffCap
+        dispatch.maxWait = maxWait
+        var options = RunOptions(
+            csvPath: csv, jobName: jobName, statePath: state ?? StatePaths.file(job: jobName), sender: sender.lowercased(),
+            message: text, baseURL: baseURL ?? env["ZIETT_BASE_URL"] ?? ZiettClientConfiguration.defaultBaseURL,
+            apiKey: env["ZIETT_API_KEY"], dispatch: dispatch)
+        options.country = country?.uppercased()
+        options.phoneColumn = phoneColumn
+        options.delimiter = delimiter.flatMap(Self.delimiterByte)
+        options.suppressPath = suppress
+        options.chunkSize = chunkSize
+        options.dryRun = dryRun
+        options.allowChangedInput = allowChangedInput
+
+        let stop = StopFlag()
+        let watcher = SignalWatcher.watch(stop)
+        defer { watcher.cancel() }
+        let progress = ProgressPrinter(enabled: isTerminal(2) && !logging.quiet)
+        let report = await JobRunner(options: options, stop: stop, logger: logger).run(onProgress: progress.update)
+        progress.finish()
+        ReportPrinter.print(report, quiet: logging.quiet)
+        if report.exitStatus != .complete { throw report.exitStatus.exitCode }
+    }
+}

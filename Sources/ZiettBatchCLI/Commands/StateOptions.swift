@@ -1,0 +1,43 @@
+import ArgumentParser
+import Checkpoint
+
+/// `--state` and `--job`, shared by the commands that read a state file.
+struct StateOptions: ParsableArguments {
+    @Option(help: "State file (default: every state file under $XDG_STATE_HOME/ziett-batch/, or the job's).")
+    var state: String?
+
+    @Option(help: "Only this job.")
+    var job: String?
+
+    /// The state files to read.
+    func files() -> [String] {
+        if let state { return [state] }
+        if let job { return [StatePaths.file(job: job)] }
+        return StatePaths.all()
+    }
+
+    /// Opens each file and yields its jobs (filtered by `--job`).
+    func eachJob(readOnly: Bool = true, _ body: (StateStore, Job) throws -> Void) throws {
+        let files = files()
+        if files.isEmpty {
+            printError("no state files under \(StatePaths.directory); give --state")
+            throw ExitCode(66)
+        }
+        var found = false
+        for file in files {
+            let store: StateStore
+            do { store = try StateStore(path: file, readOnly: readOnly) } catch {
+                printError("\(file): \(error)")
+                throw ExitCode(66)
+            }
+            for job in try store.jobs() where self.job == nil || job.name == self.job {
+                found = true
+                try body(store, job)
+            }
+        }
+        if !found {
+            printError(job.map { "no job named \($0)" } ?? "no jobs in \(files.joined(separator: ", "))")
+            throw ExitCode(66)
+        }
+    }
+}

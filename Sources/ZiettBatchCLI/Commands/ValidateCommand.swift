@@ -1,0 +1,172 @@
+import ArgumentParser
+import Delivery
+import Foundation
+import Recipients
+
+/// `ziett-batch validate`: check a CSV row by row without a state file or an API key.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check every row of a CSV: valid, invalid (and why), duplicate, suppressed. Sends nothing.",
+        discussion: """
+            With --report, writes one JSON object per data row:
+              {"row": 1, "phone": "923 456 789", "e164": "+244923456789", "status": "valid", "reason": null, "fields": {…}}
+
+            Example:
+              ziett-batch validate customers.csv --country AO --report checked.jsonl
+            """)
+
+    @Argument(help: "The recipients CSV.")
+    var csv: String
+
+    @Option(help: "Default ISO 3166 alpha-2 country for numbers without a country code, e.g. AO.")
+    var country: String?
+
+    @Option(help: "The header of the phone column (default: found by name).")
+    var phoneColumn: String?
+
+    @Option(help: "Field delimiter: one of , ; | or 'tab' (default: sniffed).")
+    var delimiter: String?
+
+    @Option(help: "A suppression list (one number per line, or a CSV with a phone column).")
+    var suppress: String?
+
+    @Option(help: "The message template, to check its placeholders and each row's cells.")
+    var message: String?
+
+    @Option(help: "Write the per-row JSONL report to this file.")
+    var report: String?
+
+    func validate() throws {
+        if let country, country.count != 2 { throw ValidationError("--country takes an ISO 3166 alpha-2 code such as AO") }
+        if let delimiter, RunCommand.delimiterByte(delimiter) == nil { throw ValidationError("--delimiter must be one of , ; | tab") }
+    }
+
+    func run() throws {
+        let reader: CSVReader
+        do {
+            reader = try CSVReader(path: csv, delimiter: delimiter.flatMap(RunCommand.delimiterByte)?.utf8.first)
+        } catch {
+            printError("\(error)")
+            throw ExitStatus.noInput.exitCode
+        }
+        defer { reader.close() }
+        let classifier: RecipientClassifier
+        do {
+            classifier = try RecipientClassifier(header: reader.header, phoneColumn: phoneColumn, defaultRegion: country, message: message)
+        } catch {
+            printError("\(csv): \(error)")
+            if case .template = error { throw ExitStatus.dataError.exitCode }
+            throw ExitStatus.usage.exitCode
+        }
+        var suppressed = Set<UInt64>()
+        if let suppress {
+            do {
+                suppressed = Set(try SuppressionList.load(path: suppress, defaultRegion: country).numbers)
+            } catch {
+                printError("suppression list \(error)")
+                throw ExitStatus.noInput.exitCode
+            }
+        }
+        var output: FileHandle?
+        if let report {
+            guard FileManager.default.createFile(atPath: report, contents: nil) else {
+                printError("cannot write the report to \(report)")
+                throw ExitStatus.ioError.exitCode
+            }
+            output = FileHandle(forWritingAtPath: report)
+        }
+        defer { try? output?.close() }
+        var firstRow: [UInt64: Int] = [:]
+        var tally = ValidationTally()
+        var buffer = ""
+        let header = reader.header
+        while let record = try reader.next() {
+            let c = classifier.classify(record)
+            var status = "valid"
+            var reason = c.reason
+            if let number = c.e164, c.isValid {
+                if let first = firstRow[number.digits] {
+                    status = "duplicate"
+                    reason = "duplicate of row \(first) (\(number))"
+                } else {
+                    firstRow[number.digits] = record.dataRow
+                    if suppressed.contains(number.digits) {
+                        status = "suppressed"
+                        reason = "on the suppression list"
+                    }
+                }
+            } else {
+                status = "invalid"
+            }
+            tally.add(status: status, code: c.reasonCode)
+            if output != nil {
+                buffer += JSONLine.row(
+                    row: record.dataRow, phone: c.phone, e164: c.isValid ? c.e164?.string : nil, status: status,
+                    reason: reason, header: header, fields: record.fields)
+                if buffer.utf8.count > 1 << 16 {
+                    output?.write(Data(buffer.utf8))
+                    buffer = ""
+                }
+            }
+        }
+        output?.write(Data(buffer.utf8))
+        print(tally.summary(file: csv, report: report))
+    }
+}
+
+/// Counts for the `validate` summary.
+struct ValidationTally {
+    var rows = 0
+    var byStatus: [String: Int] = [:]
+    var invalidByReason: [String: Int] = [:]
+
+    mutating func add(status: String, code: String?) {
+        rows += 1
+        byStatus[status, default: 0] += 1
+        if status == "invalid" { invalidByReason[code ?? "invalid", default: 0] += 1 }
+    }
+
+    func summary(file: String, report: String?) -> String {
+        var lines = [
+            "\(file): \(rows) row(s): \(byStatus["valid"] ?? 0) valid, \(byStatus["invalid"] ?? 0) invalid, "
+                + "\(byStatus["duplicate"] ?? 0) duplicate, \(byStatus["suppressed"] ?? 0) suppressed"
+        ]
+        for (code, count) in invalidByReason.sorted(by: { $0.value > $1.value }) {
+            lines.append("  invalid, \(code): \(count)")
+        }
+        if let report { lines.append("per-row report: \(report)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Hand-written JSON for the per-row report: one line per row, fast, stable key order.
+enum JSONLine {
+    static func row(row: Int, phone: String, e164: String?, status: String, reason: String?, header: [String], fields: [String]) -> String {
+        var s = "{\"row\":\(row),\"phone\":\(quote(phone)),\"e164\":\(e164.map(quote) ?? "null"),\"status\":\(quote(status)),"
+        s += "\"reason\":\(reason.map(quote) ?? "null"),\"fields\":{"
+        for (i, name) in header.enumerated() {
+            if i > 0 { s += "," }
+            s += quote(name) + ":" + quote(i < fields.count ? fields[i] : "")
+        }
+        return s + "}}\n"
+    }
+
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20:
+                let hex = String(c.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

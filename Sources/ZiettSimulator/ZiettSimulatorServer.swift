@@ -1,0 +1,85 @@
+import Foundation
+import Hummingbird
+public import Logging
+import NIOCore
+import ServiceLifecycle
+import ZiettAPI
+
+/// A stateful Ziett API simulator on a loopback port: `ziett-batch sim`, the demo, and the tests.
+///
+/// It serves the documented surface under `/c/v1`, validates like the docs say, replays idempotent
+/// requests, limits rates per key and endpoint, misbehaves on purpose when asked (5xx, 429 bursts,
+/// latency, lost replies), and keeps a ledger of everything it accepted so that a test can count
+/// exactly what each number received.
+public final class ZiettSimulatorServer: Sendable {
+    let state: SimulatorState
+    private let group: ServiceGroupBox
+    /// The port it listens on (after `start`).
+    public let port: Int
+    /// `http://127.0.0.1:<port>/c/v1`.
+    public var baseURL: String { "http://127.0.0.1:\(port)/c/v1" }
+
+    private init(state: SimulatorState, group: ServiceGroupBox, port: Int) {
+        self.state = state
+        self.group = group
+        self.port = port
+    }
+
+    /// Starts a simulator on `host:port` (port 0: any free port) and returns once it listens.
+    public static func start(
+        configuration: SimulatorConfiguration = SimulatorConfiguration(), host: String = "127.0.0.1", port: Int = 0,
+        logger: Logger = Logger(label: "ziett.simulator", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws -> ZiettSimulatorServer {
+        let state = SimulatorState(configuration: configuration)
+        let router = Router()
+        SimulatorRoutes(state: state).register(on: router)
+        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "ziett-simulator"),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            },
+            logger: logger)
+        let serviceGroup = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let box = ServiceGroupBox(group: serviceGroup)
+        box.task = Task { try? await serviceGroup.run() }
+        var iterator = portStream.makeAsyncIterator()
+        guard let bound = await iterator.next(), bound > 0 else {
+            throw SimulatorStartError(message: "the simulator could not listen on \(host):\(port)")
+        }
+        return ZiettSimulatorServer(state: state, group: box, port: bound)
+    }
+
+    /// Stops listening and waits for the server to finish.
+    public func stop() async {
+        await group.group.triggerGracefulShutdown()
+        _ = await group.task?.result
+    }
+
+    /// Everything accepted so far.
+    public func ledger() async -> LedgerSnapshot { await state.snapshot() }
+
+    /// Changes the configuration while running (e.g. restore funds, stop faults).
+    public func reconfigure(_ change: @escaping @Sendable (inout SimulatorConfiguration) -> Void) async {
+        await state.update(change)
+    }
+
+    /// The remaining balance, when limited.
+    public func balance() async -> Int? { await state.balance }
+}
+
+/// Why the simulator did not start.
+public struct SimulatorStartError: Error, CustomStringConvertible {
+    /// What happened.
+    public var message: String
+    public var description: String { message }
+}
+
+final class ServiceGroupBox: @unchecked Sendable {
+    let group: ServiceGroup
+    var task: Task<Void, Never>?
+    init(group: ServiceGroup) { self.group = group }
+}
