@@ -133,14 +133,16 @@ public final class Dispatcher {
             let attemptID = try store.markInFlight(
                 jobID: job.id, seq: chunk.seq, name: request.name, body: request.body,
                 idempotencyKey: request.idempotencyKey, endpoint: request.endpoint, at: now)
-            if single { singlePacer.recordSend(at: now) } else { batchPacer.recordSend(at: now) }
             requestsThisRun += 1
             guard let result = await post(request, single: single) else {
                 // Interrupted while the request was out: it stays in flight (in doubt) for the next run.
                 return .interrupted
             }
+            // The server counts the request when it arrives, somewhere between sending and the answer;
+            // recording the answer's time is the bound that can never undercount the server's window.
+            let observedAt = StateStore.now()
+            if single { singlePacer.recordSend(at: observedAt) } else { batchPacer.recordSend(at: observedAt) }
             if case .success(let response) = result {
-                let observedAt = StateStore.now()
                 if single {
                     singlePacer.observe(retryAfter: response.retryAfter, remaining: response.rateLimitRemaining, reset: response.rateLimitReset, now: observedAt)
                 } else {

@@ -22,6 +22,8 @@ public struct SimulatorConfiguration: Sendable {
     public var balance: Int?
     /// Faults, per endpoint.
     public var faults = FaultConfiguration()
+    /// Numbers the API refuses inside a batch with 422 `recipients[i]` (to rehearse a split).
+    public var rejectedRecipients: Set<String> = []
     /// Seed of every random choice (faults, ids), printed so a run can be replayed.
     public var seed: UInt64 = 1
     /// Seconds added to the real clock (tests move time forward, e.g. past the idempotency window).

@@ -15,7 +15,7 @@ enum RequestValidation {
         return UUID(uuidString: text) != nil
     }
 
-    static func batch(_ body: [UInt8], minimumRecipients: Int) throws -> BatchCampaignRequest {
+    static func batch(_ body: [UInt8], minimumRecipients: Int, rejected: Set<String> = []) throws -> BatchCampaignRequest {
         let object = try decodeObject(body)
         var fields: [String: String] = [:]
         let name = object["name"] as? String
@@ -36,7 +36,7 @@ enum RequestValidation {
                 fields["recipients"] = "must hold \(minimumRecipients) to 1000 numbers"
             }
             for (index, item) in list.enumerated() {
-                guard let text = item as? String, isRecipient(text) else {
+                guard let text = item as? String, isRecipient(text), !rejected.contains(text) else {
                     fields["recipients[\(index)]"] = "invalid phone number format"
                     continue
                 }

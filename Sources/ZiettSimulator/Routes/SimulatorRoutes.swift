@@ -10,10 +10,22 @@ struct SimulatorRoutes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         let api = router.group("c/v1")
-        api.post("campaigns/batch") { request, context in try await postBatch(request, context) }
-        api.post("messages") { request, context in try await postMessage(request, context) }
-        api.get("campaigns") { request, context in try await listCampaigns(request, context) }
-        api.get("messages") { request, context in try await listMessages(request, context) }
+        api.post("campaigns/batch") { request, context in try await counted("POST /campaigns/batch") { try await postBatch(request, context) } }
+        api.post("messages") { request, context in try await counted("POST /messages") { try await postMessage(request, context) } }
+        api.get("campaigns") { request, context in try await counted("GET /campaigns") { try await listCampaigns(request, context) } }
+        api.get("messages") { request, context in try await counted("GET /messages") { try await listMessages(request, context) } }
+    }
+
+    /// Counts every answer, errors included, in the ledger's `responses` ("POST /messages 429").
+    private func counted(_ endpoint: String, _ body: () async throws -> Response) async throws -> Response {
+        do {
+            let response = try await body()
+            await state.count("\(endpoint) \(response.status.code)")
+            return response
+        } catch let error as SimulatorError {
+            await state.count("\(endpoint) \(error.status.code)")
+            throw error
+        }
     }
 
     // MARK: Common steps
@@ -113,7 +125,8 @@ struct SimulatorRoutes: Sendable {
         let (apiKey, headers) = try await admit(request, endpoint: endpoint, write: true)
         let body = try await collect(request)
         let response = try await idempotent(request, key: apiKey, headers: headers, body: body, path: "/campaigns/batch") {
-            let batch = try RequestValidation.batch(body, minimumRecipients: await state.configuration.minimumBatchRecipients)
+            let config = await state.configuration
+            let batch = try RequestValidation.batch(body, minimumRecipients: config.minimumBatchRecipients, rejected: config.rejectedRecipients)
             guard await state.charge(batch.recipients.count) else {
                 throw SimulatorError(402, ZiettErrorCode.insufficientFunds, "The balance is below the cost of this batch.", service: "billing")
             }
@@ -127,7 +140,6 @@ struct SimulatorRoutes: Sendable {
             let bytes = await state.configuration.batchAcceptedBodyIsNull ? Array("null".utf8) : Array(try WireCoding.encoder().encode(accepted))
             return (202, bytes)
         }
-        await state.count("\(endpoint) \(response.status.code)")
         return response
     }
 
@@ -143,7 +155,6 @@ struct SimulatorRoutes: Sendable {
             let stored = await state.createMessage(e164: message.targetE164, content: message.content)
             return (202, Array(try WireCoding.encoder().encode(SendMessageAccepted(messageID: stored.id))))
         }
-        await state.count("\(endpoint) \(response.status.code)")
         return response
     }
 

@@ -1,0 +1,63 @@
+import Delivery
+import Testing
+
+@Suite("Pacing, backoff, keys")
+struct PacingAndBackoffTests {
+    @Test func pacerLetsABurstUpToTheLimitThenWaitsForTheWindowToSlide() {
+        var pacer = SlidingWindowPacer(limit: RateLimit(count: 3, window: 10))
+        for t in [0.0, 0.1, 0.2] {
+            #expect(pacer.earliestSend(now: t) == t)
+            pacer.recordSend(at: t)
+        }
+        let next = pacer.earliestSend(now: 0.3)
+        #expect(next > 10.0 && next < 10.2)
+    }
+
+    @Test func pacerIsSeededByThePreviousRunsRequests() {
+        var pacer = SlidingWindowPacer(limit: .batch, history: (0..<10).map { Double($0) })
+        #expect(pacer.earliestSend(now: 10) >= 60)
+    }
+
+    @Test func retryAfterAndExhaustedRemainingBlockThePacer() {
+        var pacer = SlidingWindowPacer(limit: RateLimit(count: 100, window: 60))
+        pacer.observe(retryAfter: 5, remaining: nil, reset: nil, now: 100)
+        #expect(pacer.earliestSend(now: 100) == 105)
+        var other = SlidingWindowPacer(limit: RateLimit(count: 100, window: 60))
+        other.observe(retryAfter: nil, remaining: 0, reset: 130, now: 100)
+        #expect(other.earliestSend(now: 100) >= 130)
+    }
+
+    @Test func backoffIsJitteredCappedAndNeverBelowRetryAfter() {
+        var backoff = Backoff(base: 1, cap: 8, seed: 42)
+        for attempt in 1...10 {
+            let delay = backoff.delay(afterFailures: attempt)
+            #expect(delay >= 0 && delay <= min(8, Double(1 << (attempt - 1))))
+        }
+        #expect(backoff.delay(afterFailures: 1, retryAfter: 30) == 30)
+    }
+
+    @Test func backoffWithTheSameSeedReplaysTheSameDelays() {
+        var a = Backoff(seed: 7)
+        var b = Backoff(seed: 7)
+        #expect((1...5).map { a.delay(afterFailures: $0) } == (1...5).map { b.delay(afterFailures: $0) })
+    }
+
+    @Test func rateLimitsParse() {
+        #expect(RateLimit(parsing: "10/min") == RateLimit(count: 10, window: 60))
+        #expect(RateLimit(parsing: "2/s") == RateLimit(count: 2, window: 1))
+        #expect(RateLimit(parsing: "1/h") == RateLimit(count: 1, window: 3600))
+        #expect(RateLimit(parsing: "ten/min") == nil)
+        #expect(RateLimit(parsing: "0/s") == nil)
+    }
+
+    @Test func idempotencyKeyIsAStableUUIDThatCommitsToJobEndpointAndBody() {
+        let body = Array(#"{"a":1}"#.utf8)
+        let key = IdempotencyKey.derive(jobUUID: "job-1", endpoint: "POST /campaigns/batch", body: body)
+        #expect(key == IdempotencyKey.derive(jobUUID: "job-1", endpoint: "POST /campaigns/batch", body: body))
+        #expect(key != IdempotencyKey.derive(jobUUID: "job-2", endpoint: "POST /campaigns/batch", body: body))
+        #expect(key != IdempotencyKey.derive(jobUUID: "job-1", endpoint: "POST /messages", body: body))
+        #expect(key != IdempotencyKey.derive(jobUUID: "job-1", endpoint: "POST /campaigns/batch", body: Array(#"{"a":2}"#.utf8)))
+        #expect(key.count == 36)
+        #expect(Array(key)[14] == "8", "UUID version 8")
+    }
+}
