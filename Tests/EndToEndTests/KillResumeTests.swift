@@ -8,11 +8,11 @@ import ZiettSimulator
 struct KillResumeTests {
     static let sender = "0190f0aa-8c5e-7b7d-9c4e-5f1a2b3c4d5e"
 
-    func torture(ignoreIdempotencyKeys: Bool, faults: FaultConfiguration, kills: Int, name: String) async throws {
+    func torture(ignoreIdempotencyKeys: Bool, faults: FaultConfiguration, kills: Int, name: String, personalised: Bool = false) async throws {
         let seed = testSeed(name)
         var rng = TestRandom(seed: seed)
         let dir = temporaryDirectory()
-        let (csv, expected) = try writeRecipients(count: 240, in: dir, seed: seed)
+        let (csv, expected) = try writeRecipients(count: personalised ? 60 : 240, in: dir, seed: seed)
         var config = SimulatorConfiguration.unlimited
         config.ignoreIdempotencyKeys = ignoreIdempotencyKeys
         config.faults = faults
@@ -20,8 +20,8 @@ struct KillResumeTests {
         let server = try await ZiettSimulatorServer.start(configuration: config)
         let state = dir + "/state.sqlite"
         let arguments = [
-            "run", csv, "--sender", Self.sender, "--message", "Your appointment is confirmed.", "--country", "AO",
-            "--state", state, "--chunk-size", "7", "--max-rate", "10/s", "--read-rate", "2000/s",
+            "run", csv, "--sender", Self.sender, "--message", personalised ? "Hello {{name}}, see you soon." : "Your appointment is confirmed.",
+            "--country", "AO", "--state", state, "--chunk-size", "7", "--max-rate", personalised ? "40/s" : "10/s", "--read-rate", "2000/s",
             "--backoff-base", "0.005", "--backoff-cap", "0.02", "--max-attempts", "50", "--base-url", server.baseURL,
             "--seed", "\(seed)", "--quiet",
         ]
@@ -45,6 +45,10 @@ struct KillResumeTests {
         let ledger = await server.ledger()
         await server.stop()
         let counts = ledger.acceptedCountByNumber
+        if personalised {
+            #expect(ledger.campaigns.isEmpty, "personalised texts go as single messages")
+            #expect(ledger.messages.allSatisfy { $0.content.hasPrefix("Hello Person ") || $0.content.hasPrefix("Hello Duplicate") })
+        }
         let twice = counts.filter { $0.value > 1 }
         let missing = expected.filter { counts[$0] == nil }
         let unexpected = Set(counts.keys).subtracting(expected)
@@ -71,5 +75,12 @@ struct KillResumeTests {
         faults.readErrorRate = 0.05
         faults.latency = 0.01
         try await torture(ignoreIdempotencyKeys: true, faults: faults, kills: 12, name: "kill+faults+no-idempotency")
+    }
+
+    @Test func personalisedSingleMessagesAreReconciledByNumberAndTextAfterLostReplies() async throws {
+        var faults = FaultConfiguration()
+        faults.lostReplyRate = 0.2
+        faults.serverErrorRate = 0.05
+        try await torture(ignoreIdempotencyKeys: true, faults: faults, kills: 8, name: "kill+singles", personalised: true)
     }
 }
