@@ -120,3 +120,19 @@ struct ErrorClassTests {
         await server.stop()
     }
 }
+
+@Suite("Error threshold")
+struct ErrorThresholdTests {
+    @Test func maxErrorsStopsARunThatIsOnlyBurningMoney() async throws {
+        let dir = temporaryDirectory()
+        let (csv, expected) = try writeRecipients(count: 40, in: dir, seed: 31)
+        var config = SimulatorConfiguration.unlimited
+        config.rejectedRecipients = Set(expected.sorted().prefix(20))
+        let server = try await ZiettSimulatorServer.start(configuration: config)
+        let args = ErrorClassTests().arguments(csv, dir + "/s.sqlite", server, extra: ["--max-errors", "2"])
+        let result = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_errors"])
+        #expect(result.status == 65, "\(result.stdout)")
+        #expect(result.stdout.contains("--max-errors"))
+        await server.stop()
+    }
+}

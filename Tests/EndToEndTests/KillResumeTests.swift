@@ -2,6 +2,11 @@ import Foundation
 import Testing
 import ZiettSimulator
 
+/// `ZIETT_SOAK_SCALE=N` multiplies recipients and kills (scripts/soak); 1 in the regular suite.
+enum Soak {
+    static var scale: Int { ProcessInfo.processInfo.environment["ZIETT_SOAK_SCALE"].flatMap(Int.init).map { max(1, $0) } ?? 1 }
+}
+
 /// The core promise, proven with real processes: a run killed with SIGKILL at random moments, then
 /// re-run until it exits 0, has the simulator accept every valid recipient exactly once.
 @Suite("Kill and resume", .serialized)
@@ -12,7 +17,8 @@ struct KillResumeTests {
         let seed = testSeed(name)
         var rng = TestRandom(seed: seed)
         let dir = temporaryDirectory()
-        let (csv, expected) = try writeRecipients(count: personalised ? 60 : 240, in: dir, seed: seed)
+        let scale = Soak.scale
+        let (csv, expected) = try writeRecipients(count: (personalised ? 60 : 240) * scale, in: dir, seed: seed)
         var config = SimulatorConfiguration.unlimited
         config.ignoreIdempotencyKeys = ignoreIdempotencyKeys
         config.faults = faults
@@ -27,14 +33,14 @@ struct KillResumeTests {
         ]
         let env = ["ZIETT_API_KEY": "zk_test_torture"]
         var killedRuns = 0
-        for _ in 0..<kills {
+        for _ in 0..<(kills * scale) {
             let delay = 0.03 + Double(rng.next() % 250) / 1000
             let result = try await runBinary(arguments, environment: env, killAfter: delay)
             if result.killed { killedRuns += 1 } else if result.status == 0 { break }
         }
         var finalStatus: Int32 = -1
         var lastOutput = ""
-        for _ in 0..<30 {
+        for _ in 0..<(30 * scale) {
             let result = try await runBinary(arguments, environment: env)
             finalStatus = result.status
             lastOutput = result.stdout + result.stderr
