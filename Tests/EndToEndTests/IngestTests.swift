@@ -79,3 +79,19 @@ struct IngestTests {
         print("[ingest] killed \(killed) dry runs before the last one finished")
     }
 }
+
+@Suite("Suppression")
+struct SuppressionTests {
+    @Test func suppressedNumbersAreNeverSentInAnyWrittenForm() async throws {
+        let dir = temporaryDirectory()
+        let csv = dir + "/in.csv"
+        try "phone,name\n923456789,A\n+244 912 345 678,B\n931222333,C\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        try "00244923456789\n912-345-678\n".write(toFile: dir + "/stop.txt", atomically: true, encoding: .utf8)
+        let result = try await runBinary(["validate", csv, "--country", "AO", "--suppress", dir + "/stop.txt"])
+        #expect(result.stdout.contains("1 valid, 0 invalid, 0 duplicate, 2 suppressed"), "\(result.stdout)\(result.stderr)")
+        let run = try await runBinary(["run", csv, "--sender", KillResumeTests.sender, "--message", "Hi", "--country", "AO",
+                                       "--suppress", dir + "/stop.txt", "--state", dir + "/s.sqlite", "--dry-run"])
+        #expect(run.stdout.contains("suppressed 2"), "\(run.stdout)")
+        #expect(run.stdout.contains("plan: 1 recipient(s)"))
+    }
+}

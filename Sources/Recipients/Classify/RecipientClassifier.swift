@@ -62,9 +62,9 @@ public struct RecipientClassifier: Sendable {
         header: [String], phoneColumn: String?, defaultRegion: String?, message: String?,
         parser: PhoneNumberParser = PhoneNumberParser()
     ) throws(SetupError) {
-        let lowered = header.map { $0.lowercased() }
+        let lowered = header.map { $0.trimmingWhitespace().lowercased() }
         if let phoneColumn {
-            guard let index = lowered.firstIndex(of: phoneColumn.trimmingSpaces().lowercased()) else {
+            guard let index = lowered.firstIndex(of: phoneColumn.trimmingWhitespace().lowercased()) else {
                 throw .phoneColumnNotFound(name: phoneColumn, header: header)
             }
             self.phoneColumn = index
@@ -98,7 +98,7 @@ public struct RecipientClassifier: Sendable {
         }
         var region = defaultRegion
         if let countryColumn, countryColumn < record.fields.count {
-            let cell = record.fields[countryColumn].trimmingSpaces()
+            let cell = record.fields[countryColumn].trimmingWhitespace()
             if !cell.isEmpty { region = cell.uppercased() }
         }
         let number: E164Number
@@ -113,15 +113,5 @@ public struct RecipientClassifier: Sendable {
         case .failure(let error):
             return .init(phone: phone, e164: number, reason: error.reason, reasonCode: "template")
         }
-    }
-}
-
-extension String {
-    /// The string without leading and trailing spaces and tabs (no Foundation needed).
-    func trimmingSpaces() -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
-        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
-        return String(scalars)
     }
 }
