@@ -136,3 +136,22 @@ struct ErrorThresholdTests {
         await server.stop()
     }
 }
+
+@Suite("Documentation ambiguities")
+struct AmbiguityTests {
+    @Test func aNullBatchAnswerStillRecordsTheCampaignIDFoundByName() async throws {
+        var config = SimulatorConfiguration.unlimited
+        config.batchAcceptedBodyIsNull = true
+        let server = try await ZiettSimulatorServer.start(configuration: config)
+        let dir = temporaryDirectory()
+        let (csv, _) = try writeRecipients(count: 25, in: dir, seed: 41)
+        let state = dir + "/s.sqlite"
+        let result = try await runBinary(ErrorClassTests().arguments(csv, state, server), environment: ["ZIETT_API_KEY": "zk_test_null"])
+        #expect(result.status == 0, "\(result.stdout)")
+        let ids = Set(await server.ledger().campaigns.map(\.id))
+        let report = try await runBinary(["report", "--state", state, "--only", "sent"])
+        let reported = report.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false)[6] }
+        #expect(!reported.isEmpty && reported.allSatisfy { ids.contains(String($0)) })
+        await server.stop()
+    }
+}

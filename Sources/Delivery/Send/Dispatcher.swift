@@ -151,7 +151,11 @@ public final class Dispatcher {
             }
             let outcome = SendOutcome.classify(result)
             switch outcome {
-            case .accepted(let campaignID, let messageID):
+            case .accepted(var campaignID, let messageID):
+                if !single, campaignID == nil, case .found(let id, _) = await reconciler.findBatch(named: request.name) {
+                    // The old docs answer 202 with a null body: the campaign id is then found by name.
+                    campaignID = id
+                }
                 try store.markAccepted(
                     jobID: job.id, seq: chunk.seq, campaignID: campaignID, messageID: messageID,
                     httpStatus: result.status, traceID: nil, attemptID: attemptID)
