@@ -19,9 +19,11 @@ extension SimulatorRoutes {
         func log(_ status: Int?, _ outcome: String, _ id: String?) async {
             await state.record(LedgerRequest(time: t, endpoint: endpoint.rawValue, idempotencyKey: key, status: status, outcome: outcome, resourceID: id))
         }
-        if let key, key.isEmpty || key.unicodeScalars.count > config.fidelity.idempotencyKeyMaxLength {
+        if let key, !Self.isValidIdempotencyKey(key, maxLength: config.fidelity.idempotencyKeyMaxLength) {
             await log(422, "rejected", nil)
-            throw SimulatorError.validation([ZiettHeader.idempotencyKey: "must be 1 to \(config.fidelity.idempotencyKeyMaxLength) characters"])
+            throw SimulatorError.validation([
+                ZiettHeader.idempotencyKey: "must be 1 to \(config.fidelity.idempotencyKeyMaxLength) visible ASCII characters",
+            ])
         }
         if let key {
             let path = endpoint == .sendBatch ? "/campaigns/batch" : "/messages"
@@ -58,5 +60,11 @@ extension SimulatorRoutes {
             if let key { await state.finishIdempotent(apiKey: admission.apiKey, key: key, response: nil) }
             throw error
         }
+    }
+
+    /// 1 to `maxLength` visible ASCII characters (`^[!-~]{1,255}$`): no spaces, no control characters.
+    static func isValidIdempotencyKey(_ key: String, maxLength: Int) -> Bool {
+        let scalars = key.unicodeScalars
+        return !scalars.isEmpty && scalars.count <= maxLength && scalars.allSatisfy { $0.value >= 0x21 && $0.value <= 0x7E }
     }
 }
