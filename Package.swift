@@ -98,8 +98,10 @@ let package = Package(
         .testTarget(
             name: "ZiettSimulatorTests",
             dependencies: [
-                "ZiettSimulator", "ZiettAPI", "ZiettClient",
+                "ZiettSimulator", "ZiettAPI", "ZiettClient", "CSQLite",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

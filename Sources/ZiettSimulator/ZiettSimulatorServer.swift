@@ -7,10 +7,10 @@ import ZiettAPI
 
 /// A stateful Ziett API simulator on a loopback port: `ziett-batch sim`, the demo, and the tests.
 ///
-/// It serves the documented surface under `/c/v1`, validates like the docs say, replays idempotent
-/// requests, limits rates per key and endpoint, misbehaves on purpose when asked (5xx, 429 bursts,
-/// latency, lost replies), and keeps a ledger of everything it accepted so that a test can count
-/// exactly what each number received.
+/// It serves the documented surface under `/c/v1`, validates like the docs say, moves campaigns and
+/// messages through their states as its clock advances, replays idempotent requests, limits rates per
+/// key and endpoint, misbehaves on purpose when asked (5xx, 429 bursts, latency, lost replies), and keeps
+/// a ledger of everything it accepted so that a test can count exactly what each number received.
 public final class ZiettSimulatorServer: Sendable {
     let state: SimulatorState
     private let group: ServiceGroupBox
@@ -30,8 +30,9 @@ public final class ZiettSimulatorServer: Sendable {
         configuration: SimulatorConfiguration = SimulatorConfiguration(), host: String = "127.0.0.1", port: Int = 0,
         logger: Logger = Logger(label: "ziett.simulator", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> ZiettSimulatorServer {
-        let state = SimulatorState(configuration: configuration)
-        let router = Router()
+        let state = try SimulatorState(configuration: configuration)
+        let router = Router(context: SimulatorRequestContext.self)
+        router.add(middleware: ErrorObjectMiddleware(notFoundCode: { await state.configuration.fidelity.notFoundCode }))
         SimulatorRoutes(state: state).register(on: router)
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(
@@ -45,7 +46,13 @@ public final class ZiettSimulatorServer: Sendable {
         let serviceGroup = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let box = ServiceGroupBox(group: serviceGroup)
-        box.task = Task { try? await serviceGroup.run() }
+        box.task = Task {
+            do {
+                try await serviceGroup.run()
+            } catch {
+                portContinuation.finish()
+            }
+        }
         var iterator = portStream.makeAsyncIterator()
         guard let bound = await iterator.next(), bound > 0 else {
             throw SimulatorStartError(message: "the simulator could not listen on \(host):\(port)")
@@ -53,28 +60,41 @@ public final class ZiettSimulatorServer: Sendable {
         return ZiettSimulatorServer(state: state, group: box, port: bound)
     }
 
-    /// Stops listening and waits for the server to finish.
+    /// Stops listening, waits for the server to finish, and brings the SQLite ledger's statuses up to date.
     public func stop() async {
         await group.group.triggerGracefulShutdown()
         _ = await group.task?.result
+        await state.syncStore()
     }
 
-    /// Everything accepted so far.
+    /// Everything accepted so far, with statuses as of now.
     public func ledger() async -> LedgerSnapshot { await state.snapshot() }
 
-    /// Changes the configuration while running (e.g. restore funds, stop faults).
+    /// Writes current statuses to the SQLite ledger (when `ledgerPath` is set).
+    public func syncLedger() async { await state.syncStore() }
+
+    /// Changes the configuration while running (e.g. restore funds, stop faults, move the clock).
     public func reconfigure(_ change: @escaping @Sendable (inout SimulatorConfiguration) -> Void) async {
         await state.update(change)
     }
 
-    /// The remaining balance, when limited.
+    /// Moves the simulator's clock forward: campaigns and messages advance, windows expire.
+    public func advanceClock(by seconds: Double) async {
+        await state.update { $0.clockOffset += seconds }
+    }
+
+    /// The remaining balance in recipients, when limited.
     public func balance() async -> Int? { await state.balance }
+
+    /// The remaining balance in money, when limited.
+    public func moneyBalance() async -> Double? { await state.moneyBalance }
 }
 
 /// Why the simulator did not start.
 public struct SimulatorStartError: Error, CustomStringConvertible {
     /// What happened.
     public var message: String
+    /// The message.
     public var description: String { message }
 }
 

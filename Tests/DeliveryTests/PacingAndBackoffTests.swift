@@ -46,7 +46,10 @@ struct PacingAndBackoffTests {
         #expect(RateLimit(parsing: "10/min") == RateLimit(count: 10, window: 60))
         #expect(RateLimit(parsing: "2/s") == RateLimit(count: 2, window: 1))
         #expect(RateLimit(parsing: "1/h") == RateLimit(count: 1, window: 3600))
+        #expect(RateLimit(parsing: "10/2s") == RateLimit(count: 10, window: 2))
+        #expect(RateLimit(parsing: "100/5min") == RateLimit(count: 100, window: 300))
         #expect(RateLimit(parsing: "ten/min") == nil)
+        #expect(RateLimit(parsing: "5/0s") == nil)
         #expect(RateLimit(parsing: "0/s") == nil)
     }
 

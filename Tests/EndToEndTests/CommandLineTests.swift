@@ -2,82 +2,84 @@ import Foundation
 import Testing
 import ZiettSimulator
 
-/// The CLI contract, through the real binary.
-@Suite("Command line")
-struct CommandLineTests {
-    @Test func demoRunsTheSampleEndToEnd() async throws {
-        let dir = temporaryDirectory()
-        let result = try await runBinary(["demo", "--directory", dir, "--quiet"], directory: Binary.repositoryRoot)
-        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.contains("job complete"))
-        let report = try String(contentsOfFile: dir + "/demo-report.csv", encoding: .utf8)
-        let lines = report.split(separator: "\n")
-        let sample = try String(contentsOfFile: Binary.repositoryRoot + "/samples/recipients.csv", encoding: .utf8)
-        #expect(lines.count == sample.split(separator: "\n").count, "one report line per data row, plus the header")
-    }
+extension EndToEnd {
+    /// The CLI contract, through the real binary.
+    @Suite("Command line")
+    struct CommandLineTests {
+        @Test func demoRunsTheSampleEndToEnd() async throws {
+            let dir = temporaryDirectory()
+            let result = try await runBinary(["demo", "--directory", dir, "--quiet"], directory: Binary.repositoryRoot)
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("job complete"))
+            let report = try String(contentsOfFile: dir + "/demo-report.csv", encoding: .utf8)
+            let lines = report.split(separator: "\n")
+            let sample = try String(contentsOfFile: Binary.repositoryRoot + "/samples/recipients.csv", encoding: .utf8)
+            #expect(lines.count == sample.split(separator: "\n").count, "one report line per data row, plus the header")
+        }
 
-    @Test func runWithoutAPIKeyIsAUsageError() async throws {
-        let dir = temporaryDirectory()
-        let (csv, _) = try writeRecipients(count: 5, in: dir, seed: 1)
-        let result = try await runBinary(
-            ["run", csv, "--sender", KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", dir + "/s.sqlite"],
-            environment: ["ZIETT_API_KEY": ""])
-        #expect(result.status == 64)
-        #expect(result.stdout.contains("ZIETT_API_KEY"))
-    }
+        @Test func runWithoutAPIKeyIsAUsageError() async throws {
+            let dir = temporaryDirectory()
+            let (csv, _) = try writeRecipients(count: 5, in: dir, seed: 1)
+            let result = try await runBinary(
+                ["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", dir + "/s.sqlite"],
+                environment: ["ZIETT_API_KEY": ""])
+            #expect(result.status == 64)
+            #expect(result.stdout.contains("ZIETT_API_KEY"))
+        }
 
-    @Test func missingInputExitsWithNoInput() async throws {
-        let dir = temporaryDirectory()
-        let result = try await runBinary(
-            ["run", dir + "/nope.csv", "--sender", KillResumeTests.sender, "--message", "Hi", "--state", dir + "/s.sqlite"])
-        #expect(result.status == 66)
-        #expect(result.stdout.contains("nope.csv"))
-    }
+        @Test func missingInputExitsWithNoInput() async throws {
+            let dir = temporaryDirectory()
+            let result = try await runBinary(
+                ["run", dir + "/nope.csv", "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi", "--state", dir + "/s.sqlite"])
+            #expect(result.status == 66)
+            #expect(result.stdout.contains("nope.csv"))
+        }
 
-    @Test func stateFileIsCreatedOwnerOnly() async throws {
-        let dir = temporaryDirectory()
-        let (csv, _) = try writeRecipients(count: 5, in: dir, seed: 2)
-        let state = dir + "/s.sqlite"
-        let result = try await runBinary(["run", csv, "--sender", KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", state, "--dry-run"])
-        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        let mode = try FileManager.default.attributesOfItem(atPath: state)[.posixPermissions] as? Int
-        #expect(mode == 0o600)
-    }
+        @Test func stateFileIsCreatedOwnerOnly() async throws {
+            let dir = temporaryDirectory()
+            let (csv, _) = try writeRecipients(count: 5, in: dir, seed: 2)
+            let state = dir + "/s.sqlite"
+            let result = try await runBinary(["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", state, "--dry-run"])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            let mode = try FileManager.default.attributesOfItem(atPath: state)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+        }
 
-    @Test func authenticationFailureStopsWithItsOwnCodeAndKeepsRecipientsPending() async throws {
-        var config = SimulatorConfiguration.unlimited
-        config.apiKeys = ["zk_test_right"]
-        let server = try await ZiettSimulatorServer.start(configuration: config)
-        let dir = temporaryDirectory()
-        let (csv, _) = try writeRecipients(count: 20, in: dir, seed: 3)
-        let state = dir + "/s.sqlite"
-        let args = ["run", csv, "--sender", KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", state, "--base-url", server.baseURL, "--max-rate", "100/s"]
-        let wrong = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_wrong_secret_value"])
-        #expect(wrong.status == 77)
-        #expect(!(wrong.stdout + wrong.stderr).contains("zk_test_wrong_secret_value"), "the key must never be printed")
-        let right = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_right"])
-        #expect(right.status == 0, "\(right.stdout)\(right.stderr)")
-        await server.stop()
-    }
+        @Test func authenticationFailureStopsWithItsOwnCodeAndKeepsRecipientsPending() async throws {
+            var config = SimulatorConfiguration.unlimited
+            config.apiKeys = ["zk_test_right"]
+            let server = try await ZiettSimulatorServer.start(configuration: config)
+            let dir = temporaryDirectory()
+            let (csv, _) = try writeRecipients(count: 20, in: dir, seed: 3)
+            let state = dir + "/s.sqlite"
+            let args = ["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", state, "--base-url", server.baseURL, "--max-rate", "100/s"]
+            let wrong = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_wrong_secret_value"])
+            #expect(wrong.status == 77)
+            #expect(!(wrong.stdout + wrong.stderr).contains("zk_test_wrong_secret_value"), "the key must never be printed")
+            let right = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_right"])
+            #expect(right.status == 0, "\(right.stdout)\(right.stderr)")
+            await server.stop()
+        }
 
-    @Test func concurrentRunOnTheSameStateExitsAtOnce() async throws {
-        var config = SimulatorConfiguration.unlimited
-        config.faults.latency = 0.05
-        let server = try await ZiettSimulatorServer.start(configuration: config)
-        let dir = temporaryDirectory()
-        let (csv, _) = try writeRecipients(count: 60, in: dir, seed: 4)
-        let args = ["run", csv, "--sender", KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", dir + "/s.sqlite",
-                    "--base-url", server.baseURL, "--chunk-size", "2", "--max-rate", "20/s"]
-        let env = ["ZIETT_API_KEY": "zk_test_x"]
-        async let first = runBinary(args, environment: env)
-        try await Task.sleep(for: .milliseconds(400))
-        let started = Date()
-        let second = try await runBinary(args, environment: env)
-        #expect(second.status == 75)
-        #expect(Date().timeIntervalSince(started) < 5)
-        #expect(second.stdout.contains("another run"))
-        let firstResult = try await first
-        #expect(firstResult.status == 0)
-        await server.stop()
+        @Test func concurrentRunOnTheSameStateExitsAtOnce() async throws {
+            var config = SimulatorConfiguration.unlimited
+            config.faults.latency = 0.05
+            let server = try await ZiettSimulatorServer.start(configuration: config)
+            let dir = temporaryDirectory()
+            let (csv, _) = try writeRecipients(count: 60, in: dir, seed: 4)
+            let args = ["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", dir + "/s.sqlite",
+                        "--base-url", server.baseURL, "--chunk-size", "2", "--max-rate", "20/s"]
+            let env = ["ZIETT_API_KEY": "zk_test_x"]
+            async let first = runBinary(args, environment: env)
+            try await Task.sleep(for: .milliseconds(400))
+            let started = Date()
+            let second = try await runBinary(args, environment: env)
+            #expect(second.status == 75)
+            #expect(Date().timeIntervalSince(started) < 5)
+            #expect(second.stdout.contains("another run"))
+            let firstResult = try await first
+            #expect(firstResult.status == 0)
+            await server.stop()
+        }
     }
 }

@@ -2,156 +2,162 @@ import Foundation
 import Testing
 import ZiettSimulator
 
-/// Error classes, each against the real binary and the in-process simulator.
-@Suite("Error classes")
-struct ErrorClassTests {
-    func arguments(_ csv: String, _ state: String, _ server: ZiettSimulatorServer, extra: [String] = []) -> [String] {
-        ["run", csv, "--sender", KillResumeTests.sender, "--message", "Hello from the test.", "--country", "AO", "--state", state,
-         "--base-url", server.baseURL, "--chunk-size", "10", "--max-rate", "200/s", "--read-rate", "2000/s",
-         "--backoff-base", "0.01", "--backoff-cap", "0.05"] + extra
-    }
+extension EndToEnd {
+    /// Error classes, each against the real binary and the in-process simulator.
+    @Suite("Error classes")
+    struct ErrorClassTests {
+        func arguments(_ csv: String, _ state: String, _ server: ZiettSimulatorServer, extra: [String] = []) -> [String] {
+            ["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hello from the test.", "--country", "AO", "--state", state,
+             "--base-url", server.baseURL, "--chunk-size", "10", "--max-rate", "200/s", "--read-rate", "2000/s",
+             "--backoff-base", "0.01", "--backoff-cap", "0.05"] + extra
+        }
 
-    @Test func insufficientFundsStopsResumablyAndFinishesOnceFundsAreRestored() async throws {
-        var config = SimulatorConfiguration.unlimited
-        config.balance = 35
-        let server = try await ZiettSimulatorServer.start(configuration: config)
-        let dir = temporaryDirectory()
-        let (csv, expected) = try writeRecipients(count: 80, in: dir, seed: 11)
-        let args = arguments(csv, dir + "/s.sqlite", server)
-        let first = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_funds"])
-        #expect(first.status == 75, "\(first.stdout)")
-        #expect(first.stdout.contains("insufficient funds"))
-        #expect(first.stdout.contains("still to send"))
-        await server.reconfigure { $0.balance = 1_000 }
-        let second = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_funds"])
-        #expect(second.status == 0, "\(second.stdout)")
-        let counts = await server.ledger().acceptedCountByNumber
-        #expect(Set(counts.keys) == expected)
-        #expect(counts.values.allSatisfy { $0 == 1 })
-        await server.stop()
-    }
+        @Test func insufficientFundsStopsResumablyAndFinishesOnceFundsAreRestored() async throws {
+            var config = SimulatorConfiguration.unlimited
+            config.balance = 35
+            let server = try await ZiettSimulatorServer.start(configuration: config)
+            let dir = temporaryDirectory()
+            let (csv, expected) = try writeRecipients(count: 80, in: dir, seed: 11)
+            let args = arguments(csv, dir + "/s.sqlite", server)
+            let first = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_funds"])
+            #expect(first.status == 75, "\(first.stdout)")
+            #expect(first.stdout.contains("insufficient funds"))
+            #expect(first.stdout.contains("still to send"))
+            await server.reconfigure { $0.balance = 1_000 }
+            let second = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_funds"])
+            #expect(second.status == 0, "\(second.stdout)")
+            let counts = await server.ledger().acceptedCountByNumber
+            #expect(Set(counts.keys) == expected)
+            #expect(counts.values.allSatisfy { $0 == 1 })
+            await server.stop()
+        }
 
-    @Test func batchRefusedForSomeRecipientsIsSplitSoTheOthersStillGo() async throws {
-        let dir = temporaryDirectory()
-        let (csv, expected) = try writeRecipients(count: 30, in: dir, seed: 12)
-        let refused = Set(expected.sorted().prefix(2))
-        var config = SimulatorConfiguration.unlimited
-        config.rejectedRecipients = refused
-        let server = try await ZiettSimulatorServer.start(configuration: config)
-        let state = dir + "/s.sqlite"
-        let result = try await runBinary(arguments(csv, state, server), environment: ["ZIETT_API_KEY": "zk_test_split"])
-        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        let counts = await server.ledger().acceptedCountByNumber
-        #expect(Set(counts.keys) == expected.subtracting(refused))
-        #expect(counts.values.allSatisfy { $0 == 1 })
-        let report = try await runBinary(["report", "--state", state, "--only", "rejected"])
-        #expect(report.status == 0)
-        for number in refused { #expect(report.stdout.contains(number)) }
-        #expect(report.stdout.contains("VALIDATION_ERROR"))
-        await server.stop()
-    }
+        @Test func batchRefusedForSomeRecipientsIsSplitSoTheOthersStillGo() async throws {
+            let dir = temporaryDirectory()
+            let (csv, expected) = try writeRecipients(count: 30, in: dir, seed: 12)
+            let refused = Set(expected.sorted().prefix(2))
+            var config = SimulatorConfiguration.unlimited
+            config.rejectedRecipients = refused
+            let server = try await ZiettSimulatorServer.start(configuration: config)
+            let state = dir + "/s.sqlite"
+            let result = try await runBinary(arguments(csv, state, server), environment: ["ZIETT_API_KEY": "zk_test_split"])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            let counts = await server.ledger().acceptedCountByNumber
+            #expect(Set(counts.keys) == expected.subtracting(refused))
+            #expect(counts.values.allSatisfy { $0 == 1 })
+            let report = try await runBinary(["report", "--state", state, "--only", "rejected"])
+            #expect(report.status == 0)
+            for number in refused { #expect(report.stdout.contains(number)) }
+            #expect(report.stdout.contains("VALIDATION_ERROR"))
+            await server.stop()
+        }
 
-    @Test func serverErrorsAreRetriedAndRetriesExhaustedMeansRunAgainLater() async throws {
-        var config = SimulatorConfiguration.unlimited
-        config.faults.serverErrorRate = 1.0
-        let server = try await ZiettSimulatorServer.start(configuration: config)
-        let dir = temporaryDirectory()
-        let (csv, expected) = try writeRecipients(count: 20, in: dir, seed: 13)
-        let args = arguments(csv, dir + "/s.sqlite", server, extra: ["--max-attempts", "3"])
-        let failing = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_5xx"])
-        #expect(failing.status == 75, "\(failing.stdout)")
-        #expect(failing.stdout.contains("the API kept failing"))
-        await server.reconfigure { $0.faults.serverErrorRate = 0 }
-        let healed = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_5xx"])
-        #expect(healed.status == 0, "\(healed.stdout)")
-        let counts = await server.ledger().acceptedCountByNumber
-        #expect(Set(counts.keys) == expected && counts.values.allSatisfy { $0 == 1 })
-        await server.stop()
-    }
+        @Test func serverErrorsAreRetriedAndRetriesExhaustedMeansRunAgainLater() async throws {
+            var config = SimulatorConfiguration.unlimited
+            config.faults.serverErrorRate = 1.0
+            let server = try await ZiettSimulatorServer.start(configuration: config)
+            let dir = temporaryDirectory()
+            let (csv, expected) = try writeRecipients(count: 20, in: dir, seed: 13)
+            let args = arguments(csv, dir + "/s.sqlite", server, extra: ["--max-attempts", "3"])
+            let failing = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_5xx"])
+            #expect(failing.status == 75, "\(failing.stdout)")
+            #expect(failing.stdout.contains("the API kept failing"))
+            await server.reconfigure { $0.faults.serverErrorRate = 0 }
+            let healed = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_5xx"])
+            #expect(healed.status == 0, "\(healed.stdout)")
+            let counts = await server.ledger().acceptedCountByNumber
+            #expect(Set(counts.keys) == expected && counts.values.allSatisfy { $0 == 1 })
+            await server.stop()
+        }
 
-    @Test func sigtermStopsWithinSecondsAndTheNextRunFinishesExactlyOnce() async throws {
-        let server = try await ZiettSimulatorServer.start(configuration: .unlimited)
-        let dir = temporaryDirectory()
-        let (csv, expected) = try writeRecipients(count: 60, in: dir, seed: 14)
-        var args = arguments(csv, dir + "/s.sqlite", server)
-        args[args.firstIndex(of: "200/s")!] = "4/s"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Binary.path)
-        process.arguments = args
-        process.environment = ProcessInfo.processInfo.environment.merging(["ZIETT_API_KEY": "zk_test_term"]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        try await Task.sleep(for: .milliseconds(1200))
-        let sent = Date()
-        process.terminate()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(process.terminationStatus == 75)
-        #expect(Date().timeIntervalSince(sent) < 4)
-        let again = try await runBinary(arguments(csv, dir + "/s.sqlite", server), environment: ["ZIETT_API_KEY": "zk_test_term"])
-        #expect(again.status == 0, "\(again.stdout)")
-        let counts = await server.ledger().acceptedCountByNumber
-        #expect(Set(counts.keys) == expected && counts.values.allSatisfy { $0 == 1 })
-        await server.stop()
-    }
+        @Test func sigtermStopsWithinSecondsAndTheNextRunFinishesExactlyOnce() async throws {
+            let server = try await ZiettSimulatorServer.start(configuration: .unlimited)
+            let dir = temporaryDirectory()
+            let (csv, expected) = try writeRecipients(count: 200, in: dir, seed: 14)
+            var args = arguments(csv, dir + "/s.sqlite", server)
+            args[args.firstIndex(of: "200/s")!] = "4/s"
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Binary.path)
+            process.arguments = args
+            process.environment = ProcessInfo.processInfo.environment.merging(["ZIETT_API_KEY": "zk_test_term"]) { $1 }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            try await Task.sleep(for: .milliseconds(1200))
+            let sent = Date()
+            process.terminate()
+            while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(process.terminationStatus == 75)
+            #expect(Date().timeIntervalSince(sent) < 4)
+            let again = try await runBinary(arguments(csv, dir + "/s.sqlite", server), environment: ["ZIETT_API_KEY": "zk_test_term"])
+            #expect(again.status == 0, "\(again.stdout)")
+            let counts = await server.ledger().acceptedCountByNumber
+            #expect(Set(counts.keys) == expected && counts.values.allSatisfy { $0 == 1 })
+            await server.stop()
+        }
 
-    @Test func pacingReachesTheServersLimitWithoutProvoking429() async throws {
-        var config = SimulatorConfiguration.unlimited
-        config.batchLimit = .init(count: 10, window: 1)
-        let server = try await ZiettSimulatorServer.start(configuration: config)
-        let dir = temporaryDirectory()
-        let (csv, _) = try writeRecipients(count: 160, in: dir, seed: 15)
-        var args = arguments(csv, dir + "/s.sqlite", server)
-        args[args.firstIndex(of: "200/s")!] = "10/s"
-        args[args.firstIndex(of: "10")!] = "4"  // chunk size → 40 requests
-        let result = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_pace"])
-        #expect(result.status == 0, "\(result.stdout)")
-        let ledger = await server.ledger()
-        let times = ledger.campaigns.map(\.createdAt).sorted()
-        let limited = ledger.responses.filter { $0.key.hasSuffix(" 429") }.values.reduce(0, +)
-        #expect(times.count == 40)
-        // In a 10-per-second sliding window, request k+10 may go one second after request k: requests
-        // 11…40 ideally span 3 s after request 10. The achieved rate is that ideal over the real span.
-        let span = times[39] - times[9]
-        let achieved = 3.0 / span
-        print("[pacing] 40 requests, requests 11…40 in \(String(format: "%.3f", span)) s: \(String(format: "%.1f", achieved * 100)) % of the limit, 429s: \(limited)")
-        #expect(limited == 0)
-        #expect(achieved >= 0.95, "achieved rate below 95 % of the limit")
-        await server.stop()
-    }
-}
-
-@Suite("Error threshold")
-struct ErrorThresholdTests {
-    @Test func maxErrorsStopsARunThatIsOnlyBurningMoney() async throws {
-        let dir = temporaryDirectory()
-        let (csv, expected) = try writeRecipients(count: 40, in: dir, seed: 31)
-        var config = SimulatorConfiguration.unlimited
-        config.rejectedRecipients = Set(expected.sorted().prefix(20))
-        let server = try await ZiettSimulatorServer.start(configuration: config)
-        let args = ErrorClassTests().arguments(csv, dir + "/s.sqlite", server, extra: ["--max-errors", "2"])
-        let result = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_errors"])
-        #expect(result.status == 65, "\(result.stdout)")
-        #expect(result.stdout.contains("--max-errors"))
-        await server.stop()
+        @Test func pacingReachesTheServersLimitWithoutProvoking429() async throws {
+            var config = SimulatorConfiguration.unlimited
+            config.batchLimit = .init(count: 10, window: 2)
+            let server = try await ZiettSimulatorServer.start(configuration: config)
+            let dir = temporaryDirectory()
+            let (csv, _) = try writeRecipients(count: 120, in: dir, seed: 15)
+            var args = arguments(csv, dir + "/s.sqlite", server)
+            args[args.firstIndex(of: "200/s")!] = "10/2s"
+            args[args.firstIndex(of: "10")!] = "4"  // chunk size → 30 requests
+            let result = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_pace"])
+            #expect(result.status == 0, "\(result.stdout)")
+            let ledger = await server.ledger()
+            let times = ledger.campaigns.map(\.createdAt).sorted()
+            let limited = ledger.responses.filter { $0.key.hasSuffix(" 429") }.values.reduce(0, +)
+            #expect(times.count == 30)
+            // In a 10-per-2-seconds sliding window, request k+10 may go one window after request k: requests
+            // 11…30 ideally span two windows (4 s) after request 10. Achieved rate = that ideal over the real span.
+            let span = times[29] - times[9]
+            let achieved = 4.0 / span
+            print("[pacing] 30 requests, requests 11…30 in \(String(format: "%.3f", span)) s: \(String(format: "%.1f", achieved * 100)) % of the limit, 429s: \(limited)")
+            #expect(limited == 0)
+            #expect(achieved >= 0.95, "achieved rate below 95 % of the limit")
+            await server.stop()
+        }
     }
 }
 
-@Suite("Documentation ambiguities")
-struct AmbiguityTests {
-    @Test func aNullBatchAnswerStillRecordsTheCampaignIDFoundByName() async throws {
-        var config = SimulatorConfiguration.unlimited
-        config.batchAcceptedBodyIsNull = true
-        let server = try await ZiettSimulatorServer.start(configuration: config)
-        let dir = temporaryDirectory()
-        let (csv, _) = try writeRecipients(count: 25, in: dir, seed: 41)
-        let state = dir + "/s.sqlite"
-        let result = try await runBinary(ErrorClassTests().arguments(csv, state, server), environment: ["ZIETT_API_KEY": "zk_test_null"])
-        #expect(result.status == 0, "\(result.stdout)")
-        let ids = Set(await server.ledger().campaigns.map(\.id))
-        let report = try await runBinary(["report", "--state", state, "--only", "sent"])
-        let reported = report.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false)[6] }
-        #expect(!reported.isEmpty && reported.allSatisfy { ids.contains(String($0)) })
-        await server.stop()
+extension EndToEnd {
+    @Suite("Error threshold")
+    struct ErrorThresholdTests {
+        @Test func maxErrorsStopsARunThatIsOnlyBurningMoney() async throws {
+            let dir = temporaryDirectory()
+            let (csv, expected) = try writeRecipients(count: 40, in: dir, seed: 31)
+            var config = SimulatorConfiguration.unlimited
+            config.rejectedRecipients = Set(expected.sorted().prefix(20))
+            let server = try await ZiettSimulatorServer.start(configuration: config)
+            let args = EndToEnd.ErrorClassTests().arguments(csv, dir + "/s.sqlite", server, extra: ["--max-errors", "2"])
+            let result = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_errors"])
+            #expect(result.status == 65, "\(result.stdout)")
+            #expect(result.stdout.contains("--max-errors"))
+            await server.stop()
+        }
+    }
+}
+
+extension EndToEnd {
+    @Suite("Documentation ambiguities")
+    struct AmbiguityTests {
+        @Test func aNullBatchAnswerStillRecordsTheCampaignIDFoundByName() async throws {
+            var config = SimulatorConfiguration.unlimited
+            config.batchAcceptedBodyIsNull = true
+            let server = try await ZiettSimulatorServer.start(configuration: config)
+            let dir = temporaryDirectory()
+            let (csv, _) = try writeRecipients(count: 25, in: dir, seed: 41)
+            let state = dir + "/s.sqlite"
+            let result = try await runBinary(EndToEnd.ErrorClassTests().arguments(csv, state, server), environment: ["ZIETT_API_KEY": "zk_test_null"])
+            #expect(result.status == 0, "\(result.stdout)")
+            let ids = Set(await server.ledger().campaigns.map(\.id))
+            let report = try await runBinary(["report", "--state", state, "--only", "sent"])
+            let reported = report.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false)[6] }
+            #expect(!reported.isEmpty && reported.allSatisfy { ids.contains(String($0)) })
+            await server.stop()
+        }
     }
 }

@@ -1,97 +1,101 @@
 import Foundation
 import Testing
 
-/// `validate` and `run --dry-run` through the real binary.
-@Suite("Ingest")
-struct IngestTests {
-    @Test func validateWritesOneJSONObjectPerDataRowAndASummary() async throws {
-        let dir = temporaryDirectory()
-        let csv = dir + "/in.csv"
-        try "\u{FEFF}Telefone;Nome\r\n923 456 789;Ana\r\n+244923456789;Ana again\r\n4.47E+11;Excel\r\n\"12\";Short\r\n".write(toFile: csv, atomically: true, encoding: .utf8)
-        let result = try await runBinary(["validate", csv, "--country", "AO", "--report", dir + "/r.jsonl"])
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("4 row(s): 1 valid, 2 invalid, 1 duplicate, 0 suppressed"))
-        let lines = try String(contentsOfFile: dir + "/r.jsonl", encoding: .utf8).split(separator: "\n")
-        #expect(lines.count == 4)
-        let objects = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
-        #expect(objects[0]["e164"] as? String == "+244923456789")
-        #expect(objects[0]["status"] as? String == "valid")
-        #expect((objects[0]["fields"] as? [String: String])?["Nome"] == "Ana")
-        #expect(objects[1]["status"] as? String == "duplicate")
-        #expect((objects[1]["reason"] as? String)?.contains("row 1") == true)
-        #expect(objects[2]["status"] as? String == "invalid")
-        #expect(objects[2]["e164"] is NSNull)
-        #expect((objects[2]["reason"] as? String)?.lowercased().contains("spreadsheet") == true)
-    }
-
-    @Test func dryRunPlansWithoutAnAPIKeyAndSendsNothing() async throws {
-        let dir = temporaryDirectory()
-        let (csv, expected) = try writeRecipients(count: 250, in: dir, seed: 21)
-        let result = try await runBinary(
-            ["run", csv, "--sender", KillResumeTests.sender, "--message", "Olá {{name}}!", "--country", "AO", "--state", dir + "/s.sqlite", "--dry-run"],
-            environment: ["ZIETT_API_KEY": ""])
-        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.contains("plan: \(expected.count) recipient(s) to send in \(expected.count) request(s) to POST /messages"))
-        #expect(result.stdout.contains("UCS-2"))
-        #expect(result.stdout.contains("dry run: nothing was sent"))
-    }
-
-    @Test func templateNamingAMissingColumnFailsBeforeAnythingIsStored() async throws {
-        let dir = temporaryDirectory()
-        let (csv, _) = try writeRecipients(count: 5, in: dir, seed: 22)
-        let result = try await runBinary(["run", csv, "--sender", KillResumeTests.sender, "--message", "Hi {{surname}}", "--country", "AO", "--state", dir + "/s.sqlite", "--dry-run"])
-        #expect(result.status == 65)
-        #expect(result.stdout.contains("surname"))
-    }
-
-    @Test func aChangedInputIsRefusedUnlessAllowed() async throws {
-        let dir = temporaryDirectory()
-        let (csv, _) = try writeRecipients(count: 10, in: dir, seed: 23)
-        let args = ["run", csv, "--sender", KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", dir + "/s.sqlite", "--dry-run"]
-        #expect(try await runBinary(args).status == 0)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: csv))
-        handle.seekToEndOfFile()
-        handle.write(Data("+244923999111,Late Addition\n".utf8))
-        try handle.close()
-        let refused = try await runBinary(args)
-        #expect(refused.status == 65)
-        #expect(refused.stdout.contains("changed since"))
-        #expect(try await runBinary(args + ["--allow-changed-input"]).status == 0)
-    }
-
-    @Test func anIngestKilledHalfWayContinuesWithoutStoringARowTwice() async throws {
-        let dir = temporaryDirectory()
-        let csv = dir + "/big.csv"
-        var text = "phone,name\n"
-        for i in 0..<150_000 { text += "+24492\(String(format: "%07d", i)),P\(i)\n" }
-        try text.write(toFile: csv, atomically: true, encoding: .utf8)
-        let state = dir + "/s.sqlite"
-        let args = ["run", csv, "--sender", KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", state, "--dry-run"]
-        var killed = 0
-        for delay in [0.15, 0.25, 0.35, 0.45] {
-            let result = try await runBinary(args, killAfter: delay)
-            if result.killed { killed += 1 } else { break }
+extension EndToEnd {
+    /// `validate` and `run --dry-run` through the real binary.
+    @Suite("Ingest")
+    struct IngestTests {
+        @Test func validateWritesOneJSONObjectPerDataRowAndASummary() async throws {
+            let dir = temporaryDirectory()
+            let csv = dir + "/in.csv"
+            try "\u{FEFF}Telefone;Nome\r\n923 456 789;Ana\r\n+244923456789;Ana again\r\n4.47E+11;Excel\r\n\"12\";Short\r\n".write(toFile: csv, atomically: true, encoding: .utf8)
+            let result = try await runBinary(["validate", csv, "--country", "AO", "--report", dir + "/r.jsonl"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("4 row(s): 1 valid, 2 invalid, 1 duplicate, 0 suppressed"))
+            let lines = try String(contentsOfFile: dir + "/r.jsonl", encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == 4)
+            let objects = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+            #expect(objects[0]["e164"] as? String == "+244923456789")
+            #expect(objects[0]["status"] as? String == "valid")
+            #expect((objects[0]["fields"] as? [String: String])?["Nome"] == "Ana")
+            #expect(objects[1]["status"] as? String == "duplicate")
+            #expect((objects[1]["reason"] as? String)?.contains("row 1") == true)
+            #expect(objects[2]["status"] as? String == "invalid")
+            #expect(objects[2]["e164"] is NSNull)
+            #expect((objects[2]["reason"] as? String)?.lowercased().contains("spreadsheet") == true)
         }
-        let final = try await runBinary(args)
-        #expect(final.status == 0, "\(final.stdout)\(final.stderr)")
-        #expect(final.stdout.contains("rows: 150000 "), "\(final.stdout)")
-        #expect(final.stdout.contains("pending 150000"))
-        print("[ingest] killed \(killed) dry runs before the last one finished")
+
+        @Test func dryRunPlansWithoutAnAPIKeyAndSendsNothing() async throws {
+            let dir = temporaryDirectory()
+            let (csv, expected) = try writeRecipients(count: 250, in: dir, seed: 21)
+            let result = try await runBinary(
+                ["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Olá {{name}}!", "--country", "AO", "--state", dir + "/s.sqlite", "--dry-run"],
+                environment: ["ZIETT_API_KEY": ""])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("plan: \(expected.count) recipient(s) to send in \(expected.count) request(s) to POST /messages"))
+            #expect(result.stdout.contains("UCS-2"))
+            #expect(result.stdout.contains("dry run: nothing was sent"))
+        }
+
+        @Test func templateNamingAMissingColumnFailsBeforeAnythingIsStored() async throws {
+            let dir = temporaryDirectory()
+            let (csv, _) = try writeRecipients(count: 5, in: dir, seed: 22)
+            let result = try await runBinary(["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi {{surname}}", "--country", "AO", "--state", dir + "/s.sqlite", "--dry-run"])
+            #expect(result.status == 65)
+            #expect(result.stdout.contains("surname"))
+        }
+
+        @Test func aChangedInputIsRefusedUnlessAllowed() async throws {
+            let dir = temporaryDirectory()
+            let (csv, _) = try writeRecipients(count: 10, in: dir, seed: 23)
+            let args = ["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", dir + "/s.sqlite", "--dry-run"]
+            #expect(try await runBinary(args).status == 0)
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: csv))
+            handle.seekToEndOfFile()
+            handle.write(Data("+244923999111,Late Addition\n".utf8))
+            try handle.close()
+            let refused = try await runBinary(args)
+            #expect(refused.status == 65)
+            #expect(refused.stdout.contains("changed since"))
+            #expect(try await runBinary(args + ["--allow-changed-input"]).status == 0)
+        }
+
+        @Test func anIngestKilledHalfWayContinuesWithoutStoringARowTwice() async throws {
+            let dir = temporaryDirectory()
+            let csv = dir + "/big.csv"
+            var text = "phone,name\n"
+            for i in 0..<150_000 { text += "+24492\(String(format: "%07d", i)),P\(i)\n" }
+            try text.write(toFile: csv, atomically: true, encoding: .utf8)
+            let state = dir + "/s.sqlite"
+            let args = ["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", state, "--dry-run"]
+            var killed = 0
+            for delay in [0.15, 0.25, 0.35, 0.45] {
+                let result = try await runBinary(args, killAfter: delay)
+                if result.killed { killed += 1 } else { break }
+            }
+            let final = try await runBinary(args)
+            #expect(final.status == 0, "\(final.stdout)\(final.stderr)")
+            #expect(final.stdout.contains("rows: 150000 "), "\(final.stdout)")
+            #expect(final.stdout.contains("pending 150000"))
+            print("[ingest] killed \(killed) dry runs before the last one finished")
+        }
     }
 }
 
-@Suite("Suppression")
-struct SuppressionTests {
-    @Test func suppressedNumbersAreNeverSentInAnyWrittenForm() async throws {
-        let dir = temporaryDirectory()
-        let csv = dir + "/in.csv"
-        try "phone,name\n923456789,A\n+244 912 345 678,B\n931222333,C\n".write(toFile: csv, atomically: true, encoding: .utf8)
-        try "00244923456789\n912-345-678\n".write(toFile: dir + "/stop.txt", atomically: true, encoding: .utf8)
-        let result = try await runBinary(["validate", csv, "--country", "AO", "--suppress", dir + "/stop.txt"])
-        #expect(result.stdout.contains("1 valid, 0 invalid, 0 duplicate, 2 suppressed"), "\(result.stdout)\(result.stderr)")
-        let run = try await runBinary(["run", csv, "--sender", KillResumeTests.sender, "--message", "Hi", "--country", "AO",
-                                       "--suppress", dir + "/stop.txt", "--state", dir + "/s.sqlite", "--dry-run"])
-        #expect(run.stdout.contains("suppressed 2"), "\(run.stdout)")
-        #expect(run.stdout.contains("plan: 1 recipient(s)"))
+extension EndToEnd {
+    @Suite("Suppression")
+    struct SuppressionTests {
+        @Test func suppressedNumbersAreNeverSentInAnyWrittenForm() async throws {
+            let dir = temporaryDirectory()
+            let csv = dir + "/in.csv"
+            try "phone,name\n923456789,A\n+244 912 345 678,B\n931222333,C\n".write(toFile: csv, atomically: true, encoding: .utf8)
+            try "00244923456789\n912-345-678\n".write(toFile: dir + "/stop.txt", atomically: true, encoding: .utf8)
+            let result = try await runBinary(["validate", csv, "--country", "AO", "--suppress", dir + "/stop.txt"])
+            #expect(result.stdout.contains("1 valid, 0 invalid, 0 duplicate, 2 suppressed"), "\(result.stdout)\(result.stderr)")
+            let run = try await runBinary(["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi", "--country", "AO",
+                                           "--suppress", dir + "/stop.txt", "--state", dir + "/s.sqlite", "--dry-run"])
+            #expect(run.stdout.contains("suppressed 2"), "\(run.stdout)")
+            #expect(run.stdout.contains("plan: 1 recipient(s)"))
+        }
     }
 }

@@ -123,3 +123,7 @@ func testSeed(_ name: String) -> UInt64 {
     print("[\(name)] seed \(seed) (replay with ZIETT_TEST_SEED=\(seed))")
     return seed
 }
+
+/// Every end-to-end suite runs one test at a time: they spawn real processes and measure rates, and on a
+/// 2-core machine parallel runs would measure the scheduler instead of the product.
+@Suite(.serialized) enum EndToEnd {}

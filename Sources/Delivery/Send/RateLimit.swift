@@ -20,21 +20,27 @@ public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
     /// rate-limit page 300; the stricter figure is used.
     public static let read = RateLimit(count: 60, window: 60)
 
-    /// Parses `10/min`, `5/s`, `2/sec`, `300/m`, `1/h`.
+    /// Parses `10/min`, `5/s`, `2/sec`, `300/m`, `1/h`, and windows of several units: `10/2s`, `100/5min`.
     public init?(parsing text: String) {
         let parts = text.lowercased().split(separator: "/", maxSplits: 1)
         guard parts.count == 2, let count = Int(parts[0].trimmingCharacters()), count > 0 else { return nil }
-        switch parts[1].trimmingCharacters() {
-        case "s", "sec", "second": window = 1
-        case "m", "min", "minute": window = 60
-        case "h", "hour": window = 3600
+        let period = parts[1].trimmingCharacters()
+        let digits = period.prefix { $0.isNumber || $0 == "." }
+        let multiple = digits.isEmpty ? 1 : Double(digits)
+        guard let multiple, multiple > 0 else { return nil }
+        let unit: Double
+        switch period.dropFirst(digits.count) {
+        case "s", "sec", "second", "seconds": unit = 1
+        case "m", "min", "minute", "minutes": unit = 60
+        case "h", "hour", "hours": unit = 3600
         default: return nil
         }
+        window = multiple * unit
         self.count = count
     }
 
     public var description: String {
-        window == 1 ? "\(count)/s" : window == 60 ? "\(count)/min" : "\(count) per \(Int(window)) s"
+        window == 1 ? "\(count)/s" : window == 60 ? "\(count)/min" : "\(count)/\(window == window.rounded() ? String(Int(window)) : String(window))s"
     }
 
     /// Average seconds between requests at this rate.

@@ -9,17 +9,28 @@ struct SimCommand: AsyncParsableCommand {
         commandName: "sim",
         abstract: "Run a local, stateful Ziett API simulator (with optional faults) for rehearsals and tests.",
         discussion: """
-            Serves /c/v1 on 127.0.0.1. Point a run at it with --base-url http://127.0.0.1:<port>/c/v1.
+            Serves /c/v1 on 127.0.0.1 (see docs/simulator.md and docs/openapi.yaml). Point a run at it with
+            --base-url http://127.0.0.1:<port>/c/v1. The first line printed is
+            "Ziett simulator listening on <base URL> (seed <n>)".
+
+            A --ledger file ending in .json is written on exit; any other name is a SQLite database that
+            receives every accepted campaign, message and request as it happens (statuses updated on exit).
 
             Example:
-              ziett-batch sim --port 8080 --fail-rate 0.1 --lost-reply-rate 0.05 --ledger ledger.json
+              ziett-batch sim --port 8080 --fail-rate 0.1 --lost-reply-rate 0.05 --ledger ledger.sqlite
             """)
 
     @Option(help: "Port to listen on (0: any free port, printed).")
     var port: Int = 8080
 
-    @Option(help: "The only API key accepted (default: any key starting with zk_test_).")
-    var apiKey: String?
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(name: .customLong("api-key"), help: "A key accepted with every scope (repeatable; default: any key starting with zk_test_).")
+    var apiKeys: [String] = []
+
+    @Option(name: .customLong("key-scopes"), help: "A key with only these scopes, as KEY=SCOPE,SCOPE (repeatable), e.g. zk_test_ro=messages:list,campaigns:read.")
+    var keyScopes: [String] = []
 
     @Flag(help: "Ignore Idempotency-Key entirely (the worst case the docs leave open).")
     var ignoreIdempotencyKeys = false
@@ -27,11 +38,23 @@ struct SimCommand: AsyncParsableCommand {
     @Flag(help: "No rate limits.")
     var noRateLimits = false
 
-    @Option(help: "Batch requests allowed per window.")
+    @Option(help: "POST /campaigns/batch requests allowed per window.")
     var batchLimit: Int = 10
+
+    @Option(help: "POST /messages requests allowed per window (new docs 120/60 s; old docs 15/1 s).")
+    var singleLimit: Int = 120
+
+    @Option(help: "GET requests allowed per window (shared by every GET).")
+    var readLimit: Int = 300
 
     @Option(help: "Rate-limit window in seconds.")
     var window: Double = 60
+
+    @Option(help: "Rate-limit window kind: sliding or fixed.")
+    var windowKind = "sliding"
+
+    @Flag(help: "Leave out the X-RateLimit-* headers.")
+    var noRateLimitHeaders = false
 
     @Option(help: "Share of POSTs answered 500/502/503.")
     var failRate: Double = 0
@@ -39,8 +62,14 @@ struct SimCommand: AsyncParsableCommand {
     @Option(help: "Share of POSTs answered 429 (bursts).")
     var burstRate: Double = 0
 
+    @Option(help: "Consecutive 429s per burst.")
+    var burstLength: Int = 1
+
     @Option(help: "Share of POSTs whose reply is lost after the work is done.")
     var lostReplyRate: Double = 0
+
+    @Option(help: "Share of GETs answered 503.")
+    var readErrorRate: Double = 0
 
     @Option(help: "Added latency per request, up to this many seconds.")
     var latency: Double = 0
@@ -48,46 +77,145 @@ struct SimCommand: AsyncParsableCommand {
     @Option(help: "Balance in recipients (402 when it runs out).")
     var balance: Int?
 
-    @Option(help: "Random seed for faults and ids.")
+    @Option(help: "Balance in money (402 when it runs out); each message costs --price.")
+    var moneyBalance: Double?
+
+    @Option(help: "Price of one message.")
+    var price: Double = 15
+
+    @Option(help: "Share of messages that end FAILED (refunded).")
+    var failedRate: Double = 0
+
+    @Option(help: "Share of messages that end UNDELIVERED.")
+    var undeliveredRate: Double = 0
+
+    @Option(help: "Seconds a campaign stays PROCESSING.")
+    var processingSeconds: Double = 1
+
+    @Option(help: "Seconds a message stays PENDING once it exists.")
+    var sendingSeconds: Double = 1
+
+    @Option(help: "Seconds a message stays SENT.")
+    var deliverySeconds: Double = 2
+
+    @Option(help: "Random seed for faults, outcomes and ids.")
     var seed: UInt64 = 1
 
-    @Option(help: "Write the ledger (everything accepted) as JSON to this file on exit.")
+    @Option(help: "Ledger file: .json is written on exit; anything else is a SQLite database written as requests arrive.")
     var ledger: String?
 
-    func run() async throws {
+    @Flag(help: "Take every open question the old docs' way (PENDING→COMPLETED, NOT_FOUND, full list entries, …).")
+    var oldDocs = false
+
+    @Option(help: "Batch 202 body: object ({message, campaign_id}) or null.")
+    var batchBody = "object"
+
+    @Option(help: "Campaign lifecycle: new (PROCESSING→SENDING→COMPLETED) or old (PENDING→COMPLETED).")
+    var lifecycle: String?
+
+    @Option(help: "404 code: RESOURCE_NOT_FOUND or NOT_FOUND.")
+    var notFoundCode: String?
+
+    @Option(help: "Fewest recipients per batch (new docs: 2).")
+    var minBatch: Int = 2
+
+    @Option(help: "Unparseable batch recipient: message (a FAILED message) or reject (422 for the batch).")
+    var invalidRecipient = "message"
+
+    @Option(help: "Batch funds check: sync (402) or background (campaign FAILED).")
+    var fundsCheck = "sync"
+
+    @Flag(help: "Remove repeated numbers from a batch.")
+    var dedupe = false
+
+    @Flag(help: "Campaign messages exist from the 202 on, not only after PROCESSING.")
+    var messagesDuringProcessing = false
+
+    @Flag(help: "POST /campaigns/batch ignores Idempotency-Key (POST /messages still honours it).")
+    var batchIgnoresIdempotency = false
+
+    @Flag(help: "Store and replay error answers under their Idempotency-Key.")
+    var replayErrors = false
+
+    @Flag(help: "Accept any UUID where the new docs ask for UUID v7.")
+    var anyUUID = false
+
+    @Option(help: "Status of an unreadable JSON body: 422 or 400.")
+    var malformedStatus: Int = 422
+
+    func validate() throws {
+        guard ["sliding", "fixed"].contains(windowKind) else { throw ValidationError("--window-kind must be sliding or fixed") }
+        guard ["object", "null"].contains(batchBody) else { throw ValidationError("--batch-body must be object or null") }
+        if let lifecycle, CampaignLifecycle(rawValue: lifecycle) == nil { throw ValidationError("--lifecycle must be new or old") }
+        guard InvalidRecipientHandling(rawValue: invalidRecipient) != nil else { throw ValidationError("--invalid-recipient must be message or reject") }
+        guard FundsCheck(rawValue: fundsCheck) != nil else { throw ValidationError("--funds-check must be sync or background") }
+        guard [400, 422].contains(malformedStatus) else { throw ValidationError("--malformed-status must be 400 or 422") }
+        for entry in keyScopes where !entry.contains("=") { throw ValidationError("--key-scopes takes KEY=SCOPE,SCOPE") }
+    }
+
+    /// The simulator configuration these options describe.
+    func simulatorConfiguration() -> SimulatorConfiguration {
         var config = noRateLimits ? SimulatorConfiguration.unlimited : SimulatorConfiguration()
-        if let apiKey { config.apiKeys = [apiKey] }
+        if !apiKeys.isEmpty { config.apiKeys = Set(apiKeys) }
+        for entry in keyScopes {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            config.apiKeyScopes[parts[0]] = Set((parts.count > 1 ? parts[1] : "").split(separator: ",").map(String.init))
+        }
         if !noRateLimits {
             config.batchLimit = .init(count: batchLimit, window: window)
-            config.singleLimit = .init(count: 120, window: window)
-            config.readLimit = .init(count: 300, window: window)
+            config.singleLimit = .init(count: singleLimit, window: window)
+            config.readLimit = .init(count: readLimit, window: window)
         }
+        config.rateLimitHeaders = !noRateLimitHeaders
         config.ignoreIdempotencyKeys = ignoreIdempotencyKeys
         config.faults.serverErrorRate = failRate
         config.faults.spuriousRateLimitRate = burstRate
+        config.faults.burstLength = burstLength
         config.faults.lostReplyRate = lostReplyRate
+        config.faults.readErrorRate = readErrorRate
         config.faults.latency = latency
         config.balance = balance
+        config.moneyBalance = moneyBalance
+        config.pricePerMessage = price
+        config.outcomes.failedRate = failedRate
+        config.outcomes.undeliveredRate = undeliveredRate
+        config.lifecycle.processing = processingSeconds
+        config.lifecycle.sending = sendingSeconds
+        config.lifecycle.delivery = deliverySeconds
         config.seed = seed
-        let server = try await ZiettSimulatorServer.start(configuration: config, port: port)
-        print("Ziett simulator listening on \(server.baseURL) (seed \(seed)); Ctrl-C to stop")
+        if oldDocs { config.fidelity = .oldDocs }
+        config.batchAcceptedBodyIsNull = batchBody == "null"
+        if let lifecycle, let value = CampaignLifecycle(rawValue: lifecycle) { config.fidelity.campaignLifecycle = value }
+        if let notFoundCode { config.fidelity.notFoundCode = notFoundCode }
+        config.minimumBatchRecipients = minBatch
+        config.fidelity.invalidRecipient = InvalidRecipientHandling(rawValue: invalidRecipient) ?? .failedMessage
+        config.fidelity.batchFundsCheck = FundsCheck(rawValue: fundsCheck) ?? .synchronous
+        config.fidelity.rateLimitWindow = RateLimitWindow(rawValue: windowKind) ?? .sliding
+        if dedupe { config.fidelity.removeDuplicateRecipients = true }
+        if messagesDuringProcessing { config.fidelity.messagesAppearAfterProcessing = false }
+        if batchIgnoresIdempotency { config.fidelity.batchHonoursIdempotencyKey = false }
+        if replayErrors { config.fidelity.replayErrorResponses = true }
+        if anyUUID { config.fidelity.requireUUIDv7 = false }
+        config.fidelity.malformedBodyStatus = malformedStatus
+        if let ledger, !ledger.hasSuffix(".json") { config.ledgerPath = ledger }
+        return config
+    }
+
+    func run() async throws {
+        let config = simulatorConfiguration()
+        let server = try await ZiettSimulatorServer.start(configuration: config, host: host, port: port)
+        // Unbuffered: scripts wait for this line on a pipe.
+        FileHandle.standardOutput.write(Data("Ziett simulator listening on \(server.baseURL) (seed \(seed)); Ctrl-C to stop\n".utf8))
         let stop = StopFlag()
         let watcher = SignalWatcher.watch(stop)
         while !stop.isRequested { try? await Task.sleep(for: .milliseconds(200)) }
         watcher.cancel()
+        await server.stop()
         if let ledger {
-            let snapshot = await server.ledger()
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = try encoder.encode(LedgerFile(campaigns: snapshot.campaigns, messages: snapshot.messages))
-            try data.write(to: URL(fileURLWithPath: ledger))
+            if ledger.hasSuffix(".json") {
+                try LedgerFile(await server.ledger()).encoded().write(to: URL(fileURLWithPath: ledger))
+            }
             print("ledger written to \(ledger)")
         }
-        await server.stop()
     }
-}
-
-struct LedgerFile: Codable {
-    var campaigns: [LedgerCampaign]
-    var messages: [LedgerMessage]
 }

@@ -1,33 +1,54 @@
-/// How the simulator behaves: keys, limits, faults and the documentation ambiguities it can take either way.
+/// How the simulator behaves: keys, limits, faults, the lifecycle clock and the documentation ambiguities
+/// it can take either way.
+///
+/// Every field can be changed while the simulator runs (`ZiettSimulatorServer.reconfigure`).
 public struct SimulatorConfiguration: Sendable {
-    /// Accepted API keys; nil accepts any key that starts with `zk_test_`.
+    /// Accepted API keys, each with every scope; nil accepts any key that starts with `zk_test_`.
     public var apiKeys: Set<String>?
+    /// Keys with restricted scopes (`"messages:send"` or `"apikey:messages:send"`); listed keys are valid too.
+    public var apiKeyScopes: [String: Set<String>] = [:]
     /// When true, `Idempotency-Key` is ignored entirely (the worst case the docs leave open for batches).
     public var ignoreIdempotencyKeys = false
-    /// How long a stored idempotent response is replayed.
+    /// How long a stored idempotent response is replayed, in seconds.
     public var idempotencyWindow: Double = 24 * 3600
-    /// Per-endpoint rate limits; nil disables limiting for that endpoint.
+    /// `POST /campaigns/batch` limit; nil disables limiting for that endpoint.
     public var batchLimit: SimulatedRateLimit? = .init(count: 10, window: 60)
-    /// `POST /messages` limit.
+    /// `POST /messages` limit (new docs: 120/min; old docs: 15/s).
     public var singleLimit: SimulatedRateLimit? = .init(count: 120, window: 60)
-    /// `GET /*` limit.
+    /// The shared `GET /*` limit.
     public var readLimit: SimulatedRateLimit? = .init(count: 300, window: 60)
+    /// A separate limit for `GET /messages` (the List Messages page says 60/min); nil: it shares `readLimit`.
+    public var listMessagesLimit: SimulatedRateLimit?
     /// Send `X-RateLimit-*` headers (the docs say they are still being rolled out).
     public var rateLimitHeaders = true
     /// Fewest recipients a batch may have (the new docs say 2).
     public var minimumBatchRecipients = 2
     /// The 202 body of a batch: `{message, campaign_id}` (new docs) or `null` (old docs).
     public var batchAcceptedBodyIsNull = false
-    /// Balance in recipients; nil for unlimited. Each accepted recipient costs one.
+    /// Balance in recipients; nil for unlimited. Each accepted recipient costs one; refunds give it back.
     public var balance: Int?
-    /// Faults, per endpoint.
+    /// Balance in money (the account's currency); nil for unlimited. Each recipient costs `pricePerMessage`.
+    public var moneyBalance: Double?
+    /// The price of one message, shown as `cost` (`"15.000000"`).
+    public var pricePerMessage: Double = 15
+    /// Faults for every endpoint without its own entry in `faultsByEndpoint`.
     public var faults = FaultConfiguration()
     /// Numbers the API refuses inside a batch with 422 `recipients[i]` (to rehearse a split).
     public var rejectedRecipients: Set<String> = []
-    /// Seed of every random choice (faults, ids), printed so a run can be replayed.
+    /// Faults for one endpoint; replaces `faults` there, and every rate applies whatever the method.
+    public var faultsByEndpoint: [SimulatedEndpoint: FaultConfiguration] = [:]
+    /// How long campaigns and messages take to move through their states.
+    public var lifecycle = LifecycleTiming()
+    /// Which share of messages fails, and with which codes.
+    public var outcomes = DeliveryOutcomes()
+    /// The behaviours the public docs leave open.
+    public var fidelity = FidelityOptions()
+    /// Seed of every random choice (faults, outcomes, ids), printed so a run can be replayed.
     public var seed: UInt64 = 1
     /// Seconds added to the real clock (tests move time forward, e.g. past the idempotency window).
     public var clockOffset: Double = 0
+    /// A SQLite file that receives every accepted campaign, message and request as it happens; nil: memory only.
+    public var ledgerPath: String?
 
     /// Defaults: documented limits, no faults, any `zk_test_` key.
     public init() {}
@@ -40,39 +61,20 @@ public struct SimulatorConfiguration: Sendable {
         c.readLimit = nil
         return c
     }
-}
 
-/// `count` requests per `window` seconds, per API key and endpoint, sliding.
-public struct SimulatedRateLimit: Sendable, Equatable {
-    /// Requests per window.
-    public var count: Int
-    /// Window length in seconds.
-    public var window: Double
-    /// Creates a limit.
-    public init(count: Int, window: Double) {
-        self.count = count
-        self.window = window
+    /// The limit that applies to `endpoint`.
+    func rateLimit(for endpoint: SimulatedEndpoint) -> SimulatedRateLimit? {
+        switch endpoint {
+        case .sendBatch: batchLimit
+        case .sendMessage: singleLimit
+        case .listMessages: listMessagesLimit ?? readLimit
+        default: readLimit
+        }
     }
-}
 
-/// Injected failures, each a probability per request.
-public struct FaultConfiguration: Sendable, Equatable {
-    /// Share of POSTs answered 500/502/503 before doing anything.
-    public var serverErrorRate: Double = 0
-    /// Share of POSTs answered 429 although under the limit (bursts from "other clients").
-    public var spuriousRateLimitRate: Double = 0
-    /// Share of POSTs whose work is done and stored, then the connection is dropped without an answer.
-    public var lostReplyRate: Double = 0
-    /// Share of GETs answered 503.
-    public var readErrorRate: Double = 0
-    /// Added latency per request, in seconds (uniform in 0…latency).
-    public var latency: Double = 0
-
-    /// No faults.
-    public init() {}
-
-    /// True when any fault is enabled.
-    public var isEnabled: Bool {
-        serverErrorRate > 0 || spuriousRateLimitRate > 0 || lostReplyRate > 0 || readErrorRate > 0 || latency > 0
+    /// The faults that apply to `endpoint`.
+    func faults(for endpoint: SimulatedEndpoint) -> (faults: FaultConfiguration, own: Bool) {
+        if let own = faultsByEndpoint[endpoint] { return (own, true) }
+        return (faults, false)
     }
 }

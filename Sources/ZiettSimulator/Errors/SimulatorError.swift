@@ -17,30 +17,38 @@ struct SimulatorError: Error, HTTPResponseError {
         self.status = .init(code: status)
         self.body = ZiettErrorBody(
             code: code, message: message, status: status, traceID: Self.traceID(),
-            timestamp: ISO8601DateFormatter.simulator.string(from: Date()), service: service, fields: fields)
+            timestamp: Timestamp.format(Date().timeIntervalSince1970, style: .microsecondsOffset), service: service, fields: fields)
         self.headers = headers
     }
+
+    /// The encoded error object.
+    var bytes: [UInt8] { Array((try? WireCoding.encoder().encode(body)) ?? Data()) }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
         headers[.contentType] = "application/json"
-        let data = (try? WireCoding.encoder().encode(body)) ?? Data()
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
+    /// A fresh per-request trace id (32 hexadecimal digits).
     static func traceID() -> String {
         UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
     }
 
+    /// 422 `VALIDATION_ERROR` with `fields`.
     static func validation(_ fields: [String: String]) -> SimulatorError {
         SimulatorError(422, ZiettErrorCode.validation, "The request has invalid fields.", fields: fields)
     }
-}
 
-extension ISO8601DateFormatter {
-    nonisolated(unsafe) static let simulator: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f
-    }()
+    /// 404 with the configured code.
+    static func notFound(_ what: String, code: String) -> SimulatorError {
+        SimulatorError(404, code, "\(what) was not found in this organization.")
+    }
+
+    /// Merges headers (rate-limit headers of an admitted request) into the answer.
+    func adding(_ extra: HTTPFields) -> SimulatorError {
+        var copy = self
+        for field in extra where copy.headers[field.name] == nil { copy.headers.append(field) }
+        return copy
+    }
 }

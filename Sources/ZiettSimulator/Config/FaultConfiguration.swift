@@ -1,0 +1,32 @@
+/// Injected failures, each a probability per request, drawn from the seeded generator.
+///
+/// In `SimulatorConfiguration.faults` the POST rates apply to POSTs and `readErrorRate` to GETs; in
+/// `faultsByEndpoint` every rate applies to that endpoint.
+public struct FaultConfiguration: Sendable, Equatable {
+    /// Share of requests answered with one of `serverErrorStatuses` before doing anything.
+    public var serverErrorRate: Double = 0
+    /// The statuses a server error is drawn from.
+    public var serverErrorStatuses: [Int] = [500, 502, 503]
+    /// Share of requests answered 429 although under the limit (a burst from "other clients").
+    public var spuriousRateLimitRate: Double = 0
+    /// How many consecutive requests of the key to the endpoint a burst answers 429.
+    public var burstLength = 1
+    /// `Retry-After` seconds sent with a burst 429.
+    public var burstRetryAfter = 1
+    /// Share of requests whose work is done and stored, then the connection is dropped without an answer.
+    public var lostReplyRate: Double = 0
+    /// Seconds a POST's work takes once its Idempotency-Key is reserved (makes the in-flight 409 observable).
+    public var workDelay: Double = 0
+    /// Share of GETs answered 503.
+    public var readErrorRate: Double = 0
+    /// Added latency per request, in seconds (uniform in 0…latency).
+    public var latency: Double = 0
+
+    /// No faults.
+    public init() {}
+
+    /// True when any fault is enabled.
+    public var isEnabled: Bool {
+        serverErrorRate > 0 || spuriousRateLimitRate > 0 || lostReplyRate > 0 || readErrorRate > 0 || latency > 0
+    }
+}
