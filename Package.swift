@@ -31,6 +31,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // Job files (`run --job-file`): TOML, friendlier for operators than YAML. Measured: +7 s on a clean
+        // debug build against Yams (toml++ is one C++ translation unit).
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // The system libsqlite3 (Debian: libsqlite3-dev).
@@ -90,6 +93,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strict
         ),
@@ -111,6 +115,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["ZiettSimulator", "Checkpoint", "ZiettAPI", "ZiettBatchCLI"],
+            // Expected `status`/`report`/`--help` output of the Operator*Tests, compared byte for byte.
+            exclude: ["Snapshots"],
             swiftSettings: strict
         ),
     ],

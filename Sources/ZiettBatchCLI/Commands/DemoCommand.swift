@@ -54,12 +54,9 @@ struct DemoCommand: AsyncParsableCommand {
         let ledger = await server.ledger()
         await server.stop()
         let reportPath = dir + "/demo-report.csv"
-        var text = "row,line,phone,e164,status,reason,campaign_id,message_id,trace_id,updated_at\n"
+        var text = ReportWriter.header
         if let store = try? StateStore(path: statePath, readOnly: true), let job = try store.job(named: "demo") {
-            try store.forEachRecipient(jobID: job.id) { r in
-                text += ["\(r.row)", "\(r.line)", r.phone, r.e164 ?? "", r.status.rawValue, r.reason ?? "", r.campaignID ?? "", r.messageID ?? "", r.traceID ?? "", ""]
-                    .map(CSVCell.escape).joined(separator: ",") + "\n"
-            }
+            try store.forEachRecipientWithDelivery(jobID: job.id) { r, d in text += ReportWriter.line(r, d) }
         }
         try text.write(toFile: reportPath, atomically: true, encoding: .utf8)
         say("simulator accepted \(ledger.campaigns.count) batch(es), \(ledger.messages.count) message(s)")
