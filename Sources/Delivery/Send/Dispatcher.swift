@@ -78,11 +78,15 @@ public final class Dispatcher {
             cursor = chunk.seq
             if let end = try await handle(chunk) { return end }
             chunksDoneThisRun += 1
-            onProgress?(DispatchProgress(
-                acceptedThisRun: acceptedThisRun, requestsThisRun: requestsThisRun, retriesThisRun: retriesThisRun,
-                chunksDone: chunksDoneThisRun))
+            reportProgress()
         }
         return .complete
+    }
+
+    private func reportProgress() {
+        onProgress?(DispatchProgress(
+            acceptedThisRun: acceptedThisRun, requestsThisRun: requestsThisRun, retriesThisRun: retriesThisRun,
+            chunksDone: chunksDoneThisRun))
     }
 
     /// Drives one chunk to a final state, or returns why the run must stop.
@@ -182,6 +186,7 @@ public final class Dispatcher {
             case .notProcessed(let error, let retryAfter), .inDoubt(let error, let retryAfter):
                 failures += 1
                 retriesThisRun += 1
+                reportProgress()
                 let delay = backoff.delay(afterFailures: failures, retryAfter: retryAfter)
                 let notBefore = StateStore.now() + delay
                 if case .inDoubt = outcome {

@@ -70,9 +70,10 @@ struct JobStatus: Codable {
         switch job.phase {
         case .ingesting: next = "continue reading the CSV from row \(job.ingestRows + 1), then send"
         case .complete:
-            let untracked = deliveryCounts.count("unknown")
-            next = untracked > 0 && counts.recipients(.sent) > 0
-                ? "nothing to send; `ziett-batch track` looks up delivery of \(untracked) recipient(s)"
+            let final = deliveryCounts.byStatus.filter { StateStore.finalDeliveryStatuses.contains($0.key) }.values.reduce(0, +)
+            let open = counts.recipients(.sent) - final
+            next = open > 0
+                ? "nothing to send; `ziett-batch track` looks up the delivery of \(open) recipient(s) without a final status"
                 : "nothing: the job is complete"
         case .planned:
             if counts.chunks(.inflight) > 0 {

@@ -80,6 +80,6 @@ struct LineLogHandler: LogHandler {
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
             line = String(decoding: data, as: UTF8.self) + "\n"
         }
-        FileHandleOutput.write(line, fd: 2)
+        LiveLine.writeAbove(line)
     }
 }

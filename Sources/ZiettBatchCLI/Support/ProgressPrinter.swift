@@ -34,7 +34,7 @@ final class ProgressPrinter: Sendable {
             switch mode {
             case .off: return
             case .live:
-                FileHandleOutput.write("\r\u{1B}[2K" + line.text, fd: 2)
+                LiveLine.draw(line.text)
                 state.withLock { $0.drawn = true }
             case .log:
                 let due = state.withLock { s -> Bool in
@@ -50,7 +50,7 @@ final class ProgressPrinter: Sendable {
 
     /// Ends the live line so that the summary starts on its own line.
     func finish() {
-        if mode == .live && state.withLock({ $0.drawn }) { FileHandleOutput.write("\n", fd: 2) }
+        if mode == .live && state.withLock({ $0.drawn }) { LiveLine.end() }
     }
 
     /// The figures in words and as log metadata.
@@ -74,5 +74,40 @@ final class ProgressPrinter: Sendable {
             "retries": "\(p.retriesThisRun)",
         ]
         return (text, metadata)
+    }
+}
+
+/// The one live line at the bottom of a terminal, kept below the log lines.
+///
+/// A log line written while a progress line is drawn first clears it, then redraws it underneath, so
+/// the two never share a line.
+enum LiveLine {
+    private static let current = Mutex<String?>(nil)
+
+    /// Draws (or redraws) the live line.
+    static func draw(_ text: String) {
+        current.withLock { line in
+            line = text
+            FileHandleOutput.write("\r\u{1B}[2K" + text, fd: 2)
+        }
+    }
+
+    /// Writes a whole log line (ending in a newline) above the live line.
+    static func writeAbove(_ logLine: String) {
+        current.withLock { line in
+            if let line {
+                FileHandleOutput.write("\r\u{1B}[2K" + logLine + line, fd: 2)
+            } else {
+                FileHandleOutput.write(logLine, fd: 2)
+            }
+        }
+    }
+
+    /// Leaves the live line where it is and moves below it.
+    static func end() {
+        current.withLock { line in
+            if line != nil { FileHandleOutput.write("\n", fd: 2) }
+            line = nil
+        }
     }
 }
