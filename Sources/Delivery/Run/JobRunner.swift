@@ -95,12 +95,15 @@ public struct JobRunner {
                 let sent = start.recipients(.sent)
                 let total = sent + start.recipients(.pending)
                 let open = start.openChunks
-                onProgress(RunProgress(accepted: sent, total: total, acceptedThisRun: 0, requestsThisRun: 0, retriesThisRun: 0, chunksDone: 0, chunksOpen: open))
+                let rate = options.dispatch.maxRate ?? (plan.endpoint == ChunkRequest.singleEndpoint ? .single : .batch)
+                onProgress(RunProgress(
+                    accepted: sent, total: total, acceptedThisRun: 0, requestsThisRun: 0, retriesThisRun: 0, chunksDone: 0,
+                    chunksOpen: open, rate: rate))
                 dispatcher.onProgress = { p in
                     onProgress(RunProgress(
                         accepted: sent + p.acceptedThisRun, total: total, acceptedThisRun: p.acceptedThisRun,
                         requestsThisRun: p.requestsThisRun, retriesThisRun: p.retriesThisRun, chunksDone: p.chunksDone,
-                        chunksOpen: open))
+                        chunksOpen: open, rate: rate))
                 }
             }
             log.info("sending", metadata: ["seed": "\(options.dispatch.seed)", "rate": "\(plan.rate)"])

@@ -17,9 +17,14 @@ public struct RunProgress: Sendable, Equatable {
     public var chunksDone: Int
     /// Chunks open at the start of this run.
     public var chunksOpen: Int
+    /// The send rate the run paces itself to.
+    public var rate: RateLimit?
 
     /// Creates a progress value.
-    public init(accepted: Int, total: Int, acceptedThisRun: Int, requestsThisRun: Int, retriesThisRun: Int, chunksDone: Int, chunksOpen: Int) {
+    public init(
+        accepted: Int, total: Int, acceptedThisRun: Int, requestsThisRun: Int, retriesThisRun: Int, chunksDone: Int, chunksOpen: Int,
+        rate: RateLimit? = nil
+    ) {
         self.accepted = accepted
         self.total = total
         self.acceptedThisRun = acceptedThisRun
@@ -27,6 +32,16 @@ public struct RunProgress: Sendable, Equatable {
         self.retriesThisRun = retriesThisRun
         self.chunksDone = chunksDone
         self.chunksOpen = chunksOpen
+        self.rate = rate
+    }
+
+    /// Seconds the remaining requests need at `rate` at least: the window's first requests go at once,
+    /// every further one waits its turn.
+    public var pacedSecondsLeft: Double? {
+        guard let rate else { return nil }
+        let remaining = max(0, chunksOpen - chunksDone)
+        let burst = max(0, rate.count - requestsThisRun)
+        return Double(max(0, remaining - burst)) * rate.interval
     }
 }
 

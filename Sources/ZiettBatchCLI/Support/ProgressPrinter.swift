@@ -58,11 +58,13 @@ final class ProgressPrinter: Sendable {
         let rate = Double(p.acceptedThisRun) / elapsed * 60
         let left = max(0, p.total - p.accepted)
         let percent = p.total == 0 ? 100 : p.accepted * 100 / p.total
+        // The observed rate flatters the first window (its requests go at once); the pacing bounds it.
+        let observed = rate > 0 ? Double(left) / rate * 60 : nil
         let eta: String
         if left == 0 {
             eta = "done"
-        } else if rate > 0 {
-            eta = DurationText.format(Double(left) / rate * 60)
+        } else if let seconds = [observed, p.pacedSecondsLeft].compactMap({ $0 }).max() {
+            eta = DurationText.format(seconds)
         } else {
             eta = "unknown"
         }
