@@ -64,10 +64,11 @@ extension StateStore {
         ) { TrackTarget(campaignID: $0.optionalText(0), messageID: $0.optionalText(1), recipients: $0.int(2), open: $0.int(3)) }
     }
 
-    /// Records delivery statuses of one campaign's (or one single message's) recipients, matched by
-    /// E.164 within it. Returns how many recipients were updated.
+    /// Records delivery statuses: of one campaign's recipients, matched by E.164 within it; or, with no
+    /// campaign, of single messages, matched by E.164 and message id. Returns how many recipients were
+    /// updated.
     @discardableResult
-    public func recordDelivery(jobID: Int64, campaignID: String?, messageID: String?, updates: [DeliveryUpdate]) throws -> Int {
+    public func recordDelivery(jobID: Int64, campaignID: String?, updates: [DeliveryUpdate]) throws -> Int {
         let now = Self.now()
         return try database.transaction {
             var changed = 0
@@ -85,7 +86,7 @@ extension StateStore {
                 statement.reset()
                 try statement.bind([
                     .text(update.status), .optional(update.errorCode), .optional(update.cost), .text(update.messageID),
-                    .double(now), .int(jobID), .int(Int64(bitPattern: update.e164)), .optional(campaignID ?? messageID),
+                    .double(now), .int(jobID), .int(Int64(bitPattern: update.e164)), .text(campaignID ?? update.messageID),
                 ])
                 try statement.execute()
                 changed += database.changes

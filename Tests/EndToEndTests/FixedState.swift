@@ -39,7 +39,7 @@ enum FixedState {
             rejectedRows: [5: "VALIDATION_ERROR: recipients.0: not a reachable mobile number", 6: "VALIDATION_ERROR: recipients.1: not a reachable mobile number"],
             error: RecordedError(httpStatus: 422, code: "VALIDATION_ERROR", message: "Validation failed.", traceID: "trace-0001"),
             attemptID: second)
-        try store.recordDelivery(jobID: job.id, campaignID: campaign, messageID: nil, updates: [
+        try store.recordDelivery(jobID: job.id, campaignID: campaign, updates: [
             DeliveryUpdate(e164: numbers[0], messageID: "0190f0aa-0000-7000-8000-0000000000a1", status: "DELIVERED", errorCode: nil, cost: "15.000000"),
             DeliveryUpdate(e164: numbers[1], messageID: "0190f0aa-0000-7000-8000-0000000000a2", status: "DELIVERED", errorCode: nil, cost: "15.000000"),
             DeliveryUpdate(e164: numbers[2], messageID: "0190f0aa-0000-7000-8000-0000000000a3", status: "FAILED", errorCode: "INVALID_PHONE_NUMBER", cost: "0.000000"),

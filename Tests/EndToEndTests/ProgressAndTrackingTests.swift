@@ -66,7 +66,7 @@ struct ProgressAndTrackingTests {
         #expect(before.first?.campaignID == FixedState.campaign)
         #expect(before.first?.recipients == 4)
         #expect(before.first?.open == 1, "DELIVERED and FAILED are final, PENDING is not")
-        let changed = try store.recordDelivery(jobID: 1, campaignID: FixedState.campaign, messageID: nil, updates: [
+        let changed = try store.recordDelivery(jobID: 1, campaignID: FixedState.campaign, updates: [
             DeliveryUpdate(e164: 244_934_567_890, messageID: "m4", status: "UNDELIVERED", errorCode: "EXPIRED", cost: "15.000000"),
             DeliveryUpdate(e164: 244_999_999_999, messageID: "m9", status: "DELIVERED", errorCode: nil, cost: nil),
         ])

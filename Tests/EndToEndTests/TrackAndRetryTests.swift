@@ -54,6 +54,32 @@ struct TrackAndRetryTests {
         #expect(delivery["unknown"] == nil, "every sent recipient was matched")
     }
 
+    @Test(arguments: [3, 12])
+    func trackFindsSingleMessagesOneByOneOrByOneScan(count: Int) async throws {
+        let server = try await ZiettSimulatorServer.start(configuration: .unlimited)
+        let dir = temporaryDirectory()
+        let (csv, expected) = try writeRecipients(count: count, in: dir, seed: UInt64(30 + count))
+        let state = dir + "/s.sqlite"
+        let env = ["ZIETT_API_KEY": "zk_test_track"]
+        let run = try await runBinary(
+            ["run", csv, "--sender", JobFileTests.sender, "--message", "Olá {{name}}", "--country", "AO", "--state", state,
+             "--base-url", server.baseURL, "--max-rate", "100/s"], environment: env)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let track = try await runBinary(["track", "--state", state, "--base-url", server.baseURL, "--read-rate", "100/s"], environment: env)
+        #expect(track.status == 0, "\(track.stdout)\(track.stderr)")
+        #expect(track.stdout.contains("looked up \(count) request(s)"), "\(track.stdout)")
+        #expect(track.stdout.contains("\(count) recipient(s) updated"), "\(track.stdout)")
+        let pages = count > 3 ? 1 : count  // one scan of 200 per page, or one look-up per message
+        #expect(track.stdout.contains("in \(pages) page(s)"), "\(track.stdout)")
+        let ledger = await server.ledger()
+        await server.stop()
+        #expect(Set(ledger.messages.map(\.e164)) == expected)
+        let store = try StateStore(path: state, readOnly: true)
+        let delivery = try store.deliveryCounts(jobID: 1)
+        #expect(delivery.byStatus["unknown"] == nil, "\(delivery.byStatus)")
+        #expect(delivery.byStatus.values.reduce(0, +) == count)
+    }
+
     @Test func retryTakesTheJobLockAndRequeuesOnlyRejected() async throws {
         let dir = temporaryDirectory()
         let state = dir + "/march.sqlite"

@@ -39,59 +39,103 @@ public final class DeliveryTracker {
         backoff = Backoff(base: 1, cap: 60, seed: seed)
     }
 
+    /// Single messages up to this count are looked up one by one (`?q=<id>`); more are found by one
+    /// scan of the messages created since the job began, 200 per page.
+    public var singleLookupLimit = 3
+
     /// Looks up every accepted request that still has recipients without a final status.
     public func run() async throws -> TrackReport {
         var report = TrackReport(end: .complete)
+        var singles: [String] = []
         for target in try store.trackTargets(jobID: job.id) {
             guard target.open > 0 else {
                 report.requestsSkipped += 1
                 continue
             }
-            var log = logger
-            log[metadataKey: "campaign.id"] = "\(target.campaignID ?? target.messageID ?? "-")"
-            var query: [(String, String)]
             if let campaignID = target.campaignID {
-                query = [("campaign_id", campaignID)]
-            } else if let messageID = target.messageID {
-                query = [("q", messageID)]
-            } else {
-                continue
-            }
-            query += [("order", "asc"), ("order_by", "created_at"), ("size", "\(Page<Message>.maximumSize)")]
-            var updates: [DeliveryUpdate] = []
-            var page = 1
-            var listed = 0
-            while true {
-                switch await fetch(query + [("page", "\(page)")], report: &report) {
-                case .page(let list):
-                    listed += list.entries.count
-                    for message in list.entries {
-                        if let messageID = target.messageID, target.campaignID == nil, message.id != messageID { continue }
-                        guard let digits = message.e164.flatMap(Self.digits) else { continue }
-                        updates.append(DeliveryUpdate(
-                            e164: digits, messageID: message.id, status: message.status.uppercased(),
-                            errorCode: message.errorCode, cost: message.cost))
-                    }
-                    if page >= list.pages || list.entries.isEmpty { break }
-                    page += 1
-                    continue
-                case .stop(let end):
+                if let end = try await track(campaignID: campaignID, report: &report) {
                     report.end = end
-                    try finish(&report)
-                    return report
+                    break
                 }
-                break
+            } else if let messageID = target.messageID {
+                singles.append(messageID)
             }
-            let changed = try store.recordDelivery(
-                jobID: job.id, campaignID: target.campaignID, messageID: target.campaignID == nil ? target.messageID : nil,
-                updates: updates)
-            report.requestsChecked += 1
-            report.recipientsUpdated += changed
-            report.unmatchedMessages += max(0, updates.count - changed)
-            log.debug("looked up", metadata: ["messages": "\(listed)", "recipients.updated": "\(changed)"])
+        }
+        if report.end == .complete, !singles.isEmpty, let end = try await track(messageIDs: singles, report: &report) {
+            report.end = end
         }
         try finish(&report)
         return report
+    }
+
+    /// Pages through one campaign's messages and records them; nil when done, else why it stopped.
+    private func track(campaignID: String, report: inout TrackReport) async throws -> TrackReport.End? {
+        var log = logger
+        log[metadataKey: "campaign.id"] = "\(campaignID)"
+        let query = [("campaign_id", campaignID), ("order", "asc"), ("order_by", "created_at"), ("size", "\(Page<Message>.maximumSize)")]
+        var updates: [DeliveryUpdate] = []
+        if let end = await pages(query, report: &report, { message in
+            if let update = Self.update(message) { updates.append(update) }
+            return true
+        }) { return end }
+        let changed = try store.recordDelivery(jobID: job.id, campaignID: campaignID, updates: updates)
+        report.requestsChecked += 1
+        report.recipientsUpdated += changed
+        report.unmatchedMessages += max(0, updates.count - changed)
+        log.debug("campaign looked up", metadata: ["messages": "\(updates.count)", "recipients.updated": "\(changed)"])
+        return nil
+    }
+
+    /// Looks up single messages: one by one when few, else by one scan of the job's time range.
+    private func track(messageIDs: [String], report: inout TrackReport) async throws -> TrackReport.End? {
+        var wanted = Set(messageIDs)
+        var updates: [DeliveryUpdate] = []
+        func take(_ message: Message) -> Bool {
+            if wanted.remove(message.id) != nil, let update = Self.update(message) { updates.append(update) }
+            return !wanted.isEmpty
+        }
+        var end: TrackReport.End?
+        if messageIDs.count <= singleLookupLimit {
+            for id in messageIDs where end == nil {
+                let query = [("q", id), ("size", "\(Page<Message>.maximumSize)")]
+                end = await pages(query, report: &report, take)
+            }
+        } else {
+            let since = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: (job.createdAt - 60).rounded(.down)))
+            let query = [
+                ("created_at__ge", since), ("sms_remitter_id", job.settings.sender), ("channel_type", "SMS"),
+                ("order", "asc"), ("order_by", "created_at"), ("size", "\(Page<Message>.maximumSize)"),
+            ]
+            end = await pages(query, report: &report, take)
+        }
+        // Record what was found even when the pass stopped early: the next pass asks only for the rest.
+        let changed = try store.recordDelivery(jobID: job.id, campaignID: nil, updates: updates)
+        report.requestsChecked += messageIDs.count - wanted.count
+        report.recipientsUpdated += changed
+        report.unmatchedMessages += max(0, updates.count - changed)
+        return end
+    }
+
+    /// Reads every page of a `GET /messages` query, handing each entry to `body` until it returns false.
+    private func pages(_ query: [(String, String)], report: inout TrackReport, _ body: (Message) -> Bool) async -> TrackReport.End? {
+        var page = 1
+        while true {
+            switch await fetch(query + [("page", "\(page)")], report: &report) {
+            case .stop(let end):
+                return end
+            case .page(let list):
+                for message in list.entries where !body(message) { return nil }
+                if page >= list.pages || list.entries.isEmpty { return nil }
+                page += 1
+            }
+        }
+    }
+
+    /// A message as an update, when it names a number.
+    static func update(_ message: Message) -> DeliveryUpdate? {
+        guard let digits = message.e164.flatMap(digits) else { return nil }
+        return DeliveryUpdate(
+            e164: digits, messageID: message.id, status: message.status.uppercased(), errorCode: message.errorCode, cost: message.cost)
     }
 
     private func finish(_ report: inout TrackReport) throws {

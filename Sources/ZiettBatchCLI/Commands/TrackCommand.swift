@@ -11,8 +11,9 @@ struct TrackCommand: AsyncParsableCommand {
         commandName: "track",
         abstract: "Look up each sent recipient's delivery status (DELIVERED, FAILED, …), error code and cost at the API.",
         discussion: """
-            Pages through GET /messages?campaign_id=<id> for every accepted batch (GET /messages?q=<id> for \
-            single messages) at the documented read limit, matches messages to recipients by E.164 and \
+            Pages through GET /messages?campaign_id=<id> for every accepted batch, and finds single messages \
+            by id (GET /messages?q=<id> for a few, one scan of the job's time range for more), at the \
+            documented read limit; matches messages to recipients by E.164 and \
             records delivery_status, delivery_error and cost in the state file; `status` and `report` then \
             show them. Requests whose recipients all have a final status are not asked again, so it is \
             cheap to run from cron after the job. Sends nothing. Needs ZIETT_API_KEY (scope messages:list).
