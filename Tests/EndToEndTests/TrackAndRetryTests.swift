@@ -80,6 +80,37 @@ struct TrackAndRetryTests {
         #expect(delivery.byStatus.values.reduce(0, +) == count)
     }
 
+    @Test func trackHonoursTheReadLimitAndRetriesFailedReads() async throws {
+        // Sends are unlimited; reads are held to 2 per second and 30 % of them fail with a 503.
+        var config = SimulatorConfiguration.unlimited
+        config.apiKeys = ["zk_test_right"]
+        config.readLimit = .init(count: 2, window: 1)
+        config.faults.readErrorRate = 0.3
+        config.seed = 41
+        let server = try await ZiettSimulatorServer.start(configuration: config)
+        let dir = temporaryDirectory()
+        let (csv, expected) = try writeRecipients(count: 10, in: dir, seed: 41)
+        let state = dir + "/s.sqlite"
+        let right = ["ZIETT_API_KEY": "zk_test_right"]
+        let run = try await runBinary(
+            ["run", csv, "--sender", JobFileTests.sender, "--message", "Hi", "--country", "AO", "--state", state,
+             "--base-url", server.baseURL, "--chunk-size", "2", "--max-rate", "100/s"], environment: right)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+
+        let wrongKey = try await runBinary(["track", "--state", state, "--base-url", server.baseURL], environment: ["ZIETT_API_KEY": "zk_test_wrong"])
+        #expect(wrongKey.status == 77, "\(wrongKey.stdout)\(wrongKey.stderr)")
+        #expect(!(wrongKey.stdout + wrongKey.stderr).contains("zk_test_wrong"), "the key is never printed")
+
+        // --read-rate above the server's limit: the 429s' Retry-After and the 503s must be waited out.
+        let track = try await runBinary(
+            ["track", "--state", state, "--base-url", server.baseURL, "--read-rate", "100/s", "--max-attempts", "20"], environment: right)
+        #expect(track.status == 0, "\(track.stdout)\(track.stderr)")
+        await server.stop()
+        let delivery = try StateStore(path: state, readOnly: true).deliveryCounts(jobID: 1)
+        #expect(delivery.byStatus.values.reduce(0, +) == expected.count)
+        #expect(delivery.byStatus["unknown"] == nil, "\(delivery.byStatus)")
+    }
+
     @Test func retryTakesTheJobLockAndRequeuesOnlyRejected() async throws {
         let dir = temporaryDirectory()
         let state = dir + "/march.sqlite"
