@@ -79,6 +79,28 @@ struct JobFileTests {
         #expect(parse.stderr.contains("promo.toml:1"), "\(parse.stderr)")
     }
 
+    @Test func aMissingJobFileExitsWithNoInputAndYAMLIsRefused() async throws {
+        let missing = try await runBinary(["run", "--job-file", temporaryDirectory() + "/nope.toml"])
+        #expect(missing.status == 66, "\(missing.stdout)\(missing.stderr)")
+        #expect(missing.stderr.contains("nope.toml"))
+        let status = try await runBinary(["status", "--job-file", temporaryDirectory() + "/nope.toml"])
+        #expect(status.status == 66)
+        let yaml = try await runBinary(["run", "--job-file", "jobs/x.yaml"])
+        #expect(yaml.status == 64)
+        #expect(yaml.stderr.contains("TOML"))
+    }
+
+    @Test func statusAndReportFindTheStateThroughTheJobFile() async throws {
+        let (_, jobFile) = try layout(Self.base)
+        let run = try await runBinary(["run", "--job-file", jobFile])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let status = try await runBinary(["status", "--job-file", jobFile])
+        #expect(status.status == 0, "\(status.stdout)\(status.stderr)")
+        #expect(status.stdout.hasPrefix("job from-file  [planned]"), "\(status.stdout)")
+        let report = try await runBinary(["report", "--job-file", jobFile])
+        #expect(report.stdout.split(separator: "\n").count == 11, "\(report.stdout)")
+    }
+
     @Test func theCommittedExampleJobFilesParse() async throws {
         let jobs = Binary.repositoryRoot + "/jobs"
         let files = try FileManager.default.contentsOfDirectory(atPath: jobs).filter { $0.hasSuffix(".toml") }

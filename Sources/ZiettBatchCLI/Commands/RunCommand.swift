@@ -89,10 +89,7 @@ struct RunCommand: AsyncParsableCommand {
 
     mutating func validate() throws {
         if let jobFile {
-            let file: JobFile
-            do { file = try JobFile.load(path: jobFile) } catch let problem as JobFile.Problem {
-                throw ValidationError(problem.description)
-            }
+            let file = try JobFile.loadForCommand(path: jobFile)
             apply(file)
         }
         guard csv != nil else { throw ValidationError("give the recipients CSV (argument, or `csv` in the job file)") }

@@ -14,10 +14,7 @@ struct StateOptions: ParsableArguments {
 
     mutating func validate() throws {
         guard let jobFile else { return }
-        let file: JobFile
-        do { file = try JobFile.load(path: jobFile) } catch let problem as JobFile.Problem {
-            throw ValidationError(problem.description)
-        }
+        let file = try JobFile.loadForCommand(path: jobFile)
         if job == nil { job = file.strings["job"] ?? file.strings["csv"].map(StatePaths.jobName(csv:)) }
         if state == nil { state = file.strings["state"] }
     }

@@ -1,3 +1,5 @@
+import ArgumentParser
+import Delivery
 import Foundation
 import TOMLKit
 
@@ -30,6 +32,19 @@ struct JobFile: Equatable {
     /// A problem with a job file, naming the file (and the key).
     struct Problem: Error, CustomStringConvertible {
         var description: String
+        /// 66 when the file cannot be read, else 64.
+        var exitStatus: ExitStatus = .usage
+    }
+
+    /// Loads a job file for a command's `validate()`: a usage error for bad content, exit 66 when unreadable.
+    static func loadForCommand(path: String) throws -> JobFile {
+        do { return try load(path: path) } catch let problem as Problem {
+            guard problem.exitStatus == .usage else {
+                printError(problem.description)
+                throw problem.exitStatus.exitCode
+            }
+            throw ValidationError(problem.description)
+        }
     }
 
     /// Reads and checks a job file.
@@ -39,7 +54,7 @@ struct JobFile: Equatable {
             throw Problem(description: "\(path): job files are TOML (.toml); see jobs/march-promo.toml")
         }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw Problem(description: "\(path): cannot read the job file (missing or unreadable)")
+            throw Problem(description: "\(path): cannot read the job file (missing or unreadable)", exitStatus: .noInput)
         }
         return try parse(text, path: path)
     }
