@@ -31,8 +31,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
-        // Job files (`run --job-file`): TOML, friendlier for operators than YAML. Measured: +7 s on a clean
-        // debug build against Yams (toml++ is one C++ translation unit).
+        // Job files (`run --job-file`): TOML, friendlier for operators than YAML. Measured alone in a throwaway
+        // package on 2 busy cores: debug 20.6 s vs 14.0 s for Yams 6.2.2, release 33.7 s vs 37.5 s; noise
+        // beside the ~4 min of SwiftNIO/Hummingbird.
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
