@@ -17,7 +17,7 @@ struct ZiettBatch: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            RunCommand.self, ValidateCommand.self, StatusCommand.self, ReportCommand.self, RetryCommand.self,
+            RunCommand.self, ValidateCommand.self, StatusCommand.self, ReportCommand.self, TrackCommand.self, RetryCommand.self,
             SimCommand.self, DemoCommand.self,
         ]
     )

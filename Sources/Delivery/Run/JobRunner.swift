@@ -1,4 +1,4 @@
-public import Checkpoint
+import Checkpoint
 import Foundation
 public import Logging
 import Recipients
@@ -20,7 +20,7 @@ public struct JobRunner {
     }
 
     /// Runs the job; never throws: every failure becomes a report with its exit code.
-    public func run(onProgress: (@Sendable (JobCounts) -> Void)? = nil) async -> RunReport {
+    public func run(onProgress: (@Sendable (RunProgress) -> Void)? = nil) async -> RunReport {
         do {
             return try await runThrowing(onProgress: onProgress)
         } catch let error as RunFailure {
@@ -34,7 +34,12 @@ public struct JobRunner {
         }
     }
 
-    private func runThrowing(onProgress: (@Sendable (JobCounts) -> Void)?) async throws -> RunReport {
+    private func runThrowing(onProgress: (@Sendable (RunProgress) -> Void)?) async throws -> RunReport {
+        // The lock file sits beside the state file: its directory must exist before either (mode 0700, as the store's).
+        let directory = (options.statePath as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
         guard let lock = try JobLock(statePath: options.statePath) else {
             throw RunFailure(.runAgainLater, "another run of this job holds \(options.statePath).lock; nothing was sent")
         }
@@ -85,10 +90,20 @@ public struct JobRunner {
         do {
             dispatcher = try Dispatcher(store: store, job: job, client: client, options: options.dispatch, stop: stop, logger: log)
             if let onProgress {
-                let jobID = job.id
-                let path = options.statePath
-                dispatcher.onProgress = {
-                    if let counts = try? StateStore(path: path, readOnly: true).counts(jobID: jobID) { onProgress(counts) }
+                // Counted once here; the loop's in-memory counters do the rest, so progress costs no query.
+                let start = try store.counts(jobID: job.id)
+                let sent = start.recipients(.sent)
+                let total = sent + start.recipients(.pending)
+                let open = start.openChunks
+                let rate = options.dispatch.maxRate ?? (plan.endpoint == ChunkRequest.singleEndpoint ? .single : .batch)
+                onProgress(RunProgress(
+                    accepted: sent, total: total, acceptedThisRun: 0, requestsThisRun: 0, retriesThisRun: 0, chunksDone: 0,
+                    chunksOpen: open, rate: rate))
+                dispatcher.onProgress = { p in
+                    onProgress(RunProgress(
+                        accepted: sent + p.acceptedThisRun, total: total, acceptedThisRun: p.acceptedThisRun,
+                        requestsThisRun: p.requestsThisRun, retriesThisRun: p.retriesThisRun, chunksDone: p.chunksDone,
+                        chunksOpen: open, rate: rate))
                 }
             }
             log.info("sending", metadata: ["seed": "\(options.dispatch.seed)", "rate": "\(plan.rate)"])

@@ -44,8 +44,12 @@ public final class Dispatcher {
     public private(set) var acceptedThisRun = 0
     /// Requests sent in this run.
     public private(set) var requestsThisRun = 0
-    /// Called after every chunk outcome, for progress output.
-    public var onProgress: (@Sendable () -> Void)?
+    /// Failed attempts in this run (retried, or left for the next run).
+    public private(set) var retriesThisRun = 0
+    /// Chunks that reached a final state in this run.
+    public private(set) var chunksDoneThisRun = 0
+    /// Called after every chunk outcome with the in-memory counters, for progress output.
+    public var onProgress: (@Sendable (DispatchProgress) -> Void)?
 
     /// Creates a dispatcher; pacers are seeded from the state's recent attempts.
     public init(store: StateStore, job: Job, client: ZiettClient, options: DispatchOptions, stop: StopFlag, logger: Logger) throws {
@@ -73,9 +77,16 @@ public final class Dispatcher {
         while let chunk = try store.nextOpenChunk(jobID: job.id, after: cursor) {
             cursor = chunk.seq
             if let end = try await handle(chunk) { return end }
-            onProgress?()
+            chunksDoneThisRun += 1
+            reportProgress()
         }
         return .complete
+    }
+
+    private func reportProgress() {
+        onProgress?(DispatchProgress(
+            acceptedThisRun: acceptedThisRun, requestsThisRun: requestsThisRun, retriesThisRun: retriesThisRun,
+            chunksDone: chunksDoneThisRun))
     }
 
     /// Drives one chunk to a final state, or returns why the run must stop.
@@ -180,6 +191,8 @@ public final class Dispatcher {
                 return nil
             case .notProcessed(let error, let retryAfter), .inDoubt(let error, let retryAfter):
                 failures += 1
+                retriesThisRun += 1
+                reportProgress()
                 let delay = backoff.delay(afterFailures: failures, retryAfter: retryAfter)
                 let notBefore = StateStore.now() + delay
                 if case .inDoubt = outcome {

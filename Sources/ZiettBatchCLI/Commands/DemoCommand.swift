@@ -2,6 +2,7 @@ import ArgumentParser
 import Checkpoint
 import Delivery
 import Foundation
+import ZiettClient
 import ZiettSimulator
 
 /// `ziett-batch demo`: a real job, end to end, against the embedded simulator.
@@ -10,8 +11,9 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Run samples/recipients.csv through the real run path against an embedded simulator.",
         discussion: """
-            Starts the simulator on a free loopback port, sends the sample file in small paced chunks, then \
-            prints the summary and where the state file and the report are. Needs no API key and no network.
+            Starts the simulator on a free loopback port, sends the sample file in small paced chunks, looks \
+            up each message's delivery status (as `track` does), then prints the summary and where the state \
+            file and the report are. Needs no API key and no network.
 
             Example:
               ziett-batch demo
@@ -51,15 +53,21 @@ struct DemoCommand: AsyncParsableCommand {
         let report = await JobRunner(options: options, stop: stop, logger: logger).run()
         watcher.cancel()
         ReportPrinter.print(report, quiet: false)
+        if report.exitStatus == .complete, let store = try? StateStore(path: statePath), let job = try store.job(named: "demo") {
+            // What `ziett-batch track` does later: ask the API what became of each message.
+            let client = ZiettClient(configuration: ZiettClientConfiguration(baseURL: server.baseURL, apiKey: "zk_test_demo"), logger: logger)
+            let tracked = try await DeliveryTracker(
+                store: store, job: job, client: client, readRate: RateLimit(count: 10, window: 1), logger: logger
+            ).run()
+            await client.shutdown()
+            say(TrackCommand.summary(job: job.name, tracked))
+        }
         let ledger = await server.ledger()
         await server.stop()
         let reportPath = dir + "/demo-report.csv"
-        var text = "row,line,phone,e164,status,reason,campaign_id,message_id,trace_id,updated_at\n"
+        var text = ReportWriter.header
         if let store = try? StateStore(path: statePath, readOnly: true), let job = try store.job(named: "demo") {
-            try store.forEachRecipient(jobID: job.id) { r in
-                text += ["\(r.row)", "\(r.line)", r.phone, r.e164 ?? "", r.status.rawValue, r.reason ?? "", r.campaignID ?? "", r.messageID ?? "", r.traceID ?? "", ""]
-                    .map(CSVCell.escape).joined(separator: ",") + "\n"
-            }
+            try store.forEachRecipientWithDelivery(jobID: job.id) { r, d in text += ReportWriter.line(r, d) }
         }
         try text.write(toFile: reportPath, atomically: true, encoding: .utf8)
         say("simulator accepted \(ledger.campaigns.count) batch(es), \(ledger.messages.count) message(s)")

@@ -6,31 +6,35 @@ import Foundation
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Write the per-recipient report: one line per data row of the input, with its status and ids.",
+        abstract: "Write the per-recipient report: one CSV line per data row of the input, with its status, ids and delivery.",
         discussion: """
-            Columns: row,line,phone,e164,status,reason,campaign_id,message_id,trace_id,updated_at
-            status is one of sent, pending, invalid, duplicate, suppressed, rejected.
+            Columns: row,line,phone,e164,status,reason,campaign_id,message_id,trace_id,updated_at,delivery_status,delivery_error,cost
+            status is one of sent, pending, invalid, duplicate, suppressed, rejected. delivery_status, \
+            delivery_error and cost are filled by `ziett-batch track` (DELIVERED, FAILED, UNDELIVERED, …).
+            The file is created with mode 0600: it holds phone numbers.
 
             Example:
-              ziett-batch report --state march.sqlite --out march-report.csv --only rejected
+              ziett-batch report --state march.sqlite --out march-report.csv --only failed
             """)
 
     @OptionGroup var stateOptions: StateOptions
 
-    @Option(help: "Write to this file instead of standard output.")
+    @Option(help: "Write to this file (mode 0600) instead of standard output.")
     var out: String?
 
-    @Option(help: "Only rows with this status (sent, pending, invalid, duplicate, suppressed, rejected, failed = invalid+rejected).")
+    @Option(help: ArgumentHelp(
+        "Only these rows: \(ReportFilter.names).",
+        discussion: "failed = invalid + rejected (not sent); undelivered = tracked with a final status other than DELIVERED; untracked = sent, final status not known yet."))
     var only: String?
 
     func validate() throws {
-        if let only, only != "failed", RecipientStatus(rawValue: only) == nil {
-            throw ValidationError("--only takes one of sent, pending, invalid, duplicate, suppressed, rejected, failed")
+        if let only, ReportFilter(rawValue: only) == nil {
+            throw ValidationError("--only takes one of \(ReportFilter.names)")
         }
     }
 
     func run() throws {
-        var text = "row,line,phone,e164,status,reason,campaign_id,message_id,trace_id,updated_at\n"
+        var text = ReportWriter.header
         let handle: FileHandle?
         if let out {
             guard FileManager.default.createFile(atPath: out, contents: nil, attributes: [.posixPermissions: 0o600]) else {
@@ -46,22 +50,19 @@ struct ReportCommand: ParsableCommand {
             if let handle { handle.write(Data(text.utf8)) } else { FileHandleOutput.write(text, fd: 1) }
             text = ""
         }
-        let wanted: Set<RecipientStatus>? = only.map { $0 == "failed" ? [.invalid, .rejected] : [RecipientStatus(rawValue: $0)!] }
+        let filter = only.flatMap(ReportFilter.init(rawValue:))
+        var written = 0
         try stateOptions.eachJob { store, job in
-            try store.forEachRecipient(jobID: job.id) { r in
-                if let wanted, !wanted.contains(r.status) { return }
-                let updated = r.updatedAt.map { ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: $0)) } ?? ""
-                let cells = [
-                    "\(r.row)", "\(r.line)", r.phone, r.e164 ?? "", r.status.rawValue, r.reason ?? "", r.campaignID ?? "",
-                    r.messageID ?? "", r.traceID ?? "", updated,
-                ]
-                text += cells.map(CSVCell.escape).joined(separator: ",") + "\n"
+            try store.forEachRecipientWithDelivery(jobID: job.id) { r, d in
+                if let filter, !filter.keeps(r, d) { return }
+                text += ReportWriter.line(r, d)
+                written += 1
                 flush(force: false)
             }
         }
         flush(force: true)
         try? handle?.close()
-        if let out { printError("report written to \(out)") }
+        if let out { printError("report: \(written) row(s) written to \(out)") }
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoint
+import Delivery
 
 /// `ziett-batch retry --rejected`: re-queue rejected recipients after the cause was fixed.
 struct RetryCommand: ParsableCommand {
@@ -7,13 +8,17 @@ struct RetryCommand: ParsableCommand {
         commandName: "retry",
         abstract: "Re-queue rejected recipients into new requests (sent ones are never touched).",
         discussion: """
-            After fixing what made the API refuse some recipients (e.g. the sender ID), re-queue them and run again:
+            After fixing what made the API refuse some recipients (e.g. the sender ID), re-queue them, then \
+            run the job again. Takes the job's lock like `run`: while a run of the job is active it exits 75 \
+            and changes nothing.
+
+            Example:
               ziett-batch retry --rejected --state march.sqlite && ziett-batch run march.csv …
             """)
 
     @OptionGroup var stateOptions: StateOptions
 
-    @Flag(help: "Re-queue recipients whose status is rejected.")
+    @Flag(help: "Re-queue recipients whose status is rejected (invalid, duplicate and suppressed rows stay as they are).")
     var rejected = false
 
     func validate() throws {
@@ -22,10 +27,20 @@ struct RetryCommand: ParsableCommand {
 
     func run() throws {
         try stateOptions.eachJob(readOnly: false) { store, job in
-            let kind: ChunkKind = try store.database.scalar(
-                "SELECT count(*) FROM recipient WHERE job_id = ? AND content IS NOT NULL", [.int(job.id)]) > 0 ? .single : .batch
-            let count = try store.requeueRejected(jobID: job.id, chunkSize: job.settings.chunkSize, kind: kind)
-            print("job \(job.name): \(count) rejected recipient(s) re-queued; run the job again to send them")
+            let lock: JobLock?
+            do { lock = try JobLock(statePath: store.path) } catch {
+                printError("\(store.path).lock: \(error)")
+                throw ExitStatus.ioError.exitCode
+            }
+            guard let lock else {
+                printError("another run of this job holds \(store.path).lock; nothing was changed (try again later)")
+                throw ExitStatus.runAgainLater.exitCode
+            }
+            try withExtendedLifetime(lock) {
+                let kind: ChunkKind = try store.sendsSingleMessages(jobID: job.id) ? .single : .batch
+                let count = try store.requeueRejected(jobID: job.id, chunkSize: job.settings.chunkSize, kind: kind)
+                print("job \(job.name): \(count) rejected recipient(s) re-queued; run the job again to send them")
+            }
         }
     }
 }

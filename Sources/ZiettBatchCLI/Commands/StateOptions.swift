@@ -9,6 +9,16 @@ struct StateOptions: ParsableArguments {
     @Option(help: "Only this job.")
     var job: String?
 
+    @Option(help: "Take the state file and the job's name from this TOML job file (as `run --job-file`).")
+    var jobFile: String?
+
+    mutating func validate() throws {
+        guard let jobFile else { return }
+        let file = try JobFile.loadForCommand(path: jobFile)
+        if job == nil { job = file.strings["job"] ?? file.strings["csv"].map(StatePaths.jobName(csv:)) }
+        if state == nil { state = file.strings["state"] }
+    }
+
     /// The state files to read.
     func files() -> [String] {
         if let state { return [state] }

@@ -9,19 +9,26 @@ enum LogFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Options shared by commands that log.
 struct LoggingOptions: ParsableArguments {
-    @Option(name: .long, help: "Log line format: text or json.")
-    var logFormat: LogFormat = .text
+    @Option(name: .long, help: "Log line format on standard error: text (key=value) or json (one object per line) (default: text).")
+    var logFormat: LogFormat?
 
-    @Flag(name: .shortAndLong, help: "Only errors and the final summary.")
+    @Flag(name: .shortAndLong, help: "Only errors and the final summary (no progress, no info lines).")
     var quiet = false
 
     @Flag(name: .shortAndLong, help: "Debug detail: every request and its outcome.")
     var verbose = false
 
+    /// Takes `log-format`, `quiet` and `verbose` from a job file where the command line did not set them.
+    mutating func apply(_ file: JobFile) {
+        if logFormat == nil, let text = file.strings["log-format"] { logFormat = LogFormat(rawValue: text) }
+        quiet = quiet || file.flags["quiet"] == true
+        verbose = verbose || file.flags["verbose"] == true
+    }
+
     /// Installs the log handler once per process and returns a logger.
     func bootstrap(label: String) -> Logger {
         let level: Logger.Level = quiet ? .error : verbose ? .debug : .info
-        let format = logFormat
+        let format = logFormat ?? .text
         LoggingBootstrap.once {
             LoggingSystem.bootstrap { label in
                 var handler = LineLogHandler(label: label, format: format)
@@ -73,6 +80,6 @@ struct LineLogHandler: LogHandler {
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
             line = String(decoding: data, as: UTF8.self) + "\n"
         }
-        FileHandleOutput.write(line, fd: 2)
+        LiveLine.writeAbove(line)
     }
 }

@@ -5,6 +5,7 @@ import Foundation
 /// The final summary of a run, written for a cron mail read at 7 am.
 enum ReportPrinter {
     static func print(_ report: RunReport, quiet: Bool) {
+        if quiet && isRoutine(report) { return }
         var lines: [String] = []
         if let job = report.jobName { lines.append("job: \(job)") }
         if let plan = report.plan, !quiet {
@@ -29,6 +30,22 @@ enum ReportPrinter {
         } else {
             FileHandleOutput.write(text, fd: 1)
             if report.counts == nil { FileHandleOutput.write("", fd: 2) }
+        }
+    }
+}
+
+extension ReportPrinter {
+    /// A tick that changed nothing and needs nobody: the job was already complete, or another run of it
+    /// is active. With `--quiet` these print nothing, so a crontab running every minute mails only news.
+    static func isRoutine(_ report: RunReport) -> Bool {
+        switch report.exitStatus {
+        case .complete:
+            return report.requestsThisRun == 0 && report.acceptedThisRun == 0 && (report.plan?.pending ?? 0) == 0
+                && (report.plan?.openChunks ?? 0) == 0 && !report.headline.hasPrefix("dry run")
+        case .runAgainLater:
+            return report.jobName == nil && report.headline.hasPrefix("another run")
+        default:
+            return false
         }
     }
 }
