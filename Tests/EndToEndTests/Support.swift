@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZiettSimulator
 
 /// Helpers for tests that run the real `ziett-batch` binary.
 enum Binary {
@@ -127,3 +128,12 @@ func testSeed(_ name: String) -> UInt64 {
 /// Every end-to-end suite runs one test at a time: they spawn real processes and measure rates, and on a
 /// 2-core machine parallel runs would measure the scheduler instead of the product.
 @Suite(.serialized) enum EndToEnd {}
+
+extension SimulatorConfiguration {
+    /// No rate limits, and campaigns and messages reach their final states at once (for tracking tests).
+    static var instantUnlimited: SimulatorConfiguration {
+        var config = SimulatorConfiguration.unlimited
+        config.lifecycle = .instant
+        return config
+    }
+}
