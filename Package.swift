@@ -117,7 +117,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ZiettSimulator", "Checkpoint", "ZiettAPI", "ZiettBatchCLI"],
+            dependencies: ["ZiettSimulator", "Checkpoint", "ZiettAPI", "Recipients", "ZiettBatchCLI"],
             // Expected `status`/`report`/`--help` output of the Operator*Tests, compared byte for byte.
             exclude: ["Snapshots"],
             swiftSettings: strict

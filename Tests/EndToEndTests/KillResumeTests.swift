@@ -1,4 +1,5 @@
 import Foundation
+import Recipients
 import Testing
 import ZiettSimulator
 

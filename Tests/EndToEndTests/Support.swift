@@ -1,4 +1,5 @@
 import Foundation
+import Recipients
 import Testing
 import ZiettSimulator
 
@@ -104,18 +105,8 @@ func writeRecipients(count: Int, in directory: String, seed: UInt64) throws -> (
     return (path, expected)
 }
 
-/// SplitMix64 for reproducible test data.
-struct TestRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Reproducible test data.
+typealias TestRandom = SplitMix64
 
 /// The seed for randomised tests: `ZIETT_TEST_SEED` to replay a failure, else random (printed).
 func testSeed(_ name: String) -> UInt64 {
