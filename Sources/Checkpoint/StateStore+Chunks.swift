@@ -228,12 +228,18 @@ extension StateStore {
         }
     }
 
-    /// Start times of requests to `endpoint` since `since`, oldest first: seeds the pacer so that a new
-    /// cron run does not exceed a window the previous run began.
-    public func attemptTimes(endpoint: String, since: Double) throws -> [Double] {
+    /// When earlier requests to `endpoint` may have reached the API (since `since`), oldest first: seeds
+    /// the pacer so that a new cron run does not exceed a window the previous run began.
+    ///
+    /// The answer's time bounds when the server counted a request; a request whose answer was never
+    /// recorded (the process died) counts at its start plus `unansweredAllowance` (the request timeout).
+    public func attemptTimes(endpoint: String, since: Double, unansweredAllowance: Double = 30) throws -> [Double] {
         try database.query(
-            "SELECT started_at FROM attempt WHERE endpoint = ? AND started_at >= ? ORDER BY started_at",
-            [.text(endpoint), .double(since)]) { $0.double(0) }
+            """
+            SELECT coalesce(finished_at, started_at + ?) AS t FROM attempt
+            WHERE endpoint = ? AND coalesce(finished_at, started_at + ?) >= ? ORDER BY t
+            """,
+            [.double(unansweredAllowance), .text(endpoint), .double(unansweredAllowance), .double(since)]) { $0.double(0) }
     }
 
     private func recordError(
