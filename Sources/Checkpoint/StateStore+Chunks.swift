@@ -205,25 +205,13 @@ extension StateStore {
     public func requeueRejected(jobID: Int64, chunkSize: Int, kind: ChunkKind) throws -> Int {
         try database.transaction {
             let job: SQLiteValue = .int(jobID)
-            let count = Int(try database.scalar(
-                "SELECT count(*) FROM recipient WHERE job_id = ? AND status = 'rejected' AND e164 IS NOT NULL", [job]))
-            guard count > 0 else { return 0 }
-            let base = Int(try database.scalar("SELECT coalesce(max(seq), -1) + 1 FROM chunk WHERE job_id = ?", [job]))
-            let size = kind == .single ? 1 : max(1, chunkSize)
             try database.run(
                 """
-                UPDATE recipient SET status = 'pending', reason = NULL, chunk = ? + (o.n - 1) / ?, updated_at = ?
-                FROM (SELECT row, row_number() OVER (ORDER BY row) AS n FROM recipient
-                      WHERE job_id = ? AND status = 'rejected' AND e164 IS NOT NULL) AS o
-                WHERE recipient.job_id = ? AND recipient.row = o.row
-                """, [.int(base), .int(size), .double(Self.now()), job, job])
-            try database.run(
-                """
-                INSERT INTO chunk (job_id, seq, kind, state, size, updated_at)
-                SELECT ?, chunk, ?, 'pending', count(*), ? FROM recipient
-                WHERE job_id = ? AND chunk >= ? AND status = 'pending' GROUP BY chunk ORDER BY chunk
-                """, [job, .text(kind.rawValue), .double(Self.now()), job, .int(base)])
-            try database.run("UPDATE job SET phase = 'planned' WHERE id = ?", [job])
+                UPDATE recipient SET status = 'pending', reason = NULL, chunk = NULL, updated_at = ?
+                WHERE job_id = ? AND status = 'rejected' AND e164 IS NOT NULL
+                """, [.double(Self.now()), job])
+            let count = database.changes
+            if count > 0 { _ = try cutUnassignedChunks(jobID: jobID, chunkSize: chunkSize, kind: kind) }
             return count
         }
     }

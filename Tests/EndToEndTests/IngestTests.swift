@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZiettSimulator
 
 extension EndToEnd {
     /// `validate` and `run --dry-run` through the real binary.
@@ -45,19 +46,31 @@ extension EndToEnd {
             #expect(result.stdout.contains("surname"))
         }
 
-        @Test func aChangedInputIsRefusedUnlessAllowed() async throws {
+        @Test func aChangedInputIsRefusedUnlessAllowedAndThenOnlyNewNumbersAreSent() async throws {
+            let server = try await ZiettSimulatorServer.start(configuration: .unlimited)
             let dir = temporaryDirectory()
-            let (csv, _) = try writeRecipients(count: 10, in: dir, seed: 23)
-            let args = ["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", dir + "/s.sqlite", "--dry-run"]
-            #expect(try await runBinary(args).status == 0)
+            let (csv, expected) = try writeRecipients(count: 10, in: dir, seed: 23)
+            let state = dir + "/s.sqlite"
+            let args = ["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", state,
+                        "--base-url", server.baseURL, "--max-rate", "100/s"]
+            let env = ["ZIETT_API_KEY": "zk_test_changed"]
+            #expect(try await runBinary(args, environment: env).status == 0)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: csv))
             handle.seekToEndOfFile()
-            handle.write(Data("+244923999111,Late Addition\n".utf8))
+            handle.write(Data("+244923999111,Late Addition\n\(expected.sorted()[0]),Already Sent\n".utf8))
             try handle.close()
-            let refused = try await runBinary(args)
+            let refused = try await runBinary(args, environment: env)
             #expect(refused.status == 65)
             #expect(refused.stdout.contains("changed since"))
-            #expect(try await runBinary(args + ["--allow-changed-input"]).status == 0)
+            let allowed = try await runBinary(args + ["--allow-changed-input"], environment: env)
+            #expect(allowed.status == 0, "\(allowed.stdout)\(allowed.stderr)")
+            let counts = await server.ledger().acceptedCountByNumber
+            #expect(Set(counts.keys) == expected.union(["+244923999111"]))
+            #expect(counts.values.allSatisfy { $0 == 1 }, "nothing sent twice: \(counts.filter { $0.value > 1 })")
+            let report = try await runBinary(["report", "--state", state, "--only", "duplicate"])
+            #expect(report.stdout.contains("already in this job"))
+            #expect(try await runBinary(args, environment: env).status == 0, "the changed file is now the job's file")
+            await server.stop()
         }
 
         @Test func anIngestKilledHalfWayContinuesWithoutStoringARowTwice() async throws {

@@ -53,16 +53,7 @@ public struct JobRunner {
             let suppression = try loadSuppression()
             let summary = try Ingestor().run(
                 store: store, job: job,
-                classifier: { header in
-                    do {
-                        return try RecipientClassifier(
-                            header: header, phoneColumn: job.settings.phoneColumn, defaultRegion: job.settings.country,
-                            message: job.settings.message)
-                    } catch let error as RecipientClassifier.SetupError {
-                        if case .template = error { throw RunFailure(.dataError, "\(error)") }
-                        throw RunFailure(.usage, "\(error)")
-                    }
-                },
+                classifier: makeClassifier(job),
                 suppression: suppression, shouldStop: { stop.isRequested })
             guard summary.planned else {
                 throw RunFailure(.runAgainLater, "interrupted while reading the CSV; the next run continues from row \(summary.rowsRead)")
@@ -147,12 +138,31 @@ public struct JobRunner {
                 throw RunFailure(
                     .dataError,
                     "\(options.csvPath) changed since job \"\(job.name)\" began; nothing was sent. "
-                        + "Restore the original file, or pass --allow-changed-input to continue with the new one.")
+                        + "Restore the original file, or pass --allow-changed-input to add only the numbers not yet sent in this job.")
             }
-            try store.setInputFingerprint(jobID: job.id, fingerprint)
-            job.inputFingerprint = fingerprint
+            switch try ChangedInput().apply(store: store, job: job, fingerprint: fingerprint, classifier: makeClassifier(job)) {
+            case .restarted:
+                logger.notice("the CSV changed while it was being read (nothing was sent yet): reading the new file from its start")
+            case .appended(let rows, let queued, let chunks):
+                logger.notice("the CSV changed: \(rows) row(s) read, \(queued) number(s) new to this job queued in \(chunks) request(s); numbers already in the job are marked duplicate")
+            }
+            job = try store.job(named: job.name) ?? job
         }
         return job
+    }
+
+    /// Builds the classifier for a job's CSV header, turning setup errors into exit codes.
+    private func makeClassifier(_ job: Job) -> ([String]) throws -> RecipientClassifier {
+        { header in
+            do {
+                return try RecipientClassifier(
+                    header: header, phoneColumn: job.settings.phoneColumn, defaultRegion: job.settings.country,
+                    message: job.settings.message)
+            } catch let error as RecipientClassifier.SetupError {
+                if case .template = error { throw RunFailure(.dataError, "\(error)") }
+                throw RunFailure(.usage, "\(error)")
+            }
+        }
     }
 
     private func loadSuppression() throws -> [UInt64] {

@@ -1,0 +1,63 @@
+public import Checkpoint
+public import Recipients
+
+/// What `run --allow-changed-input` does when the CSV changed since the job began.
+///
+/// - The job is still reading its CSV: nothing has been sent (sending starts after the plan), so the
+///   rows read so far are forgotten and the new file is read from its start.
+/// - The job is planned or complete: its rows stay as they are and its open chunks still go out. The new
+///   file's rows are appended (numbered after the job's last row; `line` is their line in the new file);
+///   a number the job already has — sent, queued, in flight or rejected — is stored as `duplicate`, so
+///   only numbers not yet sent in this job are added, in new chunks.
+///
+/// The append is one transaction with the new fingerprint: a crash half-way leaves the job as it was,
+/// and the next run (still seeing a changed file) appends again from the start.
+public struct ChangedInput {
+    /// What happened.
+    public enum Outcome: Sendable, Equatable {
+        /// Ingest starts again on the new file.
+        case restarted
+        /// `rows` new rows were read, `queued` of them are new recipients, in `chunks` new chunks.
+        case appended(rows: Int, queued: Int, chunks: Int)
+    }
+
+    /// Creates the handler.
+    public init() {}
+
+    /// Applies the new file at the job's CSV path to the job.
+    public func apply(
+        store: StateStore, job: Job, fingerprint: String, classifier makeClassifier: ([String]) throws -> RecipientClassifier
+    ) throws -> Outcome {
+        if job.phase == .ingesting {
+            try store.restartIngest(jobID: job.id, inputFingerprint: fingerprint)
+            return .restarted
+        }
+        let settings = job.settings
+        let reader = try CSVReader(path: settings.csvPath, delimiter: settings.delimiter?.utf8.first)
+        defer { reader.close() }
+        let classifier = try makeClassifier(reader.header)
+        try store.prepareForChangedInput()
+        return try store.database.transaction {
+            let base = try store.lastRow(jobID: job.id)
+            var batch: [IngestRow] = []
+            var rows = 0
+            var queued = 0
+            while let record = try reader.next() {
+                let c = classifier.classify(record)
+                batch.append(IngestRow(
+                    row: base + record.dataRow, line: record.line, phone: c.phone, e164: c.e164?.digits,
+                    status: c.isValid ? .pending : .invalid, reason: c.reason, content: c.content))
+                rows += 1
+                if batch.count >= 10_000 {
+                    queued += try store.appendChangedInput(jobID: job.id, rows: batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            queued += try store.appendChangedInput(jobID: job.id, rows: batch)
+            let chunks = try store.cutUnassignedChunks(
+                jobID: job.id, chunkSize: settings.chunkSize, kind: classifier.isPersonalised ? .single : .batch)
+            try store.setInputFingerprint(jobID: job.id, fingerprint)
+            return .appended(rows: rows, queued: queued, chunks: chunks)
+        }
+    }
+}
