@@ -84,5 +84,11 @@ enum StateSchema {
                 PRIMARY KEY (job_id, e164)
             ) WITHOUT ROWID;
             """),
+        // Every chunk transition reads or updates its recipients by chunk number: without this index each
+        // one scanned the whole job (a million-recipient job made a million scans). Partial: rows that
+        // will never be sent (invalid, duplicate, suppressed) have no chunk and stay out of it.
+        .init(
+            "recipient by chunk",
+            "CREATE INDEX recipient_chunk ON recipient(job_id, chunk) WHERE chunk IS NOT NULL;"),
     ])
 }
