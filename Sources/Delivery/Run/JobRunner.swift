@@ -2,6 +2,7 @@ public import Checkpoint
 import Foundation
 public import Logging
 import Recipients
+import Synchronization
 import ZiettClient
 
 /// Runs one job end to end: lock, create or resume, ingest, plan, send, summarise.
@@ -91,7 +92,17 @@ public struct JobRunner {
             if let onProgress {
                 let jobID = job.id
                 let path = options.statePath
+                // Counting is a scan of every row: at most once a second, or a million-recipient send spends
+                // most of its time redrawing the progress line.
+                let lastDrawn = Mutex<ContinuousClock.Instant?>(nil)
                 dispatcher.onProgress = {
+                    let now = ContinuousClock.now
+                    let due = lastDrawn.withLock { last in
+                        guard last.map({ now - $0 >= .seconds(1) }) ?? true else { return false }
+                        last = now
+                        return true
+                    }
+                    guard due else { return }
                     if let counts = try? StateStore(path: path, readOnly: true).counts(jobID: jobID) { onProgress(counts) }
                 }
             }

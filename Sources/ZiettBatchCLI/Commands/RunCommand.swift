@@ -137,7 +137,8 @@ struct RunCommand: AsyncParsableCommand {
         let watcher = SignalWatcher.watch(stop)
         defer { watcher.cancel() }
         let progress = ProgressPrinter(enabled: isTerminal(2) && !logging.quiet)
-        let report = await JobRunner(options: options, stop: stop, logger: logger).run(onProgress: progress.update)
+        let report = await JobRunner(options: options, stop: stop, logger: logger)
+            .run(onProgress: progress.enabled ? progress.update : nil)
         progress.finish()
         ReportPrinter.print(report, quiet: logging.quiet)
         if report.exitStatus != .complete { throw report.exitStatus.exitCode }
