@@ -1,14 +1,20 @@
 public import Checkpoint
+import Foundation
 public import Recipients
 
 /// Reads a job's CSV into the state, resumably, then plans its chunks.
 ///
-/// Rows are committed in batches together with the reader position after them, so a run killed at
-/// any instant continues after the last committed row: nothing is read into the state twice and
-/// nothing is skipped.
+/// Two threads: one reads, validates and renders rows (CSV → classifier → suppression), the other stores
+/// them (`IngestWriter`), a bounded channel of batches between them so memory stays flat. Rows are
+/// committed in batches together with the reader position after them, so a run killed at any instant
+/// continues after the last committed row: nothing is read into the state twice and nothing is skipped.
+/// Duplicates (first row wins among usable rows) are found first, by a pass over the whole file and an
+/// external sort (`DuplicateFinder`), so that every row is stored once with its final status and chunk.
 public struct Ingestor {
     /// Rows per commit: large enough to amortise the commit, small enough to lose little on a crash.
-    public var batchSize = 20_000
+    public var batchSize = 10_000
+    /// (number, row) pairs sorted in memory before spilling to a temporary file (16 bytes each).
+    public var duplicateRunCapacity = 1 << 20
 
     /// What the ingest found.
     public struct Summary: Sendable, Equatable {
@@ -18,6 +24,10 @@ public struct Ingestor {
         public var planned: Bool
         /// Chunks planned.
         public var chunks: Int
+        /// The job's counts right after planning, when this call read the whole file (else nil: ask the store).
+        public var counts: JobCounts? = nil
+        /// Segment totals of the pending messages, when this call read the whole file and every text is GSM-7.
+        public var messages: PlanCalculator.MessageStatistics? = nil
     }
 
     /// Creates an ingestor.
@@ -34,30 +44,144 @@ public struct Ingestor {
             ? CSVPosition(byteOffset: job.ingestOffset, line: job.ingestLine, dataRow: job.ingestRows) : nil
         let reader = try CSVReader(
             path: settings.csvPath, delimiter: settings.delimiter?.utf8.first, resumeAt: resume)
-        defer { reader.close() }
         if job.header.isEmpty { try store.setHeader(jobID: job.id, header: reader.header) }
-        let classifier = try makeClassifier(reader.header)
-        var batch: [IngestRow] = []
-        batch.reserveCapacity(batchSize)
+        let classifier: RecipientClassifier
+        do { classifier = try makeClassifier(reader.header) } catch {
+            reader.close()
+            throw error
+        }
+        try store.storeSuppression(jobID: job.id, numbers: suppression)
+        let writer = try IngestWriter(
+            store: store, jobID: job.id, kind: classifier.isPersonalised ? .single : .batch, chunkSize: settings.chunkSize)
+        let duplicates: PairSorter
+        do {
+            duplicates = try DuplicateFinder.duplicates(
+                path: settings.csvPath, delimiter: reader.delimiter, classifier: classifier,
+                runCapacity: duplicateRunCapacity)
+        } catch {
+            reader.close()
+            throw error
+        }
+
+        let channel = BatchChannel<ReadEvent>(capacity: 2)
+        let finished = DispatchSemaphore(value: 0)
+        let reading = RowReader(
+            reader: Handoff(value: reader), duplicates: Handoff(value: duplicates), classifier: classifier,
+            suppressed: Set(suppression), batchSize: batchSize)
+        Thread {
+            reading.run(into: channel)
+            finished.signal()
+        }.start()
+        defer {
+            channel.close()
+            finished.wait()
+        }
+
         var read = 0
-        while let record = try reader.next() {
-            let c = classifier.classify(record)
-            batch.append(IngestRow(
-                row: record.dataRow, line: record.line, phone: c.phone, e164: c.e164?.digits,
-                status: c.isValid ? .pending : .invalid, reason: c.reason, content: c.content))
-            read += 1
-            if batch.count >= batchSize {
-                let p = reader.position
-                try store.storeIngestBatch(jobID: job.id, rows: batch, offset: p.byteOffset, line: p.line, rowCount: p.dataRow)
-                batch.removeAll(keepingCapacity: true)
+        while let event = channel.receive() {
+            switch event {
+            case .rows(let rows, let p):
+                try writer.write(rows, offset: p.byteOffset, line: p.line, rowCount: p.dataRow)
+                read += rows.count
                 if shouldStop() { return Summary(rowsRead: read, planned: false, chunks: 0) }
+            case .failed(.csv(let error)):
+                throw error
+            case .failed(.sorting(let error)):
+                throw error
+            case .end(let tally):
+                let chunks = try writer.complete()
+                var summary = Summary(rowsRead: read, planned: true, chunks: chunks)
+                if resume == nil {
+                    summary.counts = store.plannedCounts(rows: writer.written, chunks: chunks)
+                    if classifier.isPersonalised && tally.allGSM7 { summary.messages = tally.messages }
+                }
+                return summary
             }
         }
-        let p = reader.position
-        try store.storeIngestBatch(jobID: job.id, rows: batch, offset: p.byteOffset, line: p.line, rowCount: p.dataRow)
-        try store.storeSuppression(jobID: job.id, numbers: suppression)
-        let chunks = try store.plan(
-            jobID: job.id, chunkSize: settings.chunkSize, kind: classifier.isPersonalised ? .single : .batch)
-        return Summary(rowsRead: read, planned: true, chunks: chunks)
+        // The reader never closes the channel before its last event; only a stop gets here.
+        return Summary(rowsRead: read, planned: false, chunks: 0)
+    }
+}
+
+/// What the reading thread hands to the writing one.
+enum ReadEvent: Sendable {
+    /// A batch of classified rows and the reader position after its last row.
+    case rows([IngestRow], CSVPosition)
+    /// The end of the file was reached; message statistics of the pending rows.
+    case end(ReadTally)
+    /// Reading failed.
+    case failed(ReadFailure)
+}
+
+/// Why the reading thread stopped early.
+enum ReadFailure: Sendable {
+    /// The CSV could not be read further.
+    case csv(CSVFileError)
+    /// Duplicate detection could not use its temporary files.
+    case sorting(PairSorterError)
+}
+
+/// Message statistics gathered while reading.
+struct ReadTally: Sendable {
+    var messages = PlanCalculator.MessageStatistics(segments: 0, multiSegment: 0)
+    var allGSM7 = true
+}
+
+/// The reading side: CSV → classifier → duplicates (from the first pass) → suppression → batches of `IngestRow`.
+struct RowReader: Sendable {
+    let reader: Handoff<CSVReader>
+    let duplicates: Handoff<PairSorter>
+    let classifier: RecipientClassifier
+    let suppressed: Set<UInt64>
+    let batchSize: Int
+
+    /// Reads to the end of the file (or until the channel is closed), then closes the reader.
+    func run(into channel: BatchChannel<ReadEvent>) {
+        let reader = reader.value
+        let duplicates = duplicates.value
+        defer { reader.close() }
+        var tally = ReadTally()
+        var batch: [IngestRow] = []
+        batch.reserveCapacity(batchSize)
+        do {
+            var duplicate = try duplicates.next()
+            while let record = try reader.next() {
+                let c = classifier.classify(record)
+                var status: RecipientStatus = c.isValid ? .pending : .invalid
+                var reason = c.reason
+                // Rows before a resume point were stored by an earlier run: skip their duplicates.
+                while let d = duplicate, d.key < UInt64(record.dataRow) { duplicate = try duplicates.next() }
+                if let e164 = c.e164?.digits, status == .pending {
+                    if let d = duplicate, d.key == UInt64(record.dataRow) {
+                        status = .duplicate
+                        reason = "duplicate of row \(d.value) (+\(e164))"
+                    } else if suppressed.contains(e164) {
+                        status = .suppressed
+                        reason = "on the suppression list"
+                    }
+                }
+                if status == .pending, let content = c.content {
+                    let analysis = SMSAnalysis(content)
+                    tally.messages.segments += analysis.segments
+                    if analysis.segments > 1 { tally.messages.multiSegment += 1 }
+                    if analysis.encoding != .gsm7 { tally.allGSM7 = false }
+                }
+                batch.append(IngestRow(
+                    row: record.dataRow, line: record.line, phone: c.phone, e164: c.e164?.digits,
+                    status: status, reason: reason, content: c.content))
+                if batch.count >= batchSize {
+                    guard channel.send(.rows(batch, reader.position)) else { return }
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            if !batch.isEmpty { guard channel.send(.rows(batch, reader.position)) else { return } }
+            channel.send(.end(tally))
+        } catch let error as CSVFileError {
+            channel.send(.failed(.csv(error)))
+        } catch let error as PairSorterError {
+            channel.send(.failed(.sorting(error)))
+        } catch {
+            preconditionFailure("unexpected error \(error)")
+        }
     }
 }

@@ -2,6 +2,7 @@ import Checkpoint
 import Foundation
 public import Logging
 import Recipients
+import Synchronization
 import ZiettClient
 
 /// Runs one job end to end: lock, create or resume, ingest, plan, send, summarise.
@@ -49,6 +50,7 @@ public struct JobRunner {
         var log = logger
         log[metadataKey: "job.name"] = "\(job.name)"
 
+        var ingested: Ingestor.Summary?
         if job.phase == .ingesting {
             let suppression = try loadSuppression()
             let summary = try Ingestor().run(
@@ -60,15 +62,18 @@ public struct JobRunner {
             }
             log.info("input read and planned", metadata: ["rows": "\(summary.rowsRead)", "chunks": "\(summary.chunks)"])
             job = try store.job(named: job.name) ?? job
+            ingested = summary
         }
-        let plan = try PlanCalculator(store: store, job: job, maxRate: options.dispatch.maxRate).summary()
+        let plan = try PlanCalculator(
+            store: store, job: job, maxRate: options.dispatch.maxRate, counts: ingested?.counts, messages: ingested?.messages
+        ).summary()
         var report = RunReport(exitStatus: .complete, headline: "")
         report.jobName = job.name
         report.statePath = options.statePath
         report.plan = plan
 
         if options.dryRun {
-            report.counts = try store.counts(jobID: job.id)
+            report.counts = try ingested?.counts ?? store.counts(jobID: job.id)
             report.headline = "dry run: nothing was sent"
             return report
         }

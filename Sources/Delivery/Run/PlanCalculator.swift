@@ -6,24 +6,45 @@ public struct PlanCalculator {
     let store: StateStore
     let job: Job
     let maxRate: RateLimit?
+    let counts: JobCounts?
+    let messages: MessageStatistics?
 
-    /// Creates a calculator.
-    public init(store: StateStore, job: Job, maxRate: RateLimit?) {
+    /// Segment totals of the pending personalised messages, all GSM-7, as counted while reading them.
+    public struct MessageStatistics: Sendable, Equatable {
+        /// SMS segments of all pending messages.
+        public var segments: Int
+        /// Pending messages longer than one segment.
+        public var multiSegment: Int
+    }
+
+    /// Creates a calculator. `counts` and `messages`, when given (ingest just computed them), spare the
+    /// scans of every pending row that would otherwise compute them.
+    public init(
+        store: StateStore, job: Job, maxRate: RateLimit?, counts: JobCounts? = nil, messages: MessageStatistics? = nil
+    ) {
         self.store = store
         self.job = job
         self.maxRate = maxRate
+        self.counts = counts
+        self.messages = messages
     }
 
     /// The plan of what is still to send.
     public func summary() throws -> PlanSummary {
-        let counts = try store.counts(jobID: job.id)
+        let counts = try self.counts ?? store.counts(jobID: job.id)
         let pending = counts.recipients(.pending)
-        let personalised = try store.database.scalar(
-            "SELECT count(*) FROM recipient WHERE job_id = ? AND content IS NOT NULL LIMIT 1", [.int(job.id)]) > 0
+        // The same decision ingest made (personalised texts go one per request), without scanning rows for it.
+        let personalised = try messages != nil
+            || (try? MessageTemplate(job.settings.message, header: job.header))?.isPersonalised
+            ?? (store.database.scalar(
+                "SELECT EXISTS (SELECT 1 FROM recipient WHERE job_id = ? AND content IS NOT NULL)", [.int(job.id)]) > 0)
         var segments = 0
         var warnings: [String] = []
         var encoding = SMSEncoding.gsm7
-        if personalised {
+        if let messages {
+            segments = messages.segments
+            if messages.multiSegment > 0 { warnings.append("\(messages.multiSegment) message(s) need more than one SMS segment") }
+        } else if personalised {
             var firstUCS2: (Int, Character)?
             var multi = 0
             let statement = try store.database.prepare(

@@ -1,0 +1,113 @@
+import Checkpoint
+import Delivery
+import Foundation
+import Recipients
+import Testing
+
+@Suite("Ingestor")
+struct IngestorTests {
+    /// 60 rows: repeats in every written form, invalid rows, suppressed numbers and repeats of them.
+    func writeInput() throws -> (dir: String, csv: String) {
+        let dir = NSTemporaryDirectory() + "zb-ingest-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var lines = ["phone,name"]
+        for i in 0..<60 {
+            let n = 923_000_000 + (i % 7 == 3 ? i - 3 : i) % 23  // repeats: i and i+23, and every 7th row
+            switch i % 5 {
+            case 0: lines.append("+244\(n),P\(i)")
+            case 1: lines.append("\(n),P\(i)")
+            case 2: lines.append("00244\(n),P\(i)")
+            case 3: lines.append(i % 2 == 0 ? "12,P\(i)" : "\(n / 1000)-\(n % 1000),P\(i)")
+            default: lines.append("+244 \(n),P\(i)")
+            }
+        }
+        let csv = dir + "/in.csv"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        return (dir, csv)
+    }
+
+    let suppressed: [UInt64] = [244_923_000_004, 244_923_000_011]
+
+    func ingest(csv: String, state: String, message: String, stopAfterBatches: Int? = nil) throws -> (Ingestor.Summary, StateStore, Job) {
+        let store = try StateStore(path: state)
+        let settings = JobSettings(csvPath: csv, sender: "s", message: message, country: "AO", phoneColumn: nil, chunkSize: 4)
+        let job = try store.job(named: "j") ?? store.createJob(name: "j", settings: settings, inputFingerprint: "f")
+        var ingestor = Ingestor()
+        ingestor.batchSize = 5
+        ingestor.duplicateRunCapacity = 4  // spill to temporary files
+        var batches = 0
+        let summary = try ingestor.run(
+            store: store, job: job,
+            classifier: { try RecipientClassifier(header: $0, phoneColumn: nil, defaultRegion: "AO", message: message) },
+            suppression: suppressed,
+            shouldStop: {
+                batches += 1
+                return stopAfterBatches.map { batches >= $0 } ?? false
+            })
+        return (summary, store, try #require(try store.job(named: "j")))
+    }
+
+    /// Status, reason and chunk of every row, in row order.
+    func snapshot(_ store: StateStore, _ job: Job) throws -> [String] {
+        var rows: [String] = []
+        try store.forEachRecipient(jobID: job.id) { rows.append("\($0.row) \($0.status) \($0.reason ?? "-") \($0.chunk.map(String.init) ?? "-")") }
+        return rows
+    }
+
+    @Test(arguments: ["Hello {{name}}", "Same text for all"])
+    func firstRowWinsSuppressionAppliesAndEveryPendingRowIsInOneChunk(message: String) throws {
+        let (dir, csv) = try writeInput()
+        let (summary, store, job) = try ingest(csv: csv, state: dir + "/s.sqlite", message: message)
+        #expect(summary.planned && summary.rowsRead == 60)
+        // The reference: first usable row of each number wins, then the suppression list applies.
+        let classifier = try RecipientClassifier(header: ["phone", "name"], phoneColumn: nil, defaultRegion: "AO", message: message)
+        let reader = try CSVReader(path: csv)
+        var seen: [UInt64: Int] = [:]
+        var expected: [Int: RecipientStatus] = [:]
+        while let record = try reader.next() {
+            let c = classifier.classify(record)
+            guard c.isValid, let e164 = c.e164?.digits else { expected[record.dataRow] = .invalid; continue }
+            if seen[e164] != nil { expected[record.dataRow] = .duplicate; continue }
+            seen[e164] = record.dataRow
+            expected[record.dataRow] = suppressed.contains(e164) ? .suppressed : .pending
+        }
+        var statuses: [Int: RecipientStatus] = [:]
+        var chunkOf: [Int: Int] = [:]
+        try store.forEachRecipient(jobID: job.id) { r in
+            statuses[r.row] = r.status
+            if r.status == .duplicate { #expect(r.reason?.contains("row \(seen[UInt64(r.e164!.dropFirst())!]!)") == true) }
+            #expect((r.chunk != nil) == (r.status == .pending))
+            if let chunk = r.chunk { chunkOf[r.row] = chunk }
+        }
+        #expect(statuses == expected)
+        #expect(expected.values.contains(.duplicate) && expected.values.contains(.suppressed) && expected.values.contains(.invalid))
+        // Chunks hold their members in row order, never more than the chunk size, and their sizes are right.
+        var members = 0
+        for chunk in try store.chunks(jobID: job.id, in: [.pending]) {
+            let rows = try store.members(jobID: job.id, seq: chunk.seq).map(\.row)
+            #expect(!rows.isEmpty && rows.count == chunk.size && rows == rows.sorted())
+            #expect(rows.count <= (message.contains("{{") ? 1 : 4))
+            members += rows.count
+        }
+        #expect(members == chunkOf.count)
+        // What ingest computed for the plan is what the store says.
+        #expect(summary.counts == (try store.counts(jobID: job.id)))
+        let precomputed = try PlanCalculator(store: store, job: job, maxRate: nil, counts: summary.counts, messages: summary.messages).summary()
+        #expect(precomputed == (try PlanCalculator(store: store, job: job, maxRate: nil).summary()))
+    }
+
+    @Test func anIngestStoppedBetweenBatchesResumesToTheSameState() throws {
+        let (dir, csv) = try writeInput()
+        let (whole, wholeStore, wholeJob) = try ingest(csv: csv, state: dir + "/whole.sqlite", message: "Hi {{name}}")
+        #expect(whole.planned)
+        var stops = 0
+        var result = try ingest(csv: csv, state: dir + "/parts.sqlite", message: "Hi {{name}}", stopAfterBatches: 1)
+        while !result.0.planned {
+            stops += 1
+            result = try ingest(csv: csv, state: dir + "/parts.sqlite", message: "Hi {{name}}", stopAfterBatches: 2)
+        }
+        #expect(stops >= 3)
+        #expect(try snapshot(result.1, result.2) == snapshot(wholeStore, wholeJob))
+        #expect(try result.1.counts(jobID: result.2.id) == wholeStore.counts(jobID: wholeJob.id))
+    }
+}
