@@ -219,9 +219,11 @@ extension StateStore {
     /// When earlier requests to `endpoint` may have reached the API (since `since`), oldest first: seeds
     /// the pacer so that a new cron run does not exceed a window the previous run began.
     ///
-    /// The answer's time bounds when the server counted a request; a request whose answer was never
-    /// recorded (the process died) counts at its start plus `unansweredAllowance` (the request timeout).
-    public func attemptTimes(endpoint: String, since: Double, unansweredAllowance: Double = 30) throws -> [Double] {
+    /// The answer's time bounds when the server counted a request. A request whose answer was never
+    /// recorded (the process died) counts at its start plus `unansweredAllowance`: a request reaches the
+    /// server within a round trip of leaving, and a dead process's socket is closed by the kernel, so a
+    /// few seconds bound it without blocking a restarted run for a whole request timeout.
+    public func attemptTimes(endpoint: String, since: Double, unansweredAllowance: Double = 2) throws -> [Double] {
         try database.query(
             """
             SELECT coalesce(finished_at, started_at + ?) AS t FROM attempt
