@@ -5,7 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Recipients
+public import Recipients
 
 /// Finds, before any row is stored, every row whose number an earlier usable row already has.
 ///
@@ -156,5 +156,25 @@ public struct PairSorterError: Error, Sendable, CustomStringConvertible {
     public var errno: Int32
     public var description: String {
         "cannot use a temporary file to find duplicates (errno \(errno)); check TMPDIR and its free space"
+    }
+}
+
+/// The rows of a CSV that repeat an earlier usable row's number, in row order, found in bounded memory.
+///
+/// `validate` walks it in step with its own pass over the file, so it reports duplicates exactly as `run`
+/// stores them (same classifier, same first-row-wins rule, same external sort) without holding every
+/// number in memory.
+public final class DuplicateRows {
+    private let sorter: PairSorter
+
+    /// Finds the duplicates of the file at `path` (one full read of the file).
+    public init(path: String, delimiter: UInt8?, classifier: RecipientClassifier) throws {
+        sorter = try DuplicateFinder.duplicates(path: path, delimiter: delimiter, classifier: classifier, runCapacity: 1 << 20)
+    }
+
+    /// The next duplicate: its data row and the data row it repeats; nil at the end.
+    public func next() throws -> (row: Int, firstRow: Int)? {
+        guard let pair = try sorter.next() else { return nil }
+        return (Int(pair.key), Int(pair.value))
     }
 }

@@ -77,7 +77,15 @@ struct ValidateCommand: ParsableCommand {
             output = FileHandle(forWritingAtPath: report)
         }
         defer { try? output?.close() }
-        var firstRow: [UInt64: Int] = [:]
+        // Duplicates come from the same bounded-memory pass `run` uses, so both always agree.
+        let duplicates: DuplicateRows
+        do {
+            duplicates = try DuplicateRows(path: csv, delimiter: reader.delimiter, classifier: classifier)
+        } catch {
+            printError("\(error)")
+            throw ExitStatus.ioError.exitCode
+        }
+        var nextDuplicate = try duplicates.next()
         var tally = ValidationTally()
         var buffer = ""
         let header = reader.header
@@ -86,15 +94,13 @@ struct ValidateCommand: ParsableCommand {
             var status = "valid"
             var reason = c.reason
             if let number = c.e164, c.isValid {
-                if let first = firstRow[number.digits] {
+                while let d = nextDuplicate, d.row < record.dataRow { nextDuplicate = try duplicates.next() }
+                if let d = nextDuplicate, d.row == record.dataRow {
                     status = "duplicate"
-                    reason = "duplicate of row \(first) (\(number))"
-                } else {
-                    firstRow[number.digits] = record.dataRow
-                    if suppressed.contains(number.digits) {
-                        status = "suppressed"
-                        reason = "on the suppression list"
-                    }
+                    reason = "duplicate of row \(d.firstRow) (\(number))"
+                } else if suppressed.contains(number.digits) {
+                    status = "suppressed"
+                    reason = "on the suppression list"
                 }
             } else {
                 status = "invalid"
