@@ -35,6 +35,24 @@ extension EndToEnd {
             #expect(result.stdout.contains("nope.csv"))
         }
 
+        @Test func eachUnusableInputGetsOneClearErrorAndItsExitCode() async throws {
+            let dir = temporaryDirectory()
+            try "".write(toFile: dir + "/empty.csv", atomically: true, encoding: .utf8)
+            try "phone,name\n".write(toFile: dir + "/header-only.csv", atomically: true, encoding: .utf8)
+            try Data([0x50, 0x4B, 0x03, 0x04, 0, 0, 0, 0, 1, 2, 3]).write(to: URL(fileURLWithPath: dir + "/book.csv"))
+            try FileManager.default.createDirectory(atPath: dir + "/folder.csv", withIntermediateDirectories: true)
+            let cases: [(String, Int32)] = [("empty.csv", 65), ("header-only.csv", 65), ("book.csv", 65), ("folder.csv", 66), ("missing.csv", 66)]
+            for (name, code) in cases {
+                let validate = try await runBinary(["validate", dir + "/" + name, "--country", "AO"])
+                #expect(validate.status == code, "validate \(name): \(validate.stderr)")
+                #expect(validate.stderr.contains(name), "the error names the file: \(validate.stderr)")
+                let run = try await runBinary(["run", dir + "/" + name, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi",
+                                               "--country", "AO", "--state", dir + "/s-\(name).sqlite", "--dry-run"])
+                #expect(run.status == code, "run \(name): \(run.stdout)")
+                #expect((run.stdout + run.stderr).contains(name))
+            }
+        }
+
         @Test func stateFileIsCreatedOwnerOnly() async throws {
             let dir = temporaryDirectory()
             let (csv, _) = try writeRecipients(count: 5, in: dir, seed: 2)

@@ -1,3 +1,5 @@
+public import Recipients
+
 /// The process exit codes, from sysexits(3) where one fits. Documented in the README.
 public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// The job is complete: every recipient is sent, invalid, duplicate, suppressed or rejected.
@@ -18,4 +20,18 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case runAgainLater = 75
     /// The API key was refused (401) or lacks a scope (403) (EX_NOPERM).
     case authentication = 77
+}
+
+extension ExitStatus {
+    /// The exit code for a CSV that cannot be used: a path problem is "no input" (66), a file that is not
+    /// a usable CSV (empty, header only, binary, a workbook, not UTF-8) is "data error" (65).
+    public init(for error: CSVFileError) {
+        switch error.kind {
+        case .notFound, .isDirectory, .permissionDenied, .openFailed: self = .noInput
+        case .readFailed: self = .ioError
+        case .invalidDelimiter: self = .usage
+        case .empty, .headerOnly, .binary, .spreadsheetWorkbook, .utf16, .notUTF8, .malformedHeader, .invalidResumePosition:
+            self = .dataError
+        }
+    }
 }

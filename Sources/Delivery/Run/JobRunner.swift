@@ -27,7 +27,9 @@ public struct JobRunner {
         } catch let error as RunFailure {
             return error.report
         } catch let error as CSVFileError {
-            return RunReport(exitStatus: .noInput, headline: "cannot read the input: \(error)")
+            return RunReport(exitStatus: ExitStatus(for: error), headline: "cannot use the input: \(error)")
+        } catch let error as PairSorterError {
+            return RunReport(exitStatus: .ioError, headline: "cannot write temporary files while finding duplicates: \(error)")
         } catch let error as SQLiteError {
             return RunReport(exitStatus: .ioError, headline: "state file error: \(error)")
         } catch {
@@ -177,7 +179,7 @@ public struct JobRunner {
             if list.invalid > 0 { logger.warning("\(list.invalid) line(s) of the suppression list are not valid numbers", metadata: ["file": "\(path)"]) }
             return list.numbers
         } catch let error as CSVFileError {
-            throw RunFailure(.noInput, "suppression list \(error)")
+            throw RunFailure(ExitStatus(for: error), "suppression list \(error)")
         }
     }
 }

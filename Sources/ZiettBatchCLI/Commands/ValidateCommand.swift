@@ -48,7 +48,7 @@ struct ValidateCommand: ParsableCommand {
             reader = try CSVReader(path: csv, delimiter: delimiter.flatMap(RunCommand.delimiterByte)?.utf8.first)
         } catch {
             printError("\(error)")
-            throw ExitStatus.noInput.exitCode
+            throw ExitStatus(for: error).exitCode
         }
         defer { reader.close() }
         let classifier: RecipientClassifier
