@@ -1,13 +1,13 @@
 /// Writes a job's rows into the state as they are read, each with its final status and chunk.
 ///
-/// The fast path of ingest (`storeIngestBatch` + `plan` is the set-based one). The caller has already
-/// settled duplicates and suppression; the writer cuts the pending rows into chunks of `chunkSize` in row
-/// order as they arrive. Rows are stored once, in multi-row INSERTs, and the chunk rows they fill are created
+/// The caller has already settled duplicates and suppression; the writer cuts the pending rows into chunks
+/// of `chunkSize` in row order as they arrive. Rows are stored once, in multi-row INSERTs, and the chunk rows they fill are created
 /// in the same transaction, so nothing is rewritten afterwards: numbering a million stored rows' chunks with
 /// an UPDATE cost more than the whole ingest does now (docs/performance.md).
 ///
-/// Crash safety is that of `storeIngestBatch`: each batch, its chunk rows and the reader position commit
-/// together, and a new writer on the same job derives where numbering continues from what was committed.
+/// Crash safety: each batch, its chunk rows and the reader position commit together (`INSERT OR IGNORE`
+/// guards the primary key should a batch ever be replayed), and a new writer on the same job derives where
+/// numbering continues from what was committed.
 /// Not thread-safe: one owner (the ingest's writer side).
 public final class IngestWriter {
     let store: StateStore

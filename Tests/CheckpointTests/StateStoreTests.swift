@@ -14,7 +14,7 @@ struct StateStoreTests {
     }
 
     func row(_ n: Int, _ e164: UInt64?, status: RecipientStatus = .pending) -> IngestRow {
-        IngestRow(row: n, line: n + 1, phone: e164.map { "+\($0)" } ?? "bad", e164: e164, status: e164 == nil ? .invalid : status, reason: e164 == nil ? "bad" : nil, content: nil)
+        IngestRow(row: n, line: n + 1, phone: e164.map { "+\($0)" } ?? "bad", e164: e164, status: e164 == nil ? .invalid : status, reason: e164 == nil || status != .pending ? "why" : nil, content: nil)
     }
 
     @Test func newStateFileIsOwnerOnlyAndInWALMode() throws {
@@ -24,28 +24,31 @@ struct StateStoreTests {
         #expect(try store.database.first("PRAGMA journal_mode", []) { $0.text(0) } == "wal")
     }
 
-    @Test func planMarksLaterDuplicatesAndSuppressedAndCutsChunksInRowOrder() throws {
+    /// Stores rows through the ingest writer (duplicates and suppression already settled) and plans them.
+    func ingest(_ store: StateStore, _ job: Job, _ rows: [IngestRow], chunkSize: Int) throws {
+        let writer = try IngestWriter(store: store, jobID: job.id, kind: .batch, chunkSize: chunkSize)
+        try writer.write(rows, offset: 1, line: rows.count + 1, rowCount: rows.count)
+        _ = try writer.complete()
+    }
+
+    @Test func writerCutsPendingRowsIntoChunksInRowOrderAndSkipsTheRest() throws {
         let store = try freshStore()
         let job = try store.createJob(name: "j", settings: settings(), inputFingerprint: "f")
-        let rows = [row(1, 244_923_000_001), row(2, nil), row(3, 244_923_000_002), row(4, 244_923_000_001), row(5, 244_923_000_003), row(6, 244_923_000_004)]
-        try store.storeIngestBatch(jobID: job.id, rows: rows, offset: 100, line: 7, rowCount: 6)
-        try store.storeSuppression(jobID: job.id, numbers: [244_923_000_003])
-        let chunks = try store.plan(jobID: job.id, chunkSize: 2, kind: .batch)
-        #expect(chunks == 2)
-        var statuses: [Int: RecipientStatus] = [:]
-        var reasons: [Int: String] = [:]
-        try store.forEachRecipient(jobID: job.id) { statuses[$0.row] = $0.status; reasons[$0.row] = $0.reason }
-        #expect(statuses == [1: .pending, 2: .invalid, 3: .pending, 4: .duplicate, 5: .suppressed, 6: .pending])
-        #expect(reasons[4]?.contains("row 1") == true)
+        let rows = [row(1, 244_923_000_001), row(2, nil), row(3, 244_923_000_002), row(4, 244_923_000_001, status: .duplicate),
+                    row(5, 244_923_000_003, status: .suppressed), row(6, 244_923_000_004)]
+        try ingest(store, job, rows, chunkSize: 2)
         #expect(try store.members(jobID: job.id, seq: 0).map(\.row) == [1, 3])
         #expect(try store.members(jobID: job.id, seq: 1).map(\.row) == [6])
+        #expect(try store.counts(jobID: job.id).openChunks == 2)
+        #expect(try store.job(named: "j")?.phase == .planned)
     }
 
     @Test func ingestPositionCommitsWithItsRowsAndReplayedRowsAreNotStoredTwice() throws {
         let store = try freshStore()
         let job = try store.createJob(name: "j", settings: settings(), inputFingerprint: "f")
-        try store.storeIngestBatch(jobID: job.id, rows: [row(1, 244_923_000_001)], offset: 40, line: 3, rowCount: 1)
-        try store.storeIngestBatch(jobID: job.id, rows: [row(1, 244_923_000_001), row(2, 244_923_000_002)], offset: 80, line: 4, rowCount: 2)
+        let writer = try IngestWriter(store: store, jobID: job.id, kind: .batch, chunkSize: 2)
+        try writer.write([row(1, 244_923_000_001)], offset: 40, line: 3, rowCount: 1)
+        try writer.write([row(1, 244_923_000_001), row(2, 244_923_000_002)], offset: 80, line: 4, rowCount: 2)
         let again = try #require(try store.job(named: "j"))
         #expect(again.ingestOffset == 80 && again.ingestRows == 2 && again.ingestLine == 4)
         #expect(try store.counts(jobID: job.id).rows == 2)
@@ -54,8 +57,7 @@ struct StateStoreTests {
     @Test func chunkTransitionsMoveRecipientsWithThem() throws {
         let store = try freshStore()
         let job = try store.createJob(name: "j", settings: settings(), inputFingerprint: "f")
-        try store.storeIngestBatch(jobID: job.id, rows: (1...4).map { row($0, 244_923_000_000 + UInt64($0)) }, offset: 1, line: 1, rowCount: 4)
-        _ = try store.plan(jobID: job.id, chunkSize: 2, kind: .batch)
+        try ingest(store, job, (1...4).map { row($0, 244_923_000_000 + UInt64($0)) }, chunkSize: 2)
         let attempt = try store.markInFlight(jobID: job.id, seq: 0, name: "n0", body: [1, 2], idempotencyKey: "k0", endpoint: "POST /campaigns/batch", at: 1)
         #expect(try store.chunk(jobID: job.id, seq: 0)?.state == .inflight)
         try store.markAccepted(jobID: job.id, seq: 0, campaignID: "c0", messageID: nil, httpStatus: 202, traceID: nil, attemptID: attempt)
@@ -72,8 +74,7 @@ struct StateStoreTests {
     @Test func splitRejectsNamedRowsAndRechunksTheRestUnderANewNumber() throws {
         let store = try freshStore()
         let job = try store.createJob(name: "j", settings: settings(chunkSize: 3), inputFingerprint: "f")
-        try store.storeIngestBatch(jobID: job.id, rows: (1...3).map { row($0, 244_923_000_000 + UInt64($0)) }, offset: 1, line: 1, rowCount: 3)
-        _ = try store.plan(jobID: job.id, chunkSize: 3, kind: .batch)
+        try ingest(store, job, (1...3).map { row($0, 244_923_000_000 + UInt64($0)) }, chunkSize: 3)
         let next = try store.split(jobID: job.id, seq: 0, rejectedRows: [2: "VALIDATION_ERROR: bad"], error: RecordedError(httpStatus: 422, code: "VALIDATION_ERROR", message: "x"), attemptID: nil)
         #expect(next == 1)
         #expect(try store.chunk(jobID: job.id, seq: 0)?.state == .split)

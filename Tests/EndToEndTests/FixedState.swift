@@ -25,8 +25,9 @@ enum FixedState {
         rows.append(IngestRow(row: 8, line: 10, phone: "923 456 789", e164: 244_923_456_789, status: .duplicate, reason: "duplicate of row 1 (+244923456789)", content: nil))
         rows.append(IngestRow(row: 9, line: 11, phone: "+244951000009", e164: 244_951_000_009, status: .pending, reason: nil, content: nil))
         rows.append(IngestRow(row: 10, line: 12, phone: "+244951000010", e164: 244_951_000_010, status: .pending, reason: nil, content: nil))
-        try store.storeIngestBatch(jobID: job.id, rows: rows, offset: 400, line: 12, rowCount: rows.count)
-        _ = try store.plan(jobID: job.id, chunkSize: 4, kind: .batch)
+        let writer = try IngestWriter(store: store, jobID: job.id, kind: .batch, chunkSize: 4)
+        try writer.write(rows, offset: 400, line: 12, rowCount: rows.count)
+        _ = try writer.complete()
 
         let first = try store.markInFlight(
             jobID: job.id, seq: 0, name: "march-0", body: Array("{}".utf8), idempotencyKey: "k0", endpoint: "POST /campaigns/batch", at: t0)
