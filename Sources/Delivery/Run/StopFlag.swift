@@ -1,3 +1,4 @@
+import Checkpoint
 import Synchronization
 
 /// A flag set from a signal handler and polled by the job loop: "take no new chunks".
@@ -9,4 +10,19 @@ public final class StopFlag: Sendable {
     public func request() { value.store(true, ordering: .relaxed) }
     /// True once a stop was asked for.
     public var isRequested: Bool { value.load(ordering: .relaxed) }
+}
+
+extension StopFlag {
+    /// Sleeps until `time` (Unix seconds), waking early when a stop is requested; false when stopped.
+    ///
+    /// Polls every 100 ms at most, so SIGTERM ends any wait (pacing, backoff, `Retry-After`) within a
+    /// tenth of a second.
+    public func sleep(until time: Double) async -> Bool {
+        while true {
+            if isRequested { return false }
+            let left = time - StateStore.now()
+            if left <= 0 { return true }
+            try? await Task.sleep(for: .milliseconds(Int(min(left, 0.1) * 1000) + 1))
+        }
+    }
 }

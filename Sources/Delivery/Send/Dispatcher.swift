@@ -97,7 +97,7 @@ public final class Dispatcher {
             if stop.isRequested { return .interrupted }
             if let notBefore = chunk.notBefore, notBefore > StateStore.now() {
                 if notBefore - StateStore.now() > options.maxWait { return .waiting(until: notBefore) }
-                guard await sleep(until: notBefore) else { return .interrupted }
+                guard await stop.sleep(until: notBefore) else { return .interrupted }
             }
             var log = logger
             log[metadataKey: "chunk.seq"] = "\(chunk.seq)"
@@ -119,7 +119,7 @@ public final class Dispatcher {
                     failures += 1
                     log.warning("look-up failed: \(error.summary)")
                     if failures >= options.maxAttemptsPerRun { return .retriesExhausted(error) }
-                    guard await sleep(until: StateStore.now() + backoff.delay(afterFailures: failures)) else { return .interrupted }
+                    guard await stop.sleep(until: StateStore.now() + backoff.delay(afterFailures: failures)) else { return .interrupted }
                     continue
                 }
                 chunk = try reload(chunk)
@@ -139,7 +139,7 @@ public final class Dispatcher {
             let single = request.endpoint == ChunkRequest.singleEndpoint
             let sendAt = single ? singlePacer.earliestSend(now: StateStore.now()) : batchPacer.earliestSend(now: StateStore.now())
             if sendAt - StateStore.now() > options.maxWait { return .waiting(until: sendAt) }
-            guard await sleep(until: sendAt) else { return .interrupted }
+            guard await stop.sleep(until: sendAt) else { return .interrupted }
             let now = StateStore.now()
             let attemptID = try store.markInFlight(
                 jobID: job.id, seq: chunk.seq, name: request.name, body: request.body,
@@ -216,7 +216,7 @@ public final class Dispatcher {
     private func lookUp(_ chunk: Chunk) async -> Reconciler.Finding {
         guard let body = chunk.body, let name = chunk.name else { return .absent }
         let at = readPacer.earliestSend(now: StateStore.now())
-        guard await sleep(until: at) else { return .unknown(RecordedError(httpStatus: nil, code: "INTERRUPTED", message: "stopped")) }
+        guard await stop.sleep(until: at) else { return .unknown(RecordedError(httpStatus: nil, code: "INTERRUPTED", message: "stopped")) }
         readPacer.recordSend(at: StateStore.now())
         if ChunkRequest.endpoint(of: body) == ChunkRequest.singleEndpoint,
            let message = try? WireCoding.decoder().decode(SendMessageRequest.self, from: Data(body))
@@ -248,16 +248,6 @@ public final class Dispatcher {
             let first = await group.next() ?? nil
             group.cancelAll()
             return first
-        }
-    }
-
-    /// Sleeps until `time`, waking early when a stop is requested; false when stopped.
-    private func sleep(until time: Double) async -> Bool {
-        while true {
-            if stop.isRequested { return false }
-            let left = time - StateStore.now()
-            if left <= 0 { return true }
-            try? await Task.sleep(for: .milliseconds(Int(min(left, 0.1) * 1000) + 1))
         }
     }
 

@@ -156,7 +156,7 @@ public final class DeliveryTracker {
             if at - StateStore.now() > maxWait {
                 return .stop(.retriesExhausted(RecordedError(httpStatus: 429, code: "RATE_LIMITED", message: "the read budget is used up")))
             }
-            guard await sleep(until: at) else { return .stop(.interrupted) }
+            guard await stop.sleep(until: at) else { return .stop(.interrupted) }
             pacer.recordSend(at: StateStore.now())
             report.pagesRead += 1
             let result = await client.listMessages(query)
@@ -184,17 +184,7 @@ public final class DeliveryTracker {
             logger.warning("look-up failed: \(error.summary)", metadata: ["api.trace_id": "\(error.traceID ?? "-")"])
             if failures >= maxAttempts { return .stop(.retriesExhausted(error)) }
             let delay = backoff.delay(afterFailures: failures, retryAfter: retryAfter)
-            guard await sleep(until: StateStore.now() + delay) else { return .stop(.interrupted) }
-        }
-    }
-
-    /// Sleeps until `time`, waking early when a stop is requested; false when stopped.
-    private func sleep(until time: Double) async -> Bool {
-        while true {
-            if stop.isRequested { return false }
-            let left = time - StateStore.now()
-            if left <= 0 { return true }
-            try? await Task.sleep(for: .milliseconds(Int(min(left, 0.1) * 1000) + 1))
+            guard await stop.sleep(until: StateStore.now() + delay) else { return .stop(.interrupted) }
         }
     }
 
