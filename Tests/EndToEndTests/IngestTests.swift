@@ -26,6 +26,17 @@ extension EndToEnd {
             #expect((objects[2]["reason"] as? String)?.lowercased().contains("spreadsheet") == true)
         }
 
+        @Test(arguments: [
+            ("samples/excel-export-semicolon.csv", "5 row(s): 4 valid, 1 invalid, 0 duplicate, 0 suppressed"),
+            ("samples/multi-country.csv", "6 row(s): 5 valid, 1 invalid, 0 duplicate, 0 suppressed"),
+            ("samples/recipients.csv", "51 row(s): 44 valid, 5 invalid, 2 duplicate, 0 suppressed"),
+        ])
+        func theCommittedSamplesValidateAsDocumented(file: String, summary: String) async throws {
+            let result = try await runBinary(["validate", file, "--country", "AO"], directory: Binary.repositoryRoot)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains(summary), "\(result.stdout)")
+        }
+
         @Test func dryRunPlansWithoutAnAPIKeyAndSendsNothing() async throws {
             let dir = temporaryDirectory()
             let (csv, expected) = try writeRecipients(count: 250, in: dir, seed: 21)

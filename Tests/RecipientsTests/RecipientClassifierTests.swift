@@ -13,6 +13,13 @@ struct RecipientClassifierTests {
         #expect(classifier.classify(record(["Ana", "923 456 789"])).e164?.string == "+244923456789")
     }
 
+    @Test func accentedHeadersFromSpreadsheetExportsAreFound() throws {
+        let classifier = try RecipientClassifier(header: ["Nome", "Telemóvel", "País"], phoneColumn: nil, defaultRegion: "AO", message: nil)
+        #expect(classifier.phoneColumn == 1)
+        #expect(classifier.countryColumn == 2)
+        #expect(try RecipientClassifier(header: ["Número"], phoneColumn: "numero", defaultRegion: "AO", message: nil).phoneColumn == 0)
+    }
+
     @Test func aNamedPhoneColumnThatIsMissingIsAClearError() {
         #expect(throws: RecipientClassifier.SetupError.self) {
             try RecipientClassifier(header: ["a", "b"], phoneColumn: "mobile", defaultRegion: nil, message: nil)

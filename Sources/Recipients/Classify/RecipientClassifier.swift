@@ -62,9 +62,9 @@ public struct RecipientClassifier: Sendable {
         header: [String], phoneColumn: String?, defaultRegion: String?, message: String?,
         parser: PhoneNumberParser = PhoneNumberParser()
     ) throws(SetupError) {
-        let lowered = header.map { $0.trimmingWhitespace().lowercased() }
+        let lowered = header.map { Self.headerKey($0) }
         if let phoneColumn {
-            guard let index = lowered.firstIndex(of: phoneColumn.trimmingWhitespace().lowercased()) else {
+            guard let index = lowered.firstIndex(of: Self.headerKey(phoneColumn)) else {
                 throw .phoneColumnNotFound(name: phoneColumn, header: header)
             }
             self.phoneColumn = index
@@ -74,7 +74,7 @@ public struct RecipientClassifier: Sendable {
             }
             self.phoneColumn = index
         }
-        countryColumn = lowered.firstIndex(of: "country")
+        countryColumn = lowered.firstIndex(of: "country") ?? lowered.firstIndex(of: "pais")
         if let defaultRegion, !parser.isKnownRegion(defaultRegion) { throw .unknownRegion(defaultRegion) }
         self.defaultRegion = defaultRegion?.uppercased()
         self.parser = parser
@@ -85,6 +85,23 @@ public struct RecipientClassifier: Sendable {
         } else {
             template = nil
         }
+    }
+
+    /// A header name as matched: trimmed, lower-cased, accents removed, so that an export's
+    /// `Telemóvel` or `Número` finds the phone column as `telemovel` or `numero` would.
+    static func headerKey(_ name: String) -> String {
+        String(String(name.trimmingWhitespace()).lowercased().map { character -> Character in
+            switch character {
+            case "á", "à", "â", "ã", "ä": "a"
+            case "é", "è", "ê", "ë": "e"
+            case "í", "ì", "î", "ï": "i"
+            case "ó", "ò", "ô", "õ", "ö": "o"
+            case "ú", "ù", "û", "ü": "u"
+            case "ç": "c"
+            case "ñ": "n"
+            default: character
+            }
+        })
     }
 
     /// True when every recipient gets its own text (single messages instead of batches).
