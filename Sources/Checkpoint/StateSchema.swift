@@ -85,8 +85,8 @@ enum StateSchema {
             ) WITHOUT ROWID;
             """),
         // Every chunk transition reads or updates its recipients by chunk number: without this index each
-        // one scanned the whole job (a million-recipient job made a million scans). Not a partial index
-        // (WHERE chunk IS NOT NULL): SQLite 3.40 only uses one when the query repeats that condition. The
+        // one scanned the whole job (a million-recipient job made a million scans). Migration 3 makes it
+        // partial (WHERE chunk IS NOT NULL), which the planner uses for `chunk = ?` (a test checks the plans). The
         // statistics say what ANALYZE would on a real job (many rows per job, few per chunk); without them
         // the planner prefers walking the primary key for `ORDER BY row` over this index. The second
         // ANALYZE of the schema table makes this connection load them at once.
@@ -98,6 +98,33 @@ enum StateSchema {
             INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
                 ('recipient', 'recipient', '1000000 1000000 1'),
                 ('recipient', 'recipient_chunk', '1000000 1000000 10');
+            ANALYZE sqlite_schema;
+            """),
+        // Chunks are cut from the pending rows when the sender needs them, not while reading the CSV: a
+        // personalised text makes one chunk per recipient, and writing a million chunk rows and index
+        // entries during ingest cost more than reading, validating and storing the rows themselves
+        // (docs/performance.md). The job records how it cuts (`chunk_kind`, `chunk_size`: 1 for single
+        // messages) and how far it has cut (`cut_row`: every pending row after it has no chunk yet). Rows
+        // without a chunk stay out of `recipient_chunk`, so ingest writes one B-tree per row, not two.
+        // Jobs from before this version: a planned one has cut everything; one still reading its CSV (nothing
+        // sent yet) forgets its chunks and cuts them again when it sends.
+        .init(
+            "chunks cut when needed",
+            """
+            ALTER TABLE job ADD COLUMN chunk_kind TEXT;
+            ALTER TABLE job ADD COLUMN chunk_size INTEGER NOT NULL DEFAULT 1000;
+            ALTER TABLE job ADD COLUMN cut_row INTEGER NOT NULL DEFAULT 0;
+            DELETE FROM chunk WHERE job_id IN (SELECT id FROM job WHERE phase = 'ingesting');
+            UPDATE recipient SET chunk = NULL WHERE job_id IN (SELECT id FROM job WHERE phase = 'ingesting');
+            UPDATE job SET
+                chunk_kind = (SELECT kind FROM chunk WHERE chunk.job_id = job.id ORDER BY seq LIMIT 1),
+                cut_row = coalesce((SELECT max(row) FROM recipient WHERE recipient.job_id = job.id AND chunk IS NOT NULL), 0);
+            UPDATE job SET chunk_size = CASE WHEN chunk_kind = 'single' THEN 1
+                ELSE coalesce(json_extract(settings, '$.chunkSize'), 1000) END;
+            DROP INDEX recipient_chunk;
+            CREATE INDEX recipient_chunk ON recipient(job_id, chunk) WHERE chunk IS NOT NULL;
+            DELETE FROM sqlite_stat1 WHERE idx = 'recipient_chunk';
+            INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('recipient', 'recipient_chunk', '1000000 1000000 10');
             ANALYZE sqlite_schema;
             """),
     ])

@@ -200,19 +200,69 @@ extension StateStore {
         }
     }
 
-    /// Re-queues rejected recipients into new chunks (after the operator fixed the cause). Sent rows are
-    /// never touched. Returns how many recipients were re-queued.
-    public func requeueRejected(jobID: Int64, chunkSize: Int, kind: ChunkKind) throws -> Int {
+    /// Re-queues rejected recipients (after the operator fixed the cause): they become pending again,
+    /// without a chunk, and are cut into new chunks (new names, new keys) when the job next sends. Sent rows
+    /// are never touched. Returns how many recipients were re-queued.
+    public func requeueRejected(jobID: Int64) throws -> Int {
         try database.transaction {
             let job: SQLiteValue = .int(jobID)
+            let first = try database.scalar(
+                "SELECT coalesce(min(row), 0) FROM recipient WHERE job_id = ? AND status = 'rejected' AND e164 IS NOT NULL", [job])
             try database.run(
                 """
                 UPDATE recipient SET status = 'pending', reason = NULL, chunk = NULL, updated_at = ?
                 WHERE job_id = ? AND status = 'rejected' AND e164 IS NOT NULL
                 """, [.double(Self.now()), job])
             let count = database.changes
-            if count > 0 { _ = try cutUnassignedChunks(jobID: jobID, chunkSize: chunkSize, kind: kind) }
+            if count > 0 {
+                try database.run(
+                    "UPDATE job SET phase = 'planned', cut_row = min(cut_row, ?), updated_at = ? WHERE id = ?",
+                    [.int(first - 1), .double(Self.now()), job])
+            }
             return count
+        }
+    }
+
+    /// Cuts the next pending rows without a chunk into new chunks numbered after the last one, in row
+    /// order, whole chunks of the job's `chunk_size` up to about `recipients` rows (the last chunk of the
+    /// job may be smaller). Returns the number of chunks cut: 0 when every pending row has one.
+    ///
+    /// Called by the sender when no chunk is open, so a million single messages are cut ten thousand at a
+    /// time while they go out, not all during ingest. One transaction: a crash leaves the rows uncut or the
+    /// chunks whole; a chunk is `pending` with no body until its intent is committed, so cutting sends nothing.
+    public func cutChunks(jobID: Int64, recipients: Int = 10_000) throws -> Int {
+        try database.transaction {
+            let job: SQLiteValue = .int(jobID)
+            guard let (kind, size, cursor) = try database.first(
+                "SELECT chunk_kind, chunk_size, cut_row FROM job WHERE id = ?", [job], { ($0.optionalText(0), max(1, $0.int(1)), $0.int(2)) }),
+                let kind
+            else { return 0 }
+            let rows = try database.query(
+                """
+                SELECT row FROM recipient WHERE job_id = ? AND row > ? AND status = 'pending' AND chunk IS NULL
+                ORDER BY row LIMIT ?
+                """, [job, .int(cursor), .int(max(size, recipients / size * size))]) { $0.int(0) }
+            guard let last = rows.last else { return 0 }
+            var seq = Int(try database.scalar("SELECT coalesce(max(seq), -1) + 1 FROM chunk WHERE job_id = ?", [job]))
+            let assign = try database.prepare(
+                """
+                UPDATE recipient SET chunk = ? WHERE job_id = ? AND row BETWEEN ? AND ? AND status = 'pending' AND chunk IS NULL
+                """)
+            let insert = try database.prepare(
+                "INSERT INTO chunk (job_id, seq, kind, state, size, updated_at) VALUES (?, ?, ?, 'pending', ?, ?)")
+            let now = Self.now()
+            var start = 0
+            while start < rows.count {
+                let end = min(start + size, rows.count)
+                try assign.bind([.int(seq), job, .int(rows[start]), .int(rows[end - 1])])
+                try assign.execute()
+                try insert.bind([job, .int(seq), .text(kind), .int(end - start), .double(now)])
+                try insert.execute()
+                seq += 1
+                start = end
+            }
+            try database.run("UPDATE job SET cut_row = ? WHERE id = ?", [.int(last), job])
+            return (rows.count + size - 1) / size
         }
     }
 

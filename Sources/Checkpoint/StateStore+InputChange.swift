@@ -16,7 +16,7 @@ extension StateStore {
             try database.run("DELETE FROM suppression WHERE job_id = ?", [job])
             try database.run(
                 """
-                UPDATE job SET ingest_offset = 0, ingest_line = 0, ingest_rows = 0, header = '[]', input_fingerprint = ?,
+                UPDATE job SET ingest_offset = 0, ingest_line = 0, ingest_rows = 0, cut_row = 0, header = '[]', input_fingerprint = ?,
                     updated_at = ? WHERE id = ?
                 """, [.text(inputFingerprint), .double(Self.now()), job])
         }
@@ -31,8 +31,9 @@ extension StateStore {
     /// (sent, queued, in flight or rejected — any row that was or will be sent) is stored as `duplicate`,
     /// so only numbers new to the job are added. Returns how many new recipients were queued.
     ///
-    /// Call inside one transaction with `cutUnassignedChunks` and the new fingerprint, so that a crash
-    /// half-way leaves the job as it was. The look-up needs `prepareForChangedInput()` first.
+    /// The new rows come after every stored row, so the sender cuts them into chunks after the job's
+    /// other pending rows. Call inside one transaction with the new fingerprint and the move back to
+    /// `planned`, so that a crash half-way leaves the job as it was. The look-up needs `prepareForChangedInput()` first.
     public func appendChangedInput(jobID: Int64, rows: [IngestRow]) throws -> Int {
         do {
             var queued = 0
@@ -76,30 +77,5 @@ extension StateStore {
     public func prepareForChangedInput() throws {
         try database.execute(
             "CREATE INDEX IF NOT EXISTS recipient_e164 ON recipient(job_id, e164) WHERE e164 IS NOT NULL")
-    }
-
-    /// Cuts the job's pending rows that have no chunk yet into new chunks numbered after the last one,
-    /// and moves the job back to `planned`. Returns the number of new chunks. Call inside a transaction.
-    public func cutUnassignedChunks(jobID: Int64, chunkSize: Int, kind: ChunkKind) throws -> Int {
-        do {
-            let job: SQLiteValue = .int(jobID)
-            let base = Int(try database.scalar("SELECT coalesce(max(seq), -1) + 1 FROM chunk WHERE job_id = ?", [job]))
-            let size = kind == .single ? 1 : max(1, chunkSize)
-            try database.run(
-                """
-                UPDATE recipient SET chunk = ? + (o.n - 1) / ?
-                FROM (SELECT row, row_number() OVER (ORDER BY row) AS n FROM recipient
-                      WHERE job_id = ? AND status = 'pending' AND chunk IS NULL) AS o
-                WHERE recipient.job_id = ? AND recipient.row = o.row
-                """, [.int(base), .int(size), job, job])
-            try database.run(
-                """
-                INSERT INTO chunk (job_id, seq, kind, state, size, updated_at)
-                SELECT ?, chunk, ?, 'pending', count(*), ? FROM recipient
-                WHERE job_id = ? AND chunk >= ? GROUP BY chunk ORDER BY chunk
-                """, [job, .text(kind.rawValue), .double(Self.now()), job, .int(base)])
-            try database.run("UPDATE job SET phase = 'planned', updated_at = ? WHERE id = ?", [.double(Self.now()), job])
-            return Int(try database.scalar("SELECT count(*) FROM chunk WHERE job_id = ? AND seq >= ?", [job, .int(base)]))
-        }
     }
 }

@@ -19,13 +19,23 @@ extension StateStore {
     /// Counts for one job.
     public func counts(jobID: Int64) throws -> JobCounts {
         var recipients: [String: Int] = [:]
-        for (status, count) in try database.query(
-            "SELECT status, count(*) FROM recipient WHERE job_id = ? GROUP BY status", [.int(jobID)], { ($0.text(0), $0.int(1)) })
-        { recipients[status] = count }
+        var uncut = 0
+        for (status, isUncut, count) in try database.query(
+            "SELECT status, chunk IS NULL, count(*) FROM recipient WHERE job_id = ? GROUP BY 1, 2", [.int(jobID)],
+            { ($0.text(0), $0.int(1) != 0, $0.int(2)) })
+        {
+            recipients[status, default: 0] += count
+            if isUncut && status == RecipientStatus.pending.rawValue { uncut = count }
+        }
         var chunks: [String: Int] = [:]
         for (state, count) in try database.query(
             "SELECT state, count(*) FROM chunk WHERE job_id = ? GROUP BY state", [.int(jobID)], { ($0.text(0), $0.int(1)) })
         { chunks[state] = count }
+        // Pending rows not cut into chunks yet count as the pending chunks they will make.
+        if uncut > 0 {
+            let size = max(1, try database.first("SELECT chunk_size FROM job WHERE id = ?", [.int(jobID)]) { $0.int(0) } ?? 1)
+            chunks[ChunkState.pending.rawValue, default: 0] += (uncut + size - 1) / size
+        }
         let rows = recipients.values.reduce(0, +)
         return JobCounts(
             rows: rows, recipients: recipients, chunks: chunks,

@@ -24,23 +24,56 @@ struct StateStoreTests {
         #expect(try store.database.first("PRAGMA journal_mode", []) { $0.text(0) } == "wal")
     }
 
-    /// Stores rows through the ingest writer (duplicates and suppression already settled) and plans them.
+    /// Stores rows through the ingest writer (duplicates and suppression already settled), plans them and cuts every chunk.
     func ingest(_ store: StateStore, _ job: Job, _ rows: [IngestRow], chunkSize: Int) throws {
         let writer = try IngestWriter(store: store, jobID: job.id, kind: .batch, chunkSize: chunkSize)
         try writer.write(rows, offset: 1, line: rows.count + 1, rowCount: rows.count)
         _ = try writer.complete()
+        while try store.cutChunks(jobID: job.id) > 0 {}
     }
 
-    @Test func writerCutsPendingRowsIntoChunksInRowOrderAndSkipsTheRest() throws {
+    @Test func pendingRowsAreCutIntoChunksInRowOrderWhenNeededAndTheRestAreSkipped() throws {
         let store = try freshStore()
         let job = try store.createJob(name: "j", settings: settings(), inputFingerprint: "f")
         let rows = [row(1, 244_923_000_001), row(2, nil), row(3, 244_923_000_002), row(4, 244_923_000_001, status: .duplicate),
-                    row(5, 244_923_000_003, status: .suppressed), row(6, 244_923_000_004)]
-        try ingest(store, job, rows, chunkSize: 2)
-        #expect(try store.members(jobID: job.id, seq: 0).map(\.row) == [1, 3])
-        #expect(try store.members(jobID: job.id, seq: 1).map(\.row) == [6])
-        #expect(try store.counts(jobID: job.id).openChunks == 2)
+                    row(5, 244_923_000_003, status: .suppressed), row(6, 244_923_000_004), row(7, 244_923_000_006)]
+        let writer = try IngestWriter(store: store, jobID: job.id, kind: .batch, chunkSize: 2)
+        try writer.write(rows, offset: 1, line: 8, rowCount: 7)
+        #expect(try store.job(named: "j")?.phase == .ingesting)
+        #expect(try writer.complete() == 2)
         #expect(try store.job(named: "j")?.phase == .planned)
+        // Nothing is cut while planning; the counts show the chunks the pending rows will make.
+        #expect(try store.database.scalar("SELECT count(*) FROM chunk", []) == 0)
+        #expect(try store.counts(jobID: job.id).openChunks == 2)
+        #expect(try store.cutChunks(jobID: job.id, recipients: 2) == 1)
+        #expect(try store.members(jobID: job.id, seq: 0).map(\.row) == [1, 3])
+        #expect(try store.counts(jobID: job.id).openChunks == 2)
+        #expect(try store.cutChunks(jobID: job.id) == 1)
+        #expect(try store.members(jobID: job.id, seq: 1).map(\.row) == [6, 7])
+        #expect(try store.cutChunks(jobID: job.id) == 0)
+        #expect(try store.counts(jobID: job.id).openChunks == 2)
+    }
+
+    @Test func singleMessagesAreCutOnePerRecipient() throws {
+        let store = try freshStore()
+        let job = try store.createJob(name: "j", settings: settings(chunkSize: 50), inputFingerprint: "f")
+        let writer = try IngestWriter(store: store, jobID: job.id, kind: .single, chunkSize: 50)
+        try writer.write((1...5).map { row($0, 244_923_000_000 + UInt64($0)) }, offset: 1, line: 6, rowCount: 5)
+        #expect(try writer.complete() == 5)
+        #expect(try store.cutChunks(jobID: job.id, recipients: 3) == 3)
+        #expect(try store.chunks(jobID: job.id, in: [.pending]).map(\.size) == [1, 1, 1])
+        #expect(try store.counts(jobID: job.id).openChunks == 5)
+    }
+
+    @Test func chunkQueriesUseThePartialIndexOfCutRows() throws {
+        let store = try freshStore()
+        for sql in [
+            "SELECT row, e164, content FROM recipient WHERE job_id = ?1 AND chunk = ?2 ORDER BY row",
+            "UPDATE recipient SET status = 'sent' WHERE job_id = ?1 AND chunk = ?2 AND status = 'pending'",
+        ] {
+            let plan = try store.database.query("EXPLAIN QUERY PLAN \(sql)", []) { $0.text(3) }.joined(separator: " | ")
+            #expect(plan.contains("USING INDEX recipient_chunk"), "\(sql): \(plan)")
+        }
     }
 
     @Test func ingestPositionCommitsWithItsRowsAndReplayedRowsAreNotStoredTwice() throws {
@@ -65,7 +98,7 @@ struct StateStoreTests {
         try store.markRejected(jobID: job.id, seq: 1, error: RecordedError(httpStatus: 422, code: "VALIDATION_ERROR", message: "bad", traceID: "t"), attemptID: nil)
         let counts = try store.counts(jobID: job.id)
         #expect(counts.recipients(.sent) == 2 && counts.recipients(.rejected) == 2 && counts.openChunks == 0)
-        let requeued = try store.requeueRejected(jobID: job.id, chunkSize: 2, kind: .batch)
+        let requeued = try store.requeueRejected(jobID: job.id)
         #expect(requeued == 2)
         let after = try store.counts(jobID: job.id)
         #expect(after.recipients(.sent) == 2 && after.recipients(.pending) == 2 && after.openChunks == 1)

@@ -28,13 +28,18 @@ struct IngestorTests {
 
     let suppressed: [UInt64] = [244_923_000_004, 244_923_000_011]
 
-    func ingest(csv: String, state: String, message: String, stopAfterBatches: Int? = nil) throws -> (Ingestor.Summary, StateStore, Job) {
+    /// Ingests `csv`; `tableSlots` 16 makes the duplicate check fill its table part-way and switch to its
+    /// external sort (with tiny runs, spilled to temporary files).
+    func ingest(
+        csv: String, state: String, message: String, tableSlots: Int = 1_500_000, stopAfterBatches: Int? = nil
+    ) throws -> (Ingestor.Summary, StateStore, Job) {
         let store = try StateStore(path: state)
         let settings = JobSettings(csvPath: csv, sender: "s", message: message, country: "AO", phoneColumn: nil, chunkSize: 4)
         let job = try store.job(named: "j") ?? store.createJob(name: "j", settings: settings, inputFingerprint: "f")
         var ingestor = Ingestor()
         ingestor.batchSize = 5
-        ingestor.duplicateRunCapacity = 4  // spill to temporary files
+        ingestor.duplicateTableSlots = tableSlots
+        ingestor.duplicateRunCapacity = 4
         var batches = 0
         let summary = try ingestor.run(
             store: store, job: job,
@@ -54,11 +59,15 @@ struct IngestorTests {
         return rows
     }
 
-    @Test(arguments: ["Hello {{name}}", "Same text for all"])
-    func firstRowWinsSuppressionAppliesAndEveryPendingRowIsInOneChunk(message: String) throws {
+    @Test(arguments: ["Hello {{name}}", "Same text for all"], [1_500_000, 16])
+    func firstRowWinsSuppressionAppliesAndEveryPendingRowIsCutIntoOneChunk(message: String, tableSlots: Int) throws {
         let (dir, csv) = try writeInput()
-        let (summary, store, job) = try ingest(csv: csv, state: dir + "/s.sqlite", message: message)
+        let (summary, store, job) = try ingest(csv: csv, state: dir + "/s.sqlite", message: message, tableSlots: tableSlots)
         #expect(summary.planned && summary.rowsRead == 60)
+        #expect(summary.counts == (try store.counts(jobID: job.id)))
+        #expect(try store.database.scalar("SELECT count(*) FROM chunk", []) == 0)
+        // The sender cuts chunks as it needs them, a few recipients at a time here.
+        while try store.cutChunks(jobID: job.id, recipients: 7) > 0 {}
         // The reference: first usable row of each number wins, then the suppression list applies.
         let classifier = try RecipientClassifier(header: ["phone", "name"], phoneColumn: nil, defaultRegion: "AO", message: message)
         let reader = try CSVReader(path: csv)
@@ -96,15 +105,17 @@ struct IngestorTests {
         #expect(precomputed == (try PlanCalculator(store: store, job: job, maxRate: nil).summary()))
     }
 
-    @Test func anIngestStoppedBetweenBatchesResumesToTheSameState() throws {
+    @Test(arguments: [1_500_000, 16])
+    func anIngestStoppedBetweenBatchesResumesToTheSameState(tableSlots: Int) throws {
         let (dir, csv) = try writeInput()
         let (whole, wholeStore, wholeJob) = try ingest(csv: csv, state: dir + "/whole.sqlite", message: "Hi {{name}}")
         #expect(whole.planned)
         var stops = 0
-        var result = try ingest(csv: csv, state: dir + "/parts.sqlite", message: "Hi {{name}}", stopAfterBatches: 1)
+        var result = try ingest(csv: csv, state: dir + "/parts.sqlite", message: "Hi {{name}}", tableSlots: tableSlots, stopAfterBatches: 1)
         while !result.0.planned {
             stops += 1
-            result = try ingest(csv: csv, state: dir + "/parts.sqlite", message: "Hi {{name}}", stopAfterBatches: 2)
+            result = try ingest(
+                csv: csv, state: dir + "/parts.sqlite", message: "Hi {{name}}", tableSlots: tableSlots, stopAfterBatches: 2)
         }
         #expect(stops >= 3)
         #expect(try snapshot(result.1, result.2) == snapshot(wholeStore, wholeJob))

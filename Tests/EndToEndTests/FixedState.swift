@@ -28,6 +28,7 @@ enum FixedState {
         let writer = try IngestWriter(store: store, jobID: job.id, kind: .batch, chunkSize: 4)
         try writer.write(rows, offset: 400, line: 12, rowCount: rows.count)
         _ = try writer.complete()
+        _ = try store.cutChunks(jobID: job.id)
 
         let first = try store.markInFlight(
             jobID: job.id, seq: 0, name: "march-0", body: Array("{}".utf8), idempotencyKey: "k0", endpoint: "POST /campaigns/batch", at: t0)

@@ -7,21 +7,29 @@ import Darwin
 #endif
 public import Recipients
 
-/// Finds, before any row is stored, every row whose number an earlier usable row already has.
+/// Finds, in bounded memory, the rows whose number an earlier usable row already has (first row wins).
 ///
-/// A first pass over the file classifies each row and sorts the (number, row) pairs of the usable ones
-/// (`PairSorter`, on disk beyond a bounded run); within one number the smallest row wins and every other row
-/// is a duplicate. The duplicates are sorted again by row, so the storing pass meets them in file order and
-/// can give every usable row its final status and chunk as it stores it: chunks come out dense, exactly
-/// `chunkSize` each, with nothing rewritten afterwards. Memory is bounded by the sorters' runs whatever the
-/// file size; the pass costs one more read and classification of the file (docs/performance.md).
+/// The (number, row) pairs of the usable rows go through an external sort (`PairSorter`, on disk beyond
+/// a bounded run); within one number the smallest row wins and every other row is a duplicate. The
+/// duplicates are sorted again by row, so that a pass over the file meets them in file order. Costs one
+/// more read and classification of the file (or of its rest): `DuplicateCheck` uses it only for files
+/// with more numbers than its hash table holds, and `validate` for its report.
 enum DuplicateFinder {
     /// (row, first row with the same number) of every duplicate in the file, ordered by row.
-    static func duplicates(
+    static func prepass(
         path: String, delimiter: UInt8?, classifier: RecipientClassifier, runCapacity: Int
     ) throws -> PairSorter {
         let byNumber = PairSorter(runCapacity: runCapacity)
-        let reader = try CSVReader(path: path, delimiter: delimiter)
+        try collect(path: path, delimiter: delimiter, classifier: classifier, from: nil, into: byNumber)
+        return try duplicatesByRow(byNumber, runCapacity: runCapacity)
+    }
+
+    /// Adds the (number, row) pair of every usable row from `start` (a record's start; nil: the first
+    /// data row) to the end of the file.
+    static func collect(
+        path: String, delimiter: UInt8?, classifier: RecipientClassifier, from start: CSVPosition?, into byNumber: PairSorter
+    ) throws {
+        let reader = try CSVReader(path: path, delimiter: delimiter, resumeAt: start)
         defer { reader.close() }
         // Rendering the text only to learn whether it renders costs as much as validating the number: a row
         // whose placeholder cells each hold a visible ASCII character cannot fail to render, so only the
@@ -43,11 +51,17 @@ enum DuplicateFinder {
             }
             try byNumber.add(e164, UInt64(record.dataRow))
         }
+    }
+
+    /// Reads `byNumber` (number → row) in order and returns its duplicates ordered by row: key = the
+    /// duplicate's row, value = the row it repeats.
+    static func duplicatesByRow(_ byNumber: PairSorter, runCapacity: Int) throws(PairSorterError) -> PairSorter {
         let byRow = PairSorter(runCapacity: max(2, runCapacity / 8))
         var current: UInt64 = 0, first: UInt64 = 0, started = false
         while let pair = try byNumber.next() {
             if started && pair.key == current {
-                try byRow.add(pair.value, first)
+                // The same row twice (never expected) is not its own duplicate.
+                if pair.value != first { try byRow.add(pair.value, first) }
             } else {
                 current = pair.key
                 first = pair.value
@@ -69,13 +83,13 @@ final class PairSorter {
         static func < (a: Pair, b: Pair) -> Bool { a.key != b.key ? a.key < b.key : a.value < b.value }
     }
 
-    let runCapacity: Int
+    /// Pairs per run: the memory ceiling is 16 bytes times this. May change between `add`s.
+    var runCapacity: Int
     private var run: [Pair] = []
     private var spilled: [RunReader] = []
     private var reading = false
     private var memoryIndex = 0
 
-    /// Pairs per run: the memory ceiling is 16 bytes times this.
     init(runCapacity: Int) { self.runCapacity = max(2, runCapacity) }
 
     deinit { for run in spilled { fclose(run.file) } }
@@ -169,7 +183,7 @@ public final class DuplicateRows {
 
     /// Finds the duplicates of the file at `path` (one full read of the file).
     public init(path: String, delimiter: UInt8?, classifier: RecipientClassifier) throws {
-        sorter = try DuplicateFinder.duplicates(path: path, delimiter: delimiter, classifier: classifier, runCapacity: 1 << 20)
+        sorter = try DuplicateFinder.prepass(path: path, delimiter: delimiter, classifier: classifier, runCapacity: 1 << 20)
     }
 
     /// The next duplicate: its data row and the data row it repeats; nil at the end.

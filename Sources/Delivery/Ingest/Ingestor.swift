@@ -2,18 +2,23 @@ public import Checkpoint
 import Foundation
 public import Recipients
 
-/// Reads a job's CSV into the state, resumably, then plans its chunks.
+/// Reads a job's CSV into the state, resumably, then plans it.
 ///
-/// Two threads: one reads, validates and renders rows (CSV → classifier → suppression), the other stores
-/// them (`IngestWriter`), a bounded channel of batches between them so memory stays flat. Rows are
-/// committed in batches together with the reader position after them, so a run killed at any instant
-/// continues after the last committed row: nothing is read into the state twice and nothing is skipped.
-/// Duplicates (first row wins among usable rows) are found first, by a pass over the whole file and an
-/// external sort (`DuplicateFinder`), so that every row is stored once with its final status and chunk.
+/// Two threads: one reads, validates and renders rows (CSV → classifier → duplicates → suppression), the
+/// other stores them (`IngestWriter`), a bounded channel of batches between them so memory stays flat.
+/// Every row is stored once, with its final status. Rows are committed in batches together with the
+/// reader position after them, so a run killed at any instant continues after the last committed row:
+/// nothing is read into the state twice and nothing is skipped. Duplicates (first row wins among usable
+/// rows) are found as rows are read (`DuplicateCheck`); a resumed ingest first gives the check the numbers
+/// already stored. Chunks are not cut here: the sender cuts them as it needs them.
 public struct Ingestor {
     /// Rows per commit: large enough to amortise the commit, small enough to lose little on a crash.
     public var batchSize = 10_000
-    /// (number, row) pairs sorted in memory before spilling to a temporary file (16 bytes each).
+    /// Slots of the duplicate check's hash table at most (12 bytes each): files with more distinct numbers
+    /// than three quarters of this are checked by an external sort from where the table filled.
+    public var duplicateTableSlots = 1_500_000
+    /// (number, row) pairs sorted in memory before spilling to a temporary file (16 bytes each), when the
+    /// duplicate check uses its external sort.
     public var duplicateRunCapacity = 1 << 20
 
     /// What the ingest found.
@@ -53,11 +58,18 @@ public struct Ingestor {
         try store.storeSuppression(jobID: job.id, numbers: suppression)
         let writer = try IngestWriter(
             store: store, jobID: job.id, kind: classifier.isPersonalised ? .single : .batch, chunkSize: settings.chunkSize)
-        let duplicates: PairSorter
+        let duplicates: DuplicateCheck
         do {
-            duplicates = try DuplicateFinder.duplicates(
-                path: settings.csvPath, delimiter: reader.delimiter, classifier: classifier,
-                runCapacity: duplicateRunCapacity)
+            let source = DuplicateCheck.Source(
+                path: settings.csvPath, delimiter: reader.delimiter, classifier: classifier, size: reader.fileIdentity.size,
+                dataStart: reader.dataStart.byteOffset)
+            duplicates = DuplicateCheck(
+                source: source, maxSlots: duplicateTableSlots, runCapacity: duplicateRunCapacity,
+                seeded: resume == nil ? 0 : try store.usableRowCount(jobID: job.id))
+            if resume != nil {
+                try store.forEachUsableRow(jobID: job.id) { e164, row in try duplicates.seed(e164, row: row) }
+            }
+            try duplicates.start(at: reader.position)
         } catch {
             reader.close()
             throw error
@@ -127,10 +139,10 @@ struct ReadTally: Sendable {
     var allGSM7 = true
 }
 
-/// The reading side: CSV → classifier → duplicates (from the first pass) → suppression → batches of `IngestRow`.
+/// The reading side: CSV → classifier → duplicates → suppression → batches of `IngestRow`.
 struct RowReader: Sendable {
     let reader: Handoff<CSVReader>
-    let duplicates: Handoff<PairSorter>
+    let duplicates: Handoff<DuplicateCheck>
     let classifier: RecipientClassifier
     let suppressed: Set<UInt64>
     let batchSize: Int
@@ -144,17 +156,15 @@ struct RowReader: Sendable {
         var batch: [IngestRow] = []
         batch.reserveCapacity(batchSize)
         do {
-            var duplicate = try duplicates.next()
+            var start = reader.position
             while let record = try reader.next() {
                 let c = classifier.classify(record)
                 var status: RecipientStatus = c.isValid ? .pending : .invalid
                 var reason = c.reason
-                // Rows before a resume point were stored by an earlier run: skip their duplicates.
-                while let d = duplicate, d.key < UInt64(record.dataRow) { duplicate = try duplicates.next() }
                 if let e164 = c.e164?.digits, status == .pending {
-                    if let d = duplicate, d.key == UInt64(record.dataRow) {
+                    if let first = try duplicates.firstRow(of: e164, row: record.dataRow, recordStart: start) {
                         status = .duplicate
-                        reason = "duplicate of row \(d.value) (+\(e164))"
+                        reason = "duplicate of row \(first) (+\(e164))"
                     } else if suppressed.contains(e164) {
                         status = .suppressed
                         reason = "on the suppression list"
@@ -173,6 +183,7 @@ struct RowReader: Sendable {
                     guard channel.send(.rows(batch, reader.position)) else { return }
                     batch.removeAll(keepingCapacity: true)
                 }
+                start = reader.position
             }
             if !batch.isEmpty { guard channel.send(.rows(batch, reader.position)) else { return } }
             channel.send(.end(tally))

@@ -17,7 +17,8 @@ public struct ChangedInput {
     public enum Outcome: Sendable, Equatable {
         /// Ingest starts again on the new file.
         case restarted
-        /// `rows` new rows were read, `queued` of them are new recipients, in `chunks` new chunks.
+        /// `rows` new rows were read, `queued` of them are new recipients, in about `chunks` requests (they
+        /// are cut into chunks after the job's other pending rows, when it sends).
         case appended(rows: Int, queued: Int, chunks: Int)
     }
 
@@ -54,10 +55,10 @@ public struct ChangedInput {
                 }
             }
             queued += try store.appendChangedInput(jobID: job.id, rows: batch)
-            let chunks = try store.cutUnassignedChunks(
-                jobID: job.id, chunkSize: settings.chunkSize, kind: classifier.isPersonalised ? .single : .batch)
+            let size = classifier.isPersonalised ? 1 : max(1, settings.chunkSize)
+            try store.setPhase(jobID: job.id, .planned)
             try store.setInputFingerprint(jobID: job.id, fingerprint)
-            return .appended(rows: rows, queued: queued, chunks: chunks)
+            return .appended(rows: rows, queued: queued, chunks: (queued + size - 1) / size)
         }
     }
 }

@@ -71,16 +71,21 @@ public final class Dispatcher {
         backoff = Backoff(base: options.backoffBase, cap: options.backoffCap, seed: options.seed)
     }
 
-    /// Works through every open chunk in order until the job is complete or the run must stop.
+    /// Works through every open chunk in order until the job is complete or the run must stop. When none
+    /// is open, the next pending rows are cut into chunks (`StateStore.cutChunks`); the job is complete
+    /// when none is left to cut.
     public func run() async throws -> DispatchEnd {
         var cursor = -1
-        while let chunk = try store.nextOpenChunk(jobID: job.id, after: cursor) {
+        while true {
+            guard let chunk = try store.nextOpenChunk(jobID: job.id, after: cursor) else {
+                if try store.cutChunks(jobID: job.id) > 0 { continue }
+                return .complete
+            }
             cursor = chunk.seq
             if let end = try await handle(chunk) { return end }
             chunksDoneThisRun += 1
             reportProgress()
         }
-        return .complete
     }
 
     private func reportProgress() {

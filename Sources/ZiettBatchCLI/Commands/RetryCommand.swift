@@ -37,8 +37,7 @@ struct RetryCommand: ParsableCommand {
                 throw ExitStatus.runAgainLater.exitCode
             }
             try withExtendedLifetime(lock) {
-                let kind: ChunkKind = try store.sendsSingleMessages(jobID: job.id) ? .single : .batch
-                let count = try store.requeueRejected(jobID: job.id, chunkSize: job.settings.chunkSize, kind: kind)
+                let count = try store.requeueRejected(jobID: job.id)
                 print("job \(job.name): \(count) rejected recipient(s) re-queued; run the job again to send them")
             }
         }

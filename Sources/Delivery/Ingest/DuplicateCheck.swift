@@ -1,0 +1,130 @@
+import Recipients
+
+/// Decides, row by row in file order, whether a usable row repeats the number of an earlier usable row
+/// (the first row wins), in bounded memory, so that ingest stores every row once with its final status.
+///
+/// Most files are checked in the one pass that stores them, against a hash table of the numbers seen
+/// (`NumberTable`, 12 bytes a slot, sized from the bytes read so far and the file's size). Its size is
+/// capped (`maxSlots`: 18 MB by default, about 1.1 M distinct numbers). When a file has more, the check
+/// switches, at the row where the table fills, to a method that needs no memory per number: the table's
+/// numbers and those of the rest of the file go through an external sort (`DuplicateFinder`, one more
+/// read of the rest of the file), which lists the duplicates of the rest in row order. Both methods give
+/// the same answers; the switch only costs time, and only on files that large.
+final class DuplicateCheck {
+    /// The file being read, to read its rest again after a switch.
+    struct Source {
+        var path: String
+        var delimiter: UInt8
+        var classifier: RecipientClassifier
+        /// The file's size in bytes, for the table's size.
+        var size: Int64
+        /// Where data rows start.
+        var dataStart: Int64
+    }
+
+    private enum Method {
+        /// One pass against a table of the numbers seen.
+        case table(NumberTable)
+        /// The table filled while seeding from the state: numbers collect in an external sort until `start`.
+        case collecting(PairSorter)
+        /// Duplicates of the rows from the switch on, by row, and the next one.
+        case listed(PairSorter, next: PairSorter.Pair?)
+    }
+
+    let source: Source
+    /// The table's largest size, in slots.
+    let maxSlots: Int
+    /// Run size of the external sorts after a switch.
+    let runCapacity: Int
+    private var method: Method
+
+    /// Slots of a new table, before the file's density is known.
+    static let initialSlots = 1 << 16
+
+    /// Creates a check expecting about `seeded` numbers from the state first (a resumed ingest).
+    init(source: Source, maxSlots: Int = 1_500_000, runCapacity: Int = 1 << 20, seeded: Int = 0) {
+        self.source = source
+        self.maxSlots = max(16, maxSlots)
+        self.runCapacity = runCapacity
+        let wanted = seeded * 4 / 3 + min(Self.initialSlots, self.maxSlots / 2)
+        method = wanted <= self.maxSlots
+            ? .table(NumberTable(capacity: wanted)) : .collecting(PairSorter(runCapacity: runCapacity))
+    }
+
+    /// True while the one-pass table is in use.
+    var isOnePass: Bool { if case .table = method { true } else { false } }
+
+    /// Records a usable row stored by an earlier run (call in row order, before `start`).
+    func seed(_ e164: UInt64, row: Int) throws {
+        if case .table(let table) = method {
+            if !table.isFull && row <= Int(UInt32.max) {
+                _ = table.firstRow(of: e164, orInsert: row)
+                return
+            }
+            method = .collecting(try spill(table))
+        }
+        guard case .collecting(let sorter) = method else { preconditionFailure("seed after start") }
+        try sorter.add(e164, UInt64(row))
+    }
+
+    /// Ends seeding: reading continues at `position` (a record's start).
+    func start(at position: CSVPosition) throws {
+        if case .collecting(let sorter) = method { method = try list(sorter, from: position) }
+    }
+
+    /// The first row with the same number when `row` (a usable row starting at `recordStart`) is a
+    /// duplicate; nil when its number is new. Rows must come in file order.
+    @inline(__always)
+    func firstRow(of e164: UInt64, row: Int, recordStart: CSVPosition) throws -> Int? {
+        while true {
+            switch method {
+            case .table(let table):
+                if !table.isFull && row <= Int(UInt32.max) { return table.firstRow(of: e164, orInsert: row) }
+                method = try outgrow(table, at: recordStart)
+            case .collecting(let sorter):
+                // Only after `outgrow` gave up the table (released by now): read the rest of the file.
+                method = try list(sorter, from: recordStart)
+            case .listed(let duplicates, var next):
+                defer { method = .listed(duplicates, next: next) }
+                while let pair = next, pair.key < UInt64(row) { next = try duplicates.next() }
+                guard let pair = next, pair.key == UInt64(row) else { return nil }
+                next = try duplicates.next()
+                return Int(pair.value)
+            }
+        }
+    }
+
+    /// The table is full at `recordStart`: a larger one if the memory cap allows, else its numbers go to an
+    /// external sort.
+    private func outgrow(_ table: NumberTable, at recordStart: CSVPosition) throws -> Method {
+        // Numbers per byte so far, times the file's size, with a margin: the table for the whole file.
+        let read = max(1, recordStart.byteOffset - source.dataStart)
+        let whole = max(read, source.size - source.dataStart)
+        let expected = Double(table.count) * Double(whole) / Double(read) * 1.1
+        let slots = min(maxSlots, max(table.capacity * 2, Int(expected * 4 / 3) + 1))
+        // Both tables are alive while copying: grow only while that stays within the cap.
+        if slots > table.capacity && table.capacity + slots <= maxSlots + maxSlots / 4
+            && recordStart.dataRow < Int(UInt32.max)
+        {
+            return .table(table.resized(to: slots))
+        }
+        return .collecting(try spill(table))
+    }
+
+    /// Moves the table's numbers into an external sort (small runs first, so the table and a run are
+    /// never both large).
+    private func spill(_ table: NumberTable) throws -> PairSorter {
+        let sorter = PairSorter(runCapacity: min(runCapacity, 1 << 16))
+        try table.forEach { number, row in try sorter.add(number, UInt64(row)) }
+        sorter.runCapacity = runCapacity
+        return sorter
+    }
+
+    /// Adds the numbers of the file from `position` on to `sorter` and lists the duplicates by row.
+    private func list(_ sorter: PairSorter, from position: CSVPosition) throws -> Method {
+        try DuplicateFinder.collect(
+            path: source.path, delimiter: source.delimiter, classifier: source.classifier, from: position, into: sorter)
+        let duplicates = try DuplicateFinder.duplicatesByRow(sorter, runCapacity: runCapacity)
+        return .listed(duplicates, next: try duplicates.next())
+    }
+}
