@@ -51,17 +51,22 @@ public final class IngestWriter {
         let db = store.database
         try db.execute("PRAGMA synchronous = OFF")
         defer { try? db.execute("PRAGMA synchronous = FULL") }
+        var tally = [Int](repeating: 0, count: RecipientStatus.allCases.count)
         try db.transaction {
-            var index = 0
-            while rows.count - index >= Self.rowsPerInsert {
-                for k in 0..<Self.rowsPerInsert { bind(rows[index + k], to: insertMany, base: Int32(k) * Self.columnCount) }
-                try insertMany.execute()
-                index += Self.rowsPerInsert
-            }
-            while index < rows.count {
-                bind(rows[index], to: insertOne, base: 0)
-                try insertOne.execute()
-                index += 1
+            try rows.withUnsafeBufferPointer { rows in
+                var index = 0
+                while rows.count - index >= Self.rowsPerInsert {
+                    for k in 0..<Self.rowsPerInsert {
+                        bind(rows[index + k], to: insertMany, base: Int32(k) * Self.columnCount, tally: &tally)
+                    }
+                    try insertMany.execute()
+                    index += Self.rowsPerInsert
+                }
+                while index < rows.count {
+                    bind(rows[index], to: insertOne, base: 0, tally: &tally)
+                    try insertOne.execute()
+                    index += 1
+                }
             }
             savePosition.bind(int: offset, at: 1)
             savePosition.bind(int: Int64(line), at: 2)
@@ -70,11 +75,12 @@ public final class IngestWriter {
             savePosition.bind(int: jobID, at: 5)
             try savePosition.execute()
         }
-        for row in rows { written[row.status, default: 0] += 1 }
+        for (status, count) in zip(RecipientStatus.allCases, tally) where count > 0 { written[status, default: 0] += count }
     }
 
     @inline(__always)
-    private func bind(_ row: IngestRow, to statement: SQLiteStatement, base: Int32) {
+    private func bind(_ row: borrowing IngestRow, to statement: SQLiteStatement, base: Int32, tally: inout [Int]) {
+        tally[row.status.ordinal] += 1
         statement.bind(int: jobID, at: base + 1)
         statement.bind(int: Int64(row.row), at: base + 2)
         statement.bind(int: Int64(row.line), at: base + 3)
@@ -106,5 +112,19 @@ extension StateStore {
         return JobCounts(
             rows: rows.values.reduce(0, +), recipients: recipients, chunks: chunks > 0 ? ["pending": chunks] : [:],
             openChunks: chunks)
+    }
+}
+
+extension RecipientStatus {
+    /// Position in `allCases`, for counting without hashing.
+    var ordinal: Int {
+        switch self {
+        case .pending: 0
+        case .sent: 1
+        case .invalid: 2
+        case .duplicate: 3
+        case .suppressed: 4
+        case .rejected: 5
+        }
     }
 }

@@ -23,6 +23,7 @@ public final class SQLiteDatabase {
             let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
             if fd >= 0 { close(fd) }
         }
+        _ = Self.configured
         var db: OpaquePointer?
         let flags = readOnly
             ? SQLITE_OPEN_READONLY
@@ -37,6 +38,12 @@ public final class SQLiteDatabase {
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, 5_000)
     }
+
+    /// Process-wide settings, applied once before the first connection opens.
+    private static let configured: Bool = {
+        _ = csqlite_disable_memory_statistics()
+        return true
+    }()
 
     deinit {
         statementCache.removeAll()

@@ -156,36 +156,23 @@ struct RowReader: Sendable {
         var batch: [IngestRow] = []
         batch.reserveCapacity(batchSize)
         do {
-            var start = reader.position
+            var batchStart = reader.position
             while let record = try reader.next() {
                 let c = classifier.classify(record)
-                var status: RecipientStatus = c.isValid ? .pending : .invalid
-                var reason = c.reason
-                if let e164 = c.e164?.digits, status == .pending {
-                    if let first = try duplicates.firstRow(of: e164, row: record.dataRow, recordStart: start) {
-                        status = .duplicate
-                        reason = "duplicate of row \(first) (+\(e164))"
-                    } else if suppressed.contains(e164) {
-                        status = .suppressed
-                        reason = "on the suppression list"
-                    }
-                }
-                if status == .pending, let content = c.content {
-                    let analysis = SMSAnalysis(content)
-                    tally.messages.segments += analysis.segments
-                    if analysis.segments > 1 { tally.messages.multiSegment += 1 }
-                    if analysis.encoding != .gsm7 { tally.allGSM7 = false }
-                }
                 batch.append(IngestRow(
                     row: record.dataRow, line: record.line, phone: c.phone, e164: c.e164?.digits,
-                    status: status, reason: reason, content: c.content))
+                    status: c.isValid ? .pending : .invalid, reason: c.reason, content: c.content))
                 if batch.count >= batchSize {
+                    try settle(&batch, from: batchStart, duplicates: duplicates, tally: &tally)
                     guard channel.send(.rows(batch, reader.position)) else { return }
                     batch.removeAll(keepingCapacity: true)
+                    batchStart = reader.position
                 }
-                start = reader.position
             }
-            if !batch.isEmpty { guard channel.send(.rows(batch, reader.position)) else { return } }
+            if !batch.isEmpty {
+                try settle(&batch, from: batchStart, duplicates: duplicates, tally: &tally)
+                guard channel.send(.rows(batch, reader.position)) else { return }
+            }
             channel.send(.end(tally))
         } catch let error as CSVFileError {
             channel.send(.failed(.csv(error)))
@@ -193,6 +180,25 @@ struct RowReader: Sendable {
             channel.send(.failed(.sorting(error)))
         } catch {
             preconditionFailure("unexpected error \(error)")
+        }
+    }
+
+    /// Gives the usable rows of a batch their final status — duplicate, then suppressed, else pending —
+    /// and counts the SMS segments of the pending ones.
+    private func settle(
+        _ batch: inout [IngestRow], from start: CSVPosition, duplicates: DuplicateCheck, tally: inout ReadTally
+    ) throws {
+        try duplicates.markDuplicates(in: &batch, batchStart: start)
+        for i in batch.indices where batch[i].status == .pending {
+            if !suppressed.isEmpty, let e164 = batch[i].e164, suppressed.contains(e164) {
+                batch[i].status = .suppressed
+                batch[i].reason = "on the suppression list"
+            } else if let content = batch[i].content {
+                let analysis = SMSAnalysis(content)
+                tally.messages.segments += analysis.segments
+                if analysis.segments > 1 { tally.messages.multiSegment += 1 }
+                if analysis.encoding != .gsm7 { tally.allGSM7 = false }
+            }
         }
     }
 }

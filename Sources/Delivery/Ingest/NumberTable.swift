@@ -31,15 +31,12 @@ final class NumberTable {
         rows.deallocate()
     }
 
-    /// True when one more number would pass the load limit (probe sequences grow fast beyond it).
-    var isFull: Bool { (count + 1) * 4 > capacity * 3 }
-
-    /// The numbers the table takes before it is full.
+    /// The numbers the table takes: three quarters of its slots (probe sequences grow fast beyond that).
     var limit: Int { capacity * 3 / 4 }
 
     /// The first row recorded for `e164`, if any; otherwise records `row` for it and returns nil.
     ///
-    /// Precondition: `!isFull`, `row` fits in 32 bits, `e164 != 0`.
+    /// Precondition: `count < limit`, `row` fits in 32 bits, `e164 != 0`.
     @inline(__always)
     func firstRow(of e164: UInt64, orInsert row: Int) -> Int? {
         var slot = home(e164)
