@@ -81,7 +81,7 @@ final class DuplicateCheck {
     /// megabytes, and a tight loop over a batch lets the processor wait for many of them at once (measured:
     /// the row-at-a-time check inside the reading loop was a sixth of the reading thread's time).
     func markDuplicates(in batch: inout [IngestRow], batchStart: CSVPosition) throws {
-        let usable = batch.reduce(0) { $0 + ($1.status == .pending ? 1 : 0) }
+        let usable = batch.withUnsafeBufferPointer { rows in rows.reduce(0) { $0 + ($1.status == .pending ? 1 : 0) } }
         if case .table(let table) = method, table.count + usable > table.limit || batch.last.map({ $0.row > Int(UInt32.max) }) == true {
             method = try outgrow(table, adding: usable, at: batchStart)
         }
@@ -89,21 +89,25 @@ final class DuplicateCheck {
             // Only after `outgrow` gave up the table (released by now): read the rest of the file.
             method = try list(sorter, from: batchStart)
         }
+        // Through a buffer pointer: reading a field of an array element would copy the whole row.
         switch method {
         case .table(let table):
-            for i in batch.indices where batch[i].status == .pending {
-                guard let e164 = batch[i].e164,
-                      let first = table.firstRow(of: e164, orInsert: batch[i].row) else { continue }
-                batch[i].markDuplicate(of: first)
+            batch.withUnsafeMutableBufferPointer { rows in
+                for i in rows.indices where rows[i].status == .pending {
+                    guard let e164 = rows[i].e164, let first = table.firstRow(of: e164, orInsert: rows[i].row) else { continue }
+                    rows[i].markDuplicate(of: first)
+                }
             }
         case .listed(let duplicates, var next):
             defer { method = .listed(duplicates, next: next) }
-            for i in batch.indices where batch[i].status == .pending {
-                let row = UInt64(batch[i].row)
-                while let pair = next, pair.key < row { next = try duplicates.next() }
-                guard let pair = next, pair.key == row else { continue }
-                next = try duplicates.next()
-                batch[i].markDuplicate(of: Int(pair.value))
+            try batch.withUnsafeMutableBufferPointer { rows in
+                for i in rows.indices where rows[i].status == .pending {
+                    let row = UInt64(rows[i].row)
+                    while let pair = next, pair.key < row { next = try duplicates.next() }
+                    guard let pair = next, pair.key == row else { continue }
+                    next = try duplicates.next()
+                    rows[i].markDuplicate(of: Int(pair.value))
+                }
             }
         case .collecting:
             preconditionFailure("unreachable: listed above")

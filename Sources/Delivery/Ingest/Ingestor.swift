@@ -189,15 +189,18 @@ struct RowReader: Sendable {
         _ batch: inout [IngestRow], from start: CSVPosition, duplicates: DuplicateCheck, tally: inout ReadTally
     ) throws {
         try duplicates.markDuplicates(in: &batch, batchStart: start)
-        for i in batch.indices where batch[i].status == .pending {
-            if !suppressed.isEmpty, let e164 = batch[i].e164, suppressed.contains(e164) {
-                batch[i].status = .suppressed
-                batch[i].reason = "on the suppression list"
-            } else if let content = batch[i].content {
-                let analysis = SMSAnalysis(content)
-                tally.messages.segments += analysis.segments
-                if analysis.segments > 1 { tally.messages.multiSegment += 1 }
-                if analysis.encoding != .gsm7 { tally.allGSM7 = false }
+        let suppressed = suppressed
+        batch.withUnsafeMutableBufferPointer { rows in
+            for i in rows.indices where rows[i].status == .pending {
+                if !suppressed.isEmpty, let e164 = rows[i].e164, suppressed.contains(e164) {
+                    rows[i].status = .suppressed
+                    rows[i].reason = "on the suppression list"
+                } else if let content = rows[i].content {
+                    let analysis = SMSAnalysis(content)
+                    tally.messages.segments += analysis.segments
+                    if analysis.segments > 1 { tally.messages.multiSegment += 1 }
+                    if analysis.encoding != .gsm7 { tally.allGSM7 = false }
+                }
             }
         }
     }

@@ -34,6 +34,8 @@ public final class CSVReader {
     public private(set) var blankLinesSkipped = 0
 
     private let scanner: CSVScanner
+    /// The fields of the record being built (see `readDataRecord`).
+    private var fields: [String] = []
     private let lowercasedHeader: [String]
     private var dataRow: Int
     /// The first data record, read at open to detect header-only files.
@@ -162,16 +164,16 @@ public final class CSVReader {
             }
             var badColumn = 0
             let scanner = self.scanner
-            let fields = [String](unsafeUninitializedCapacity: scanner.storedFieldCount) { storage, count in
-                for i in 0..<scanner.storedFieldCount {
-                    let bytes = scanner.fieldBytes(i)
-                    if let text = UTF8Validation.string(bytes) {
-                        (storage.baseAddress! + i).initialize(to: text)
-                    } else {
-                        (storage.baseAddress! + i).initialize(to: String(decoding: bytes, as: UTF8.self))
-                        if badColumn == 0 { badColumn = i + 1 }
-                    }
-                    count = i + 1
+            // One array reused for every record: when the caller has let go of the previous record (the
+            // usual loop), no allocation; when it kept it, copy-on-write leaves that record intact.
+            fields.removeAll(keepingCapacity: true)
+            for i in 0..<scanner.storedFieldCount {
+                let bytes = scanner.fieldBytes(i)
+                if let text = UTF8Validation.string(bytes) {
+                    fields.append(text)
+                } else {
+                    fields.append(String(decoding: bytes, as: UTF8.self))
+                    if badColumn == 0 { badColumn = i + 1 }
                 }
             }
             if problem == nil && badColumn > 0 { problem = .invalidUTF8(column: badColumn) }
