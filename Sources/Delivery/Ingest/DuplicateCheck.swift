@@ -43,7 +43,7 @@ final class DuplicateCheck {
     static let initialSlots = 1 << 16
 
     /// Creates a check expecting about `seeded` numbers from the state first (a resumed ingest).
-    init(source: Source, maxSlots: Int = 1_500_000, runCapacity: Int = 1 << 20, seeded: Int = 0) {
+    init(source: Source, maxSlots: Int = 1_500_000, runCapacity: Int = 1 << 19, seeded: Int = 0) {
         self.source = source
         self.maxSlots = max(16, maxSlots)
         self.runCapacity = runCapacity

@@ -98,7 +98,9 @@ final class PairSorter {
     func add(_ key: UInt64, _ value: UInt64) throws(PairSorterError) {
         precondition(!reading, "add after next")
         if run.count >= runCapacity { try spill() }
-        if run.capacity == 0 { run.reserveCapacity(min(runCapacity, 1 << 16)) }
+        // The whole run at once, never grown by doubling (which holds the old and the new buffer at once):
+        // a large reservation is mapped lazily, so pages count only once pairs fill them.
+        if run.capacity < runCapacity { run.reserveCapacity(runCapacity) }
         run.append(Pair(key: key, value: value))
     }
 

@@ -19,7 +19,7 @@ public struct Ingestor {
     public var duplicateTableSlots = 1_500_000
     /// (number, row) pairs sorted in memory before spilling to a temporary file (16 bytes each), when the
     /// duplicate check uses its external sort.
-    public var duplicateRunCapacity = 1 << 20
+    public var duplicateRunCapacity = 1 << 19
 
     /// What the ingest found.
     public struct Summary: Sendable, Equatable {
