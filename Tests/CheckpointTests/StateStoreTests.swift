@@ -102,6 +102,10 @@ struct StateStoreTests {
         #expect(requeued == 2)
         let after = try store.counts(jobID: job.id)
         #expect(after.recipients(.sent) == 2 && after.recipients(.pending) == 2 && after.openChunks == 1)
+        // Re-queued rows lie before the cut point: it moves back so the next cut finds them, in a new chunk.
+        #expect(try store.cutChunks(jobID: job.id) == 1)
+        #expect(try store.members(jobID: job.id, seq: 2).map(\.row) == [3, 4])
+        #expect(try store.cutChunks(jobID: job.id) == 0)
     }
 
     @Test func splitRejectsNamedRowsAndRechunksTheRestUnderANewNumber() throws {

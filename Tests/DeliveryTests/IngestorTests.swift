@@ -64,6 +64,7 @@ struct IngestorTests {
         let (dir, csv) = try writeInput()
         let (summary, store, job) = try ingest(csv: csv, state: dir + "/s.sqlite", message: message, tableSlots: tableSlots)
         #expect(summary.planned && summary.rowsRead == 60)
+        #expect(summary.duplicatesInOnePass == (tableSlots > 16))
         #expect(summary.counts == (try store.counts(jobID: job.id)))
         #expect(try store.database.scalar("SELECT count(*) FROM chunk", []) == 0)
         // The sender cuts chunks as it needs them, a few recipients at a time here.
@@ -120,5 +121,29 @@ struct IngestorTests {
         #expect(stops >= 3)
         #expect(try snapshot(result.1, result.2) == snapshot(wholeStore, wholeJob))
         #expect(try result.1.counts(jobID: result.2.id) == wholeStore.counts(jobID: wholeJob.id))
+    }
+
+    /// More numbers than the table's first size: it is resized from the file's density (not doubled step by
+    /// step) and the whole file is still checked in one pass.
+    @Test func aTableThatOutgrowsItsFirstSizeStaysOnePassAndFindsEveryDuplicate() throws {
+        let dir = NSTemporaryDirectory() + "zb-ingest-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let csv = dir + "/big.csv"
+        // 80,000 rows, 60,000 distinct numbers: row r + 60,000 repeats row r.
+        var text = "phone,name\n"
+        for i in 0..<80_000 { text += "+244923\(String(format: "%06d", i % 60_000)),N\(i)\n" }
+        try text.write(toFile: csv, atomically: true, encoding: .utf8)
+        let store = try StateStore(path: dir + "/s.sqlite")
+        let settings = JobSettings(csvPath: csv, sender: "s", message: "Same", country: "AO", phoneColumn: nil, chunkSize: 1000)
+        let job = try store.createJob(name: "big", settings: settings, inputFingerprint: "f")
+        let summary = try Ingestor().run(
+            store: store, job: job,
+            classifier: { try RecipientClassifier(header: $0, phoneColumn: nil, defaultRegion: "AO", message: "Same") })
+        #expect(summary.planned && summary.duplicatesInOnePass)
+        #expect(summary.counts?.recipients(.pending) == 60_000 && summary.counts?.recipients(.duplicate) == 20_000)
+        #expect(summary.chunks == 60)
+        let reasons = try store.database.query(
+            "SELECT row, reason FROM recipient WHERE row IN (60001, 80000) ORDER BY row", []) { "\($0.int(0)) \($0.text(1))" }
+        #expect(reasons == ["60001 duplicate of row 1 (+244923000000)", "80000 duplicate of row 20000 (+244923019999)"])
     }
 }

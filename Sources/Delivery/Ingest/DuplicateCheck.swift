@@ -42,12 +42,19 @@ final class DuplicateCheck {
     /// Slots of a new table, before the file's density is known.
     static let initialSlots = 1 << 16
 
-    /// Creates a check expecting about `seeded` numbers from the state first (a resumed ingest).
-    init(source: Source, maxSlots: Int = 1_500_000, runCapacity: Int = 1 << 19, seeded: Int = 0) {
+    /// Creates a check. A resumed ingest passes the numbers it will `seed` from the state and the byte
+    /// offset where reading resumes, so the table is sized for the whole file at once.
+    init(source: Source, maxSlots: Int = 1_500_000, runCapacity: Int = 1 << 19, seeded: Int = 0, resumeAt: Int64? = nil) {
         self.source = source
         self.maxSlots = max(16, maxSlots)
         self.runCapacity = runCapacity
-        let wanted = seeded * 4 / 3 + min(Self.initialSlots, self.maxSlots / 2)
+        var wanted = min(Self.initialSlots, self.maxSlots / 2)
+        if seeded > 0 {
+            let read = max(1, (resumeAt ?? source.size) - source.dataStart)
+            let whole = max(read, source.size - source.dataStart)
+            let expected = Double(seeded) * Double(whole) / Double(read) * 1.1
+            wanted = max(seeded * 4 / 3 + 1, min(self.maxSlots, Int(expected * 4 / 3) + 1))
+        }
         method = wanted <= self.maxSlots
             ? .table(NumberTable(capacity: wanted)) : .collecting(PairSorter(runCapacity: runCapacity))
     }

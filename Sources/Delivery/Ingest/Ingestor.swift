@@ -33,6 +33,9 @@ public struct Ingestor {
         public var counts: JobCounts? = nil
         /// Segment totals of the pending messages, when this call read the whole file and every text is GSM-7.
         public var messages: PlanCalculator.MessageStatistics? = nil
+        /// False when the file had more distinct numbers than the duplicate check's table holds, so the rest
+        /// of the file was read a second time for an external sort.
+        public var duplicatesInOnePass = true
     }
 
     /// Creates an ingestor.
@@ -65,7 +68,7 @@ public struct Ingestor {
                 dataStart: reader.dataStart.byteOffset)
             duplicates = DuplicateCheck(
                 source: source, maxSlots: duplicateTableSlots, runCapacity: duplicateRunCapacity,
-                seeded: resume == nil ? 0 : try store.usableRowCount(jobID: job.id))
+                seeded: resume == nil ? 0 : try store.usableRowCount(jobID: job.id), resumeAt: resume?.byteOffset)
             if resume != nil {
                 try store.forEachUsableRow(jobID: job.id) { e164, row in try duplicates.seed(e164, row: row) }
             }
@@ -103,6 +106,7 @@ public struct Ingestor {
             case .end(let tally):
                 let chunks = try writer.complete()
                 var summary = Summary(rowsRead: read, planned: true, chunks: chunks)
+                summary.duplicatesInOnePass = duplicates.isOnePass
                 if resume == nil {
                     summary.counts = store.plannedCounts(rows: writer.written, chunks: chunks)
                     if classifier.isPersonalised && tally.allGSM7 { summary.messages = tally.messages }

@@ -62,7 +62,10 @@ public struct JobRunner {
             guard summary.planned else {
                 throw RunFailure(.runAgainLater, "interrupted while reading the CSV; the next run continues from row \(summary.rowsRead)")
             }
-            log.info("input read and planned", metadata: ["rows": "\(summary.rowsRead)", "chunks": "\(summary.chunks)"])
+            log.info("input read and planned", metadata: [
+                "rows": "\(summary.rowsRead)", "chunks": "\(summary.chunks)",
+                "duplicates.check": "\(summary.duplicatesInOnePass ? "one pass" : "external sort (more numbers than the table holds)")",
+            ])
             job = try store.job(named: job.name) ?? job
             ingested = summary
         }
