@@ -33,7 +33,7 @@ public final class IngestWriter {
     public init(store: StateStore, jobID: Int64, kind: ChunkKind, chunkSize: Int) throws {
         self.store = store
         self.jobID = jobID
-        self.chunkSize = kind == .single ? 1 : max(1, chunkSize)
+        self.chunkSize = kind.recipientsPerChunk(configured: chunkSize)
         let db = store.database
         resumed = try db.scalar("SELECT EXISTS (SELECT 1 FROM recipient WHERE job_id = ?)", [.int(jobID)]) != 0
         try db.run(
@@ -99,7 +99,7 @@ public final class IngestWriter {
             let pending = resumed
                 ? Int(try db.scalar("SELECT count(*) FROM recipient WHERE job_id = ? AND status = 'pending'", [.int(jobID)]))
                 : written[.pending] ?? 0
-            return (pending + chunkSize - 1) / chunkSize
+            return ChunkKind.chunks(for: pending, size: chunkSize)
         }
     }
 }

@@ -262,7 +262,7 @@ extension StateStore {
                 start = end
             }
             try database.run("UPDATE job SET cut_row = ? WHERE id = ?", [.int(last), job])
-            return (rows.count + size - 1) / size
+            return ChunkKind.chunks(for: rows.count, size: size)
         }
     }
 

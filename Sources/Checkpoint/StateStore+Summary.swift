@@ -34,7 +34,7 @@ extension StateStore {
         // Pending rows not cut into chunks yet count as the pending chunks they will make.
         if uncut > 0 {
             let size = max(1, try database.first("SELECT chunk_size FROM job WHERE id = ?", [.int(jobID)]) { $0.int(0) } ?? 1)
-            chunks[ChunkState.pending.rawValue, default: 0] += (uncut + size - 1) / size
+            chunks[ChunkState.pending.rawValue, default: 0] += ChunkKind.chunks(for: uncut, size: size)
         }
         let rows = recipients.values.reduce(0, +)
         return JobCounts(

@@ -27,4 +27,10 @@ public enum ChunkKind: String, Sendable, Codable {
     case batch
     /// `POST /messages`: one personalised text to one E.164 number.
     case single
+
+    /// Recipients per chunk: one for a single message, `chunkSize` (at least 1) for a batch.
+    public func recipientsPerChunk(configured chunkSize: Int) -> Int { self == .single ? 1 : max(1, chunkSize) }
+
+    /// The chunks `recipients` make at `size` recipients each (the last one may be smaller).
+    public static func chunks(for recipients: Int, size: Int) -> Int { (recipients + size - 1) / max(1, size) }
 }

@@ -1,13 +1,13 @@
 import Checkpoint
 import Recipients
 
-/// Decides, row by row in file order, whether a usable row repeats the number of an earlier usable row
+/// Decides, batch by batch in file order, whether a usable row repeats the number of an earlier usable row
 /// (the first row wins), in bounded memory, so that ingest stores every row once with its final status.
 ///
 /// Most files are checked in the one pass that stores them, against a hash table of the numbers seen
 /// (`NumberTable`, 12 bytes a slot, sized from the bytes read so far and the file's size). Its size is
 /// capped (`maxSlots`: 18 MB by default, about 1.1 M distinct numbers). When a file has more, the check
-/// switches, at the row where the table fills, to a method that needs no memory per number: the table's
+/// switches, at the batch where the table fills, to a method that needs no memory per number: the table's
 /// numbers and those of the rest of the file go through an external sort (`DuplicateFinder`, one more
 /// read of the rest of the file), which lists the duplicates of the rest in row order. Both methods give
 /// the same answers; the switch only costs time, and only on files that large.
@@ -21,6 +21,14 @@ final class DuplicateCheck {
         var size: Int64
         /// Where data rows start.
         var dataStart: Int64
+
+        /// The distinct numbers to expect in the whole file, with a 10 % margin, from `seen` of them in the
+        /// data before byte `offset`: the size the table should have.
+        func expectedNumbers(seen: Int, upTo offset: Int64) -> Double {
+            let read = max(1, offset - dataStart)
+            let whole = max(read, size - dataStart)
+            return Double(seen) * Double(whole) / Double(read) * 1.1
+        }
     }
 
     private enum Method {
@@ -50,9 +58,7 @@ final class DuplicateCheck {
         self.runCapacity = runCapacity
         var wanted = min(Self.initialSlots, self.maxSlots / 2)
         if seeded > 0 {
-            let read = max(1, (resumeAt ?? source.size) - source.dataStart)
-            let whole = max(read, source.size - source.dataStart)
-            let expected = Double(seeded) * Double(whole) / Double(read) * 1.1
+            let expected = source.expectedNumbers(seen: seeded, upTo: resumeAt ?? source.size)
             wanted = max(seeded * 4 / 3 + 1, min(self.maxSlots, Int(expected * 4 / 3) + 1))
         }
         method = wanted <= self.maxSlots
@@ -124,10 +130,7 @@ final class DuplicateCheck {
     /// The table cannot take `adding` more numbers at `recordStart`: a larger one if the memory cap allows,
     /// else its numbers go to an external sort.
     private func outgrow(_ table: NumberTable, adding: Int, at recordStart: CSVPosition) throws -> Method {
-        // Numbers per byte so far, times the file's size, with a margin: the table for the whole file.
-        let read = max(1, recordStart.byteOffset - source.dataStart)
-        let whole = max(read, source.size - source.dataStart)
-        let expected = max(Double(table.count + adding), Double(table.count) * Double(whole) / Double(read) * 1.1)
+        let expected = max(Double(table.count + adding), source.expectedNumbers(seen: table.count, upTo: recordStart.byteOffset))
         let slots = min(maxSlots, max(table.capacity * 2, Int(expected * 4 / 3) + 1))
         // Both tables are alive while copying: grow only while that stays within the cap.
         if slots > table.capacity && table.capacity + slots <= maxSlots + maxSlots / 4

@@ -55,10 +55,12 @@ public struct ChangedInput {
                 }
             }
             queued += try store.appendChangedInput(jobID: job.id, rows: batch)
-            let size = classifier.isPersonalised ? 1 : max(1, settings.chunkSize)
+            let kind: ChunkKind = classifier.isPersonalised ? .single : .batch
             try store.setPhase(jobID: job.id, .planned)
             try store.setInputFingerprint(jobID: job.id, fingerprint)
-            return .appended(rows: rows, queued: queued, chunks: (queued + size - 1) / size)
+            return .appended(
+                rows: rows, queued: queued,
+                chunks: ChunkKind.chunks(for: queued, size: kind.recipientsPerChunk(configured: settings.chunkSize)))
         }
     }
 }
