@@ -43,28 +43,24 @@ extension StateStore {
 }
 
 extension StateStore {
-    /// Calls `body` with the number and row of every usable row stored for a job (pending or
-    /// suppressed, in row order): what a resumed ingest needs to find duplicates of the rows still to read,
-    /// without reading the CSV's first part again.
+    /// A job's usable rows (pending or suppressed, with a number): one condition for the count that sizes
+    /// a resumed ingest's duplicate check and for the rows it is then given.
+    static let usableRows = "recipient WHERE job_id = ? AND status IN ('pending', 'suppressed') AND e164 IS NOT NULL"
+
+    /// The number of usable rows stored for a job.
+    public func usableRowCount(jobID: Int64) throws -> Int {
+        Int(try database.scalar("SELECT count(*) FROM \(Self.usableRows)", [.int(jobID)]))
+    }
+
+    /// Calls `body` with the number and row of every usable row stored for a job, in row order: what a
+    /// resumed ingest needs to find duplicates of the rows still to read, without reading the CSV's first
+    /// part again.
     public func forEachUsableRow(jobID: Int64, _ body: (_ e164: UInt64, _ row: Int) throws -> Void) throws {
-        let statement = try database.prepare(
-            """
-            SELECT e164, row FROM recipient
-            WHERE job_id = ? AND status IN ('pending', 'suppressed') AND e164 IS NOT NULL ORDER BY row
-            """)
+        let statement = try database.prepare("SELECT e164, row FROM \(Self.usableRows) ORDER BY row")
         try statement.bind([.int(jobID)])
         while try statement.step() {
             let r = statement.row
             try body(UInt64(r.int64(0)), r.int(1))
         }
-    }
-}
-
-extension StateStore {
-    /// The number of usable rows (pending or suppressed) stored for a job.
-    public func usableRowCount(jobID: Int64) throws -> Int {
-        Int(try database.scalar(
-            "SELECT count(*) FROM recipient WHERE job_id = ? AND status IN ('pending', 'suppressed') AND e164 IS NOT NULL",
-            [.int(jobID)]))
     }
 }
