@@ -41,26 +41,24 @@ public final class ZiettClient: Sendable {
         if ownsHTTP { try? await http.shutdown() }
     }
 
+    /// A send endpoint (`POST /campaigns/batch`, `POST /messages`) with an exact, pre-encoded body.
+    public func post(_ endpoint: ZiettEndpoint, body: [UInt8], idempotencyKey: String) async -> Result<ZiettHTTPResponse, ZiettTransportError> {
+        await send(method: .POST, path: endpoint.path(), body: body, idempotencyKey: idempotencyKey)
+    }
+
     /// `POST /campaigns/batch` with an exact, pre-encoded body.
     public func postBatch(body: [UInt8], idempotencyKey: String) async -> Result<ZiettHTTPResponse, ZiettTransportError> {
-        await send(method: .POST, path: "/campaigns/batch", body: body, idempotencyKey: idempotencyKey)
+        await post(.sendBatch, body: body, idempotencyKey: idempotencyKey)
     }
 
     /// `POST /messages` with an exact, pre-encoded body.
     public func postMessage(body: [UInt8], idempotencyKey: String) async -> Result<ZiettHTTPResponse, ZiettTransportError> {
-        await send(method: .POST, path: "/messages", body: body, idempotencyKey: idempotencyKey)
+        await post(.sendMessage, body: body, idempotencyKey: idempotencyKey)
     }
 
-    /// `GET /campaigns` filtered by name (`q`), oldest first.
-    public func listCampaigns(named query: String, page: Int = 1, size: Int = Page<Campaign>.maximumSize) async -> Result<ZiettHTTPResponse, ZiettTransportError> {
-        await send(method: .GET, path: "/campaigns", query: [
-            ("q", query), ("page", "\(page)"), ("size", "\(size)"), ("order", "asc"), ("order_by", "created_at"),
-        ])
-    }
-
-    /// `GET /messages` with the given filters.
-    public func listMessages(_ query: [(String, String)]) async -> Result<ZiettHTTPResponse, ZiettTransportError> {
-        await send(method: .GET, path: "/messages", query: query)
+    /// One page of a list endpoint.
+    public func list<Query: ListQuery>(_ query: Query, page: Int) async -> Result<ZiettHTTPResponse, ZiettTransportError> {
+        await send(method: .GET, path: Query.endpoint.path(), query: query.parameters(page: page))
     }
 
     /// Sends one request and collects the answer.

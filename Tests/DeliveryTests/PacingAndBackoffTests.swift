@@ -1,5 +1,6 @@
 import Delivery
 import Testing
+import ZiettAPI
 
 @Suite("Pacing, backoff, keys")
 struct PacingAndBackoffTests {
@@ -55,11 +56,11 @@ struct PacingAndBackoffTests {
 
     @Test func idempotencyKeyIsAStableUUIDThatCommitsToJobEndpointAndBody() {
         let body = Array(#"{"a":1}"#.utf8)
-        let key = IdempotencyKey.derive(jobUUID: "job-1", endpoint: "POST /campaigns/batch", body: body)
-        #expect(key == IdempotencyKey.derive(jobUUID: "job-1", endpoint: "POST /campaigns/batch", body: body))
-        #expect(key != IdempotencyKey.derive(jobUUID: "job-2", endpoint: "POST /campaigns/batch", body: body))
-        #expect(key != IdempotencyKey.derive(jobUUID: "job-1", endpoint: "POST /messages", body: body))
-        #expect(key != IdempotencyKey.derive(jobUUID: "job-1", endpoint: "POST /campaigns/batch", body: Array(#"{"a":2}"#.utf8)))
+        let key = IdempotencyKey.derive(jobUUID: "job-1", endpoint: .sendBatch, body: body)
+        #expect(key == IdempotencyKey.derive(jobUUID: "job-1", endpoint: .sendBatch, body: body))
+        #expect(key != IdempotencyKey.derive(jobUUID: "job-2", endpoint: .sendBatch, body: body))
+        #expect(key != IdempotencyKey.derive(jobUUID: "job-1", endpoint: .sendMessage, body: body))
+        #expect(key != IdempotencyKey.derive(jobUUID: "job-1", endpoint: .sendBatch, body: Array(#"{"a":2}"#.utf8)))
         #expect(key.count == 36)
         #expect(Array(key)[14] == "8", "UUID version 8")
     }

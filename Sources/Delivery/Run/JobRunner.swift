@@ -3,6 +3,7 @@ import Foundation
 public import Logging
 import Recipients
 import Synchronization
+import ZiettAPI
 import ZiettClient
 
 /// Runs one job end to end: lock, create or resume, ingest, plan, send, summarise.
@@ -11,12 +12,14 @@ import ZiettClient
 public struct JobRunner {
     let options: RunOptions
     let stop: StopFlag
+    let clock: any JobClock
     let logger: Logger
 
-    /// Creates a runner.
-    public init(options: RunOptions, stop: StopFlag = StopFlag(), logger: Logger) {
+    /// Creates a runner. Tests pass a `ManualClock` to drive time.
+    public init(options: RunOptions, stop: StopFlag = StopFlag(), clock: any JobClock = SystemClock(), logger: Logger) {
         self.options = options
         self.stop = stop
+        self.clock = clock
         self.logger = logger
     }
 
@@ -89,14 +92,15 @@ public struct JobRunner {
         let end: DispatchEnd
         let dispatcher: Dispatcher
         do {
-            dispatcher = try Dispatcher(store: store, job: job, client: client, options: options.dispatch, stop: stop, logger: log)
+            dispatcher = try Dispatcher(
+                store: store, job: job, client: client, options: options.dispatch, stop: stop, clock: clock, logger: log)
             if let onProgress {
                 // Counted once here; the loop's in-memory counters do the rest, so progress costs no query.
                 let start = try store.counts(jobID: job.id)
                 let sent = start.recipients(.sent)
                 let total = sent + start.recipients(.pending)
                 let open = start.openChunks
-                let rate = options.dispatch.maxRate ?? (plan.endpoint == ChunkRequest.singleEndpoint ? .single : .batch)
+                let rate = options.dispatch.maxRate ?? (ZiettEndpoint(rawValue: plan.endpoint) ?? .sendBatch).documentedLimit
                 onProgress(RunProgress(
                     accepted: sent, total: total, acceptedThisRun: 0, requestsThisRun: 0, retriesThisRun: 0, chunksDone: 0,
                     chunksOpen: open, rate: rate))
@@ -194,7 +198,8 @@ struct RunFailure: Error {
 }
 
 extension DispatchEnd {
-    var exitStatus: ExitStatus {
+    /// The process exit code a run that ended this way returns.
+    public var exitStatus: ExitStatus {
         switch self {
         case .complete: .complete
         case .interrupted, .retriesExhausted, .waiting, .insufficientFunds: .runAgainLater

@@ -1,5 +1,6 @@
 public import Checkpoint
 import Recipients
+public import ZiettAPI
 
 /// Computes the plan shown by `run --dry-run` and at the start of a run.
 public struct PlanCalculator {

@@ -1,3 +1,5 @@
+public import ZiettAPI
+
 /// Where a running job stands, for the live progress line and the periodic log lines.
 ///
 /// Built from counters the job loop keeps in memory plus the counts read once at the start of the

@@ -13,16 +13,17 @@ public final class StopFlag: Sendable {
 }
 
 extension StopFlag {
-    /// Sleeps until `time` (Unix seconds), waking early when a stop is requested; false when stopped.
+    /// Sleeps until `time` (Unix seconds, `clock`'s wall time), waking early when a stop is requested;
+    /// false when stopped.
     ///
-    /// Polls every 100 ms at most, so SIGTERM ends any wait (pacing, backoff, `Retry-After`) within a
-    /// tenth of a second.
-    public func sleep(until time: Double) async -> Bool {
+    /// Waits in steps of 100 ms at most, so SIGTERM ends any wait (pacing, backoff, `Retry-After`) within a
+    /// tenth of a second, and a wall-clock step is noticed within one step.
+    public func sleep(until time: Double, clock: some JobClock) async -> Bool {
         while true {
             if isRequested { return false }
-            let left = time - StateStore.now()
+            let left = time - clock.now()
             if left <= 0 { return true }
-            try? await Task.sleep(for: .milliseconds(Int(min(left, 0.1) * 1000) + 1))
+            await clock.sleep(for: min(left, 0.1))
         }
     }
 }

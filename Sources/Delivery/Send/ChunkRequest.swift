@@ -1,6 +1,6 @@
 public import Checkpoint
 import Foundation
-import ZiettAPI
+public import ZiettAPI
 
 /// The exact request a chunk becomes: endpoint, name, body bytes, key.
 ///
@@ -8,18 +8,13 @@ import ZiettAPI
 /// always carries the same body and the same Idempotency-Key.
 public struct ChunkRequest: Sendable, Equatable {
     /// `POST /campaigns/batch` or `POST /messages`.
-    public var endpoint: String
+    public var endpoint: ZiettEndpoint
     /// The batch name (or a label for single messages).
     public var name: String
     /// The encoded JSON body.
     public var body: [UInt8]
     /// The derived Idempotency-Key.
     public var idempotencyKey: String
-
-    /// The endpoint label of batches.
-    public static let batchEndpoint = "POST /campaigns/batch"
-    /// The endpoint label of single messages.
-    public static let singleEndpoint = "POST /messages"
 
     /// The unique batch name of a chunk: job name (shortened), job UUID prefix, chunk number.
     public static func name(job: Job, seq: Int) -> String {
@@ -34,26 +29,32 @@ public struct ChunkRequest: Sendable, Equatable {
     public static func build(job: Job, seq: Int, kind: ChunkKind, members: [ChunkMember]) throws -> ChunkRequest {
         let name = Self.name(job: job, seq: seq)
         let encoder = WireCoding.encoder()
-        if kind == .single || members.count == 1, let member = members.first {
+        if endpoint(kind: kind, recipients: members.count) == .sendMessage, let member = members.first {
             let body = try encoder.encode(SendMessageRequest(
                 remitterID: job.settings.sender, targetE164: member.e164String,
                 content: member.content ?? job.settings.message))
             let bytes = Array(body)
             return ChunkRequest(
-                endpoint: singleEndpoint, name: name, body: bytes,
-                idempotencyKey: IdempotencyKey.derive(jobUUID: job.uuid, endpoint: singleEndpoint, body: bytes))
+                endpoint: .sendMessage, name: name, body: bytes,
+                idempotencyKey: IdempotencyKey.derive(jobUUID: job.uuid, endpoint: .sendMessage, body: bytes))
         }
         let body = try encoder.encode(BatchCampaignRequest(
             name: name, remitterID: job.settings.sender, content: job.settings.message,
             recipients: members.map(\.e164String), countryAlpha2: job.settings.country))
         let bytes = Array(body)
         return ChunkRequest(
-            endpoint: batchEndpoint, name: name, body: bytes,
-            idempotencyKey: IdempotencyKey.derive(jobUUID: job.uuid, endpoint: batchEndpoint, body: bytes))
+            endpoint: .sendBatch, name: name, body: bytes,
+            idempotencyKey: IdempotencyKey.derive(jobUUID: job.uuid, endpoint: .sendBatch, body: bytes))
     }
 
-    /// The endpoint a stored body was built for.
-    public static func endpoint(of body: [UInt8]) -> String {
-        (try? WireCoding.decoder().decode(SendMessageRequest.self, from: Data(body))) != nil ? singleEndpoint : batchEndpoint
+    /// The endpoint a chunk of `kind` with `recipients` goes to: a batch of one goes as a single message,
+    /// because the docs say batches take 2 to 1000 recipients.
+    public static func endpoint(kind: ChunkKind, recipients: Int) -> ZiettEndpoint {
+        kind == .single || recipients == 1 ? .sendMessage : .sendBatch
+    }
+
+    /// The endpoint a stored body was built for (the body's shape says which).
+    public static func endpoint(of body: [UInt8]) -> ZiettEndpoint {
+        (try? WireCoding.decoder().decode(SendMessageRequest.self, from: Data(body))) != nil ? .sendMessage : .sendBatch
     }
 }

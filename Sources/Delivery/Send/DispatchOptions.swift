@@ -1,3 +1,5 @@
+public import ZiettAPI
+
 /// How the job loop paces and retries.
 public struct DispatchOptions: Sendable {
     /// Overrides the send endpoint's documented limit (`--max-rate`).

@@ -22,24 +22,25 @@ public enum DispatchEnd: Sendable, Equatable {
     case tooManyErrors(Int)
 }
 
-/// The job loop: moves every open chunk of a job through its state machine, one request at a time.
+/// The job loop: takes every open chunk of a job in order and carries out what its
+/// `ChunkStateMachine` asks for, one request at a time.
 ///
-/// Invariant, kept by construction: the intent (`inflight`, body, key) is committed before a request
-/// leaves, and the answer is committed before the next external action. A chunk found `inflight` is
-/// looked up before it is resent. See docs/architecture.md for the state machine.
+/// It decides nothing itself: the machine decides what happens to a chunk, the `RequestGate` when a
+/// request may leave, `SendOutcome.classify` what an answer means. Invariant, kept by the machine's
+/// order of actions: the intent (`inflight`, body, key) is committed before a request leaves, and the
+/// answer is committed before the next external action. See docs/architecture.md.
 public final class Dispatcher {
     let store: StateStore
     let job: Job
     let client: ZiettClient
-    let reconciler: Reconciler
     let options: DispatchOptions
     let stop: StopFlag
+    let clock: any JobClock
     let logger: Logger
-    private var batchPacer: SlidingWindowPacer
-    private var singlePacer: SlidingWindowPacer
-    private var readPacer: SlidingWindowPacer
-    private var backoff: Backoff
-    private var rejections = 0
+    /// Where every request of the run waits its turn (sends and look-ups share it).
+    public let gate: RequestGate
+    let reconciler: Reconciler
+    private var machine: ChunkStateMachine
     /// Recipients accepted in this run (for progress and the summary).
     public private(set) var acceptedThisRun = 0
     /// Requests sent in this run.
@@ -51,24 +52,36 @@ public final class Dispatcher {
     /// Called after every chunk outcome with the in-memory counters, for progress output.
     public var onProgress: (@Sendable (DispatchProgress) -> Void)?
 
-    /// Creates a dispatcher; pacers are seeded from the state's recent attempts.
-    public init(store: StateStore, job: Job, client: ZiettClient, options: DispatchOptions, stop: StopFlag, logger: Logger) throws {
+    /// Creates a dispatcher; the send budgets are seeded from the state's recent attempts.
+    public init(
+        store: StateStore, job: Job, client: ZiettClient, options: DispatchOptions, stop: StopFlag,
+        clock: any JobClock = SystemClock(), logger: Logger
+    ) throws {
         self.store = store
         self.job = job
         self.client = client
         self.options = options
         self.stop = stop
+        self.clock = clock
         self.logger = logger
-        reconciler = Reconciler(client: client)
-        let now = StateStore.now()
-        let batchLimit = options.maxRate ?? .batch
-        let singleLimit = options.maxRate ?? .single
-        batchPacer = SlidingWindowPacer(
-            limit: batchLimit, history: try store.attemptTimes(endpoint: ChunkRequest.batchEndpoint, since: now - batchLimit.window))
-        singlePacer = SlidingWindowPacer(
-            limit: singleLimit, history: try store.attemptTimes(endpoint: ChunkRequest.singleEndpoint, since: now - singleLimit.window))
-        readPacer = SlidingWindowPacer(limit: options.readRate)
-        backoff = Backoff(base: options.backoffBase, cap: options.backoffCap, seed: options.seed)
+        var limits: [PacingBucket: RateLimit] = [PacingBucket.reads: options.readRate]
+        var history: [PacingBucket: [Double]] = [:]
+        for endpoint in [ZiettEndpoint.sendBatch, .sendMessage] {
+            let limit = options.maxRate ?? endpoint.documentedLimit
+            limits[endpoint.pacingBucket] = limit
+            history[endpoint.pacingBucket] = try store.attemptTimes(endpoint: endpoint.rawValue, since: clock.now() - limit.window)
+        }
+        gate = RequestGate(
+            schedule: RequestSchedule(maxWait: options.maxWait, limits: limits, history: history), clock: clock, stop: stop)
+        // Look-ups retry in the reader with their own jitter stream, so a replayed run's send delays do not
+        // depend on how many look-ups failed.
+        let reader = ListReader(
+            client: client, gate: gate, maxAttempts: options.maxAttemptsPerRun,
+            backoff: Backoff(base: options.backoffBase, cap: options.backoffCap, seed: options.seed &+ 1), logger: logger)
+        reconciler = Reconciler(reader: reader)
+        machine = ChunkStateMachine(configuration: .init(
+            maxAttemptsPerRun: options.maxAttemptsPerRun, maxErrors: options.maxErrors,
+            backoff: Backoff(base: options.backoffBase, cap: options.backoffCap, seed: options.seed)))
     }
 
     /// Works through every open chunk in order until the job is complete or the run must stop. When none
@@ -82,7 +95,7 @@ public final class Dispatcher {
                 return .complete
             }
             cursor = chunk.seq
-            if let end = try await handle(chunk) { return end }
+            if let end = try await drive(chunk) { return end }
             chunksDoneThisRun += 1
             reportProgress()
         }
@@ -94,153 +107,135 @@ public final class Dispatcher {
             chunksDone: chunksDoneThisRun))
     }
 
-    /// Drives one chunk to a final state, or returns why the run must stop.
-    private func handle(_ first: Chunk) async throws -> DispatchEnd? {
-        var chunk = first
-        var failures = 0
+    /// Carries out the machine's actions for one chunk until it is final (nil) or the run must stop.
+    private func drive(_ chunk: Chunk) async throws -> DispatchEnd? {
+        var log = logger
+        log[metadataKey: "chunk.seq"] = "\(chunk.seq)"
+        let request = try prepare(chunk)
+        var attemptID: Int64?
+        var action = stop.isRequested
+            ? machine.stopRequested()
+            : machine.chunkOpened(.init(
+                seq: chunk.seq, endpoint: request?.endpoint ?? ChunkRequest.endpoint(kind: chunk.kind, recipients: chunk.size),
+                recipients: request == nil ? 0 : chunk.size, inDoubt: chunk.state == .inflight && request != nil,
+                notBefore: chunk.notBefore))
         while true {
-            if stop.isRequested { return .interrupted }
-            if let notBefore = chunk.notBefore, notBefore > StateStore.now() {
-                if notBefore - StateStore.now() > options.maxWait { return .waiting(until: notBefore) }
-                guard await stop.sleep(until: notBefore) else { return .interrupted }
-            }
-            var log = logger
-            log[metadataKey: "chunk.seq"] = "\(chunk.seq)"
-            if chunk.state == .inflight {
-                switch await lookUp(chunk) {
-                case .found(let campaignID, let messageID):
-                    log.info("in-doubt chunk found at the API: recorded as accepted", metadata: ["campaign.id": "\(campaignID ?? messageID ?? "-")"])
-                    try store.markAccepted(
-                        jobID: job.id, seq: chunk.seq, campaignID: campaignID, messageID: messageID, httpStatus: nil,
-                        traceID: nil, attemptID: nil, outcome: "reconciled")
-                    acceptedThisRun += chunk.size
-                    return nil
-                case .absent:
-                    log.info("in-doubt chunk proven absent at the API: it will be resent with the same key")
-                    try store.markNotProcessed(jobID: job.id, seq: chunk.seq, notBefore: nil, error: nil, attemptID: nil)
-                case .authentication(let error):
-                    return .authentication(error)
-                case .unknown(let error):
-                    failures += 1
-                    log.warning("look-up failed: \(error.summary)")
-                    if failures >= options.maxAttemptsPerRun { return .retriesExhausted(error) }
-                    guard await stop.sleep(until: StateStore.now() + backoff.delay(afterFailures: failures)) else { return .interrupted }
-                    continue
-                }
-                chunk = try reload(chunk)
-            }
-            // Pending: build (or reuse) the exact request, commit the intent, send.
-            let request: ChunkRequest
-            if let body = chunk.body, let key = chunk.idempotencyKey, let name = chunk.name {
-                request = ChunkRequest(endpoint: ChunkRequest.endpoint(of: body), name: name, body: body, idempotencyKey: key)
-            } else {
-                let members = try store.members(jobID: job.id, seq: chunk.seq)
-                guard !members.isEmpty else {
-                    try store.markAccepted(jobID: job.id, seq: chunk.seq, campaignID: nil, messageID: nil, httpStatus: nil, traceID: nil, attemptID: nil, outcome: "empty")
-                    return nil
-                }
-                request = try ChunkRequest.build(job: job, seq: chunk.seq, kind: chunk.kind, members: members)
-            }
-            let single = request.endpoint == ChunkRequest.singleEndpoint
-            let sendAt = single ? singlePacer.earliestSend(now: StateStore.now()) : batchPacer.earliestSend(now: StateStore.now())
-            if sendAt - StateStore.now() > options.maxWait { return .waiting(until: sendAt) }
-            guard await stop.sleep(until: sendAt) else { return .interrupted }
-            let now = StateStore.now()
-            let attemptID = try store.markInFlight(
-                jobID: job.id, seq: chunk.seq, name: request.name, body: request.body,
-                idempotencyKey: request.idempotencyKey, endpoint: request.endpoint, at: now)
-            requestsThisRun += 1
-            guard let result = await post(request, single: single) else {
-                // Interrupted while the request was out: it stays in flight (in doubt) for the next run.
-                return .interrupted
-            }
-            // The server counts the request when it arrives, somewhere between sending and the answer;
-            // recording the answer's time is the bound that can never undercount the server's window.
-            let observedAt = StateStore.now()
-            if single { singlePacer.recordSend(at: observedAt) } else { batchPacer.recordSend(at: observedAt) }
-            if case .success(let response) = result {
-                if single {
-                    singlePacer.observe(retryAfter: response.retryAfter, remaining: response.rateLimitRemaining, reset: response.rateLimitReset, now: observedAt)
-                } else {
-                    batchPacer.observe(retryAfter: response.retryAfter, remaining: response.rateLimitRemaining, reset: response.rateLimitReset, now: observedAt)
-                }
-            }
-            let outcome = SendOutcome.classify(result)
-            switch outcome {
-            case .accepted(var campaignID, let messageID):
-                if !single, campaignID == nil, case .found(let id, _) = await reconciler.findBatch(named: request.name) {
-                    // The old docs answer 202 with a null body: the campaign id is then found by name.
-                    campaignID = id
-                }
-                try store.markAccepted(
-                    jobID: job.id, seq: chunk.seq, campaignID: campaignID, messageID: messageID,
-                    httpStatus: result.status, traceID: nil, attemptID: attemptID)
-                acceptedThisRun += chunk.size
-                log.debug("accepted", metadata: ["campaign.id": "\(campaignID ?? messageID ?? "-")"])
+            switch action {
+            case .nextChunk:
                 return nil
-            case .rejected(let error, let recipients):
-                rejections += 1
-                let members = try store.members(jobID: job.id, seq: chunk.seq)
-                if !single, !recipients.isEmpty, recipients.count < members.count,
-                   recipients.keys.allSatisfy({ $0 >= 0 && $0 < members.count })
-                {
-                    var rows: [Int: String] = [:]
-                    for (index, message) in recipients { rows[members[index].row] = "\(error.code): \(message)" }
-                    let next = try store.split(jobID: job.id, seq: chunk.seq, rejectedRows: rows, error: error, attemptID: attemptID)
-                    log.warning("batch refused for \(rows.count) recipient(s); the other \(members.count - rows.count) go as chunk \(next.map(String.init) ?? "-")", metadata: ["api.trace_id": "\(error.traceID ?? "-")"])
-                } else {
-                    try store.markRejected(jobID: job.id, seq: chunk.seq, error: error, attemptID: attemptID)
-                    log.error("chunk rejected: \(error.summary)", metadata: ["api.trace_id": "\(error.traceID ?? "-")"])
+            case .stop(let end):
+                return end
+            case .record(let transition):
+                try record(transition, of: chunk, attemptID: attemptID, log: log)
+                attemptID = nil
+                action = machine.recorded()
+            case .lookUp(let notBefore):
+                guard let request else { throw DispatchError.noRequest(seq: chunk.seq) }
+                let readEndpoint: ZiettEndpoint = request.endpoint == .sendMessage ? .listMessages : .listCampaigns
+                switch await gate.pass(readEndpoint, notBefore: notBefore) {
+                case .stopped: action = machine.stopRequested()
+                case .tooFar(let until): action = machine.gateTooFar(until: until)
+                case .go: action = machine.lookUpFinished(await lookUp(request))
                 }
-                if let maxErrors = options.maxErrors, rejections >= maxErrors { return .tooManyErrors(rejections) }
-                return nil
-            case .notProcessed(let error, let retryAfter), .inDoubt(let error, let retryAfter):
-                failures += 1
-                retriesThisRun += 1
-                reportProgress()
-                let delay = backoff.delay(afterFailures: failures, retryAfter: retryAfter)
-                let notBefore = StateStore.now() + delay
-                if case .inDoubt = outcome {
-                    try store.markInDoubt(jobID: job.id, seq: chunk.seq, notBefore: notBefore, error: error, attemptID: attemptID)
-                } else {
-                    try store.markNotProcessed(jobID: job.id, seq: chunk.seq, notBefore: notBefore, error: error, attemptID: attemptID)
+            case .send(let notBefore):
+                guard let request else { throw DispatchError.noRequest(seq: chunk.seq) }
+                switch await gate.pass(request.endpoint, notBefore: notBefore) {
+                case .stopped: action = machine.stopRequested()
+                case .tooFar(let until): action = machine.gateTooFar(until: until)
+                case .go:
+                    attemptID = try store.markInFlight(
+                        jobID: job.id, seq: chunk.seq, name: request.name, body: request.body,
+                        idempotencyKey: request.idempotencyKey, endpoint: request.endpoint.rawValue, at: clock.now())
+                    requestsThisRun += 1
+                    guard let result = await post(request) else {
+                        // Abandoned after the stop's grace period: it stays in flight (in doubt) for the next run.
+                        action = machine.stopRequested()
+                        continue
+                    }
+                    gate.record(request.endpoint, result)
+                    action = machine.answerReceived(SendOutcome.classify(result), httpStatus: result.status, now: clock.now())
                 }
-                log.warning("attempt \(failures) failed: \(error.summary); next in \(String(format: "%.1f", delay)) s", metadata: ["api.trace_id": "\(error.traceID ?? "-")"])
-                if failures >= options.maxAttemptsPerRun { return .retriesExhausted(error) }
-                chunk = try reload(chunk)
-            case .authentication(let error):
-                try store.markNotProcessed(jobID: job.id, seq: chunk.seq, notBefore: nil, error: error, attemptID: attemptID)
-                return .authentication(error)
-            case .insufficientFunds(let error):
-                try store.markNotProcessed(jobID: job.id, seq: chunk.seq, notBefore: nil, error: error, attemptID: attemptID)
-                return .insufficientFunds(error)
             }
         }
     }
 
-    private func lookUp(_ chunk: Chunk) async -> Reconciler.Finding {
-        guard let body = chunk.body, let name = chunk.name else { return .absent }
-        let at = readPacer.earliestSend(now: StateStore.now())
-        guard await stop.sleep(until: at) else { return .unknown(RecordedError(httpStatus: nil, code: "INTERRUPTED", message: "stopped")) }
-        readPacer.recordSend(at: StateStore.now())
-        if ChunkRequest.endpoint(of: body) == ChunkRequest.singleEndpoint,
-           let message = try? WireCoding.decoder().decode(SendMessageRequest.self, from: Data(body))
+    /// The exact request of a chunk: the stored one once it was first sent, else built from its
+    /// recipients; nil when no recipient is left in it.
+    private func prepare(_ chunk: Chunk) throws -> ChunkRequest? {
+        if let body = chunk.body, let key = chunk.idempotencyKey, let name = chunk.name {
+            return ChunkRequest(endpoint: ChunkRequest.endpoint(of: body), name: name, body: body, idempotencyKey: key)
+        }
+        let members = try store.members(jobID: job.id, seq: chunk.seq)
+        guard !members.isEmpty else { return nil }
+        return try ChunkRequest.build(job: job, seq: chunk.seq, kind: chunk.kind, members: members)
+    }
+
+    /// Commits one transition (one transaction) and logs it.
+    private func record(_ transition: ChunkTransition, of chunk: Chunk, attemptID: Int64?, log: Logger) throws {
+        switch transition {
+        case .accepted(let campaignID, let messageID, let httpStatus, let how):
+            try store.markAccepted(
+                jobID: job.id, seq: chunk.seq, campaignID: campaignID, messageID: messageID, httpStatus: httpStatus,
+                traceID: nil, attemptID: attemptID, outcome: how)
+            guard how != "empty" else { return }
+            acceptedThisRun += chunk.size
+            if how == "reconciled" {
+                log.info("in-doubt chunk found at the API: recorded as accepted", metadata: ["campaign.id": "\(campaignID ?? messageID ?? "-")"])
+            } else {
+                log.debug("accepted", metadata: ["campaign.id": "\(campaignID ?? messageID ?? "-")"])
+            }
+        case .rejected(let error):
+            try store.markRejected(jobID: job.id, seq: chunk.seq, error: error, attemptID: attemptID)
+            log.error("chunk rejected: \(error.summary)", metadata: ["api.trace_id": "\(error.traceID ?? "-")"])
+        case .split(let recipients, let error):
+            let members = try store.members(jobID: job.id, seq: chunk.seq)
+            var rows: [Int: String] = [:]
+            for (index, message) in recipients where index < members.count { rows[members[index].row] = "\(error.code): \(message)" }
+            let next = try store.split(jobID: job.id, seq: chunk.seq, rejectedRows: rows, error: error, attemptID: attemptID)
+            log.warning(
+                "batch refused for \(rows.count) recipient(s); the other \(members.count - rows.count) go as chunk \(next.map(String.init) ?? "-")",
+                metadata: ["api.trace_id": "\(error.traceID ?? "-")"])
+        case .notProcessed(let error, let notBefore):
+            try store.markNotProcessed(jobID: job.id, seq: chunk.seq, notBefore: notBefore, error: error, attemptID: attemptID)
+            if let error, let notBefore {
+                retried(error, notBefore: notBefore, log: log)
+            } else if error == nil {
+                log.info("in-doubt chunk proven absent at the API: it will be resent with the same key")
+            }
+        case .inDoubt(let error, let notBefore):
+            try store.markInDoubt(jobID: job.id, seq: chunk.seq, notBefore: notBefore, error: error, attemptID: attemptID)
+            retried(error, notBefore: notBefore, log: log)
+        }
+    }
+
+    private func retried(_ error: RecordedError, notBefore: Double, log: Logger) {
+        retriesThisRun += 1
+        reportProgress()
+        log.warning(
+            "attempt failed: \(error.summary); next in \(String(format: "%.1f", max(0, notBefore - clock.now()))) s",
+            metadata: ["api.trace_id": "\(error.traceID ?? "-")"])
+    }
+
+    private func lookUp(_ request: ChunkRequest) async -> Reconciler.Finding {
+        if request.endpoint == .sendMessage,
+           let message = try? WireCoding.decoder().decode(SendMessageRequest.self, from: Data(request.body))
         {
             return await reconciler.findMessage(e164: message.targetE164, content: message.content, since: job.createdAt)
         }
-        return await reconciler.findBatch(named: name)
+        return await reconciler.findBatch(named: request.name)
     }
 
     /// Sends, but gives up waiting `stopGrace` seconds after a stop request; nil then.
-    private func post(_ request: ChunkRequest, single: Bool) async -> Result<ZiettHTTPResponse, ZiettTransportError>? {
+    ///
+    /// The grace period is real time on purpose: it bounds how long a real socket may keep an answer
+    /// from a stopping process, whatever clock the run's schedule uses.
+    private func post(_ request: ChunkRequest) async -> Result<ZiettHTTPResponse, ZiettTransportError>? {
         let client = client
         let stop = stop
         let grace = options.stopGrace
         return await withTaskGroup(of: Result<ZiettHTTPResponse, ZiettTransportError>?.self) { group in
             group.addTask {
-                single
-                    ? await client.postMessage(body: request.body, idempotencyKey: request.idempotencyKey)
-                    : await client.postBatch(body: request.body, idempotencyKey: request.idempotencyKey)
+                await client.post(request.endpoint, body: request.body, idempotencyKey: request.idempotencyKey)
             }
             group.addTask {
                 while !stop.isRequested {
@@ -255,12 +250,16 @@ public final class Dispatcher {
             return first
         }
     }
-
-    private func reload(_ chunk: Chunk) throws -> Chunk {
-        try store.chunk(jobID: job.id, seq: chunk.seq) ?? chunk
-    }
 }
 
-extension Result where Success == ZiettHTTPResponse {
-    var status: Int? { if case .success(let r) = self { r.status } else { nil } }
+/// A dispatcher bug caught before it could send anything wrong.
+enum DispatchError: Error, CustomStringConvertible {
+    /// The machine asked to send or look up a chunk that has no request.
+    case noRequest(seq: Int)
+
+    var description: String {
+        switch self {
+        case .noRequest(let seq): "internal error: chunk \(seq) has no request to send or look up"
+        }
+    }
 }

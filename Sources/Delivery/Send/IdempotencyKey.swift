@@ -1,4 +1,5 @@
 import Crypto
+public import ZiettAPI
 
 /// Derives the `Idempotency-Key` of a request from the job and the request's exact body.
 ///
@@ -9,13 +10,13 @@ import Crypto
 /// suggest UUIDs and say nothing of a maximum key length.
 public enum IdempotencyKey {
     /// The key for `body` sent to `endpoint` within the job `jobUUID`.
-    public static func derive(jobUUID: String, endpoint: String, body: [UInt8]) -> String {
+    public static func derive(jobUUID: String, endpoint: ZiettEndpoint, body: [UInt8]) -> String {
         var hasher = SHA256()
         hasher.update(data: Array("ziett-batch/idempotency/v1".utf8))
         hasher.update(data: [0])
         hasher.update(data: Array(jobUUID.utf8))
         hasher.update(data: [0])
-        hasher.update(data: Array(endpoint.utf8))
+        hasher.update(data: Array(endpoint.rawValue.utf8))
         hasher.update(data: [0])
         hasher.update(data: body)
         var bytes = Array(hasher.finalize().prefix(16))

@@ -1,7 +1,7 @@
 public import Checkpoint
 import Foundation
 public import Logging
-import ZiettAPI
+public import ZiettAPI
 public import ZiettClient
 
 /// Looks up what became of every accepted request of a job and records each recipient's delivery
@@ -15,28 +15,22 @@ public import ZiettClient
 public final class DeliveryTracker {
     let store: StateStore
     let job: Job
-    let client: ZiettClient
-    let stop: StopFlag
     let logger: Logger
-    let maxAttempts: Int
-    let maxWait: Double
-    private var pacer: SlidingWindowPacer
-    private var backoff: Backoff
+    let reader: ListReader
 
     /// Creates a tracker.
     public init(
         store: StateStore, job: Job, client: ZiettClient, readRate: RateLimit = .read, maxAttempts: Int = 6,
-        maxWait: Double = 900, seed: UInt64 = 1, stop: StopFlag = StopFlag(), logger: Logger
+        maxWait: Double = 900, seed: UInt64 = 1, stop: StopFlag = StopFlag(), clock: any JobClock = SystemClock(),
+        logger: Logger
     ) {
         self.store = store
         self.job = job
-        self.client = client
-        self.stop = stop
         self.logger = logger
-        self.maxAttempts = maxAttempts
-        self.maxWait = maxWait
-        pacer = SlidingWindowPacer(limit: readRate)
-        backoff = Backoff(base: 1, cap: 60, seed: seed)
+        let gate = RequestGate(
+            schedule: RequestSchedule(maxWait: maxWait, limits: [PacingBucket.reads: readRate]), clock: clock, stop: stop)
+        reader = ListReader(
+            client: client, gate: gate, maxAttempts: maxAttempts, backoff: Backoff(base: 1, cap: 60, seed: seed), logger: logger)
     }
 
     /// Single messages up to this count are looked up one by one (`?q=<id>`); more are found by one
@@ -64,7 +58,8 @@ public final class DeliveryTracker {
         if report.end == .complete, !singles.isEmpty, let end = try await track(messageIDs: singles, report: &report) {
             report.end = end
         }
-        try finish(&report)
+        report.pagesRead = reader.pagesRead
+        report.delivery = try store.deliveryCounts(jobID: job.id)
         return report
     }
 
@@ -72,12 +67,12 @@ public final class DeliveryTracker {
     private func track(campaignID: String, report: inout TrackReport) async throws -> TrackReport.End? {
         var log = logger
         log[metadataKey: "campaign.id"] = "\(campaignID)"
-        let query = [("campaign_id", campaignID), ("order", "asc"), ("order_by", "created_at"), ("size", "\(Page<Message>.maximumSize)")]
         var updates: [DeliveryUpdate] = []
-        if let end = await pages(query, report: &report, { message in
+        let end = await reader.read(MessageListQuery(campaignID: campaignID)) { message in
             if let update = Self.update(message) { updates.append(update) }
             return true
-        }) { return end }
+        }
+        if let stopped = Self.trackEnd(end) { return stopped }
         let changed = try store.recordDelivery(jobID: job.id, campaignID: campaignID, updates: updates)
         report.requestsChecked += 1
         report.recipientsUpdated += changed
@@ -97,16 +92,12 @@ public final class DeliveryTracker {
         var end: TrackReport.End?
         if messageIDs.count <= singleLookupLimit {
             for id in messageIDs where end == nil {
-                let query = [("q", id), ("size", "\(Page<Message>.maximumSize)")]
-                end = await pages(query, report: &report, take)
+                end = Self.trackEnd(await reader.read(MessageListQuery(search: id), take))
             }
         } else {
-            let since = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: (job.createdAt - 60).rounded(.down)))
-            let query = [
-                ("created_at__ge", since), ("sms_remitter_id", job.settings.sender), ("channel_type", "SMS"),
-                ("order", "asc"), ("order_by", "created_at"), ("size", "\(Page<Message>.maximumSize)"),
-            ]
-            end = await pages(query, report: &report, take)
+            let query = MessageListQuery(
+                createdAtOrAfter: Date(timeIntervalSince1970: job.createdAt - 60), remitterID: job.settings.sender, channelType: "SMS")
+            end = Self.trackEnd(await reader.read(query, take))
         }
         // Record what was found even when the pass stopped early: the next pass asks only for the rest.
         let changed = try store.recordDelivery(jobID: job.id, campaignID: nil, updates: updates)
@@ -116,18 +107,17 @@ public final class DeliveryTracker {
         return end
     }
 
-    /// Reads every page of a `GET /messages` query, handing each entry to `body` until it returns false.
-    private func pages(_ query: [(String, String)], report: inout TrackReport, _ body: (Message) -> Bool) async -> TrackReport.End? {
-        var page = 1
-        while true {
-            switch await fetch(query + [("page", "\(page)")], report: &report) {
-            case .stop(let end):
-                return end
-            case .page(let list):
-                for message in list.entries where !body(message) { return nil }
-                if page >= list.pages || list.entries.isEmpty { return nil }
-                page += 1
-            }
+    /// A read's end as the pass's end; nil when the read finished.
+    static func trackEnd(_ end: ListReader.End) -> TrackReport.End? {
+        switch end {
+        case .finished: nil
+        case .interrupted: .interrupted
+        case .authentication(let error): .authentication(error)
+        case .failed(let error): .retriesExhausted(error)
+        case .waiting(let until):
+            .retriesExhausted(RecordedError(
+                httpStatus: 429, code: "RATE_LIMITED",
+                message: "the read budget is used up until \(Date(timeIntervalSince1970: until))"))
         }
     }
 
@@ -136,56 +126,6 @@ public final class DeliveryTracker {
         guard let digits = message.e164.flatMap(digits) else { return nil }
         return DeliveryUpdate(
             e164: digits, messageID: message.id, status: message.status.uppercased(), errorCode: message.errorCode, cost: message.cost)
-    }
-
-    private func finish(_ report: inout TrackReport) throws {
-        report.delivery = try store.deliveryCounts(jobID: job.id)
-    }
-
-    private enum Fetch {
-        case page(Page<Message>)
-        case stop(TrackReport.End)
-    }
-
-    /// One paced `GET /messages`, retried with backoff on 429/5xx/timeouts.
-    private func fetch(_ query: [(String, String)], report: inout TrackReport) async -> Fetch {
-        var failures = 0
-        while true {
-            if stop.isRequested { return .stop(.interrupted) }
-            let at = pacer.earliestSend(now: StateStore.now())
-            if at - StateStore.now() > maxWait {
-                return .stop(.retriesExhausted(RecordedError(httpStatus: 429, code: "RATE_LIMITED", message: "the read budget is used up")))
-            }
-            guard await stop.sleep(until: at) else { return .stop(.interrupted) }
-            pacer.recordSend(at: StateStore.now())
-            report.pagesRead += 1
-            let result = await client.listMessages(query)
-            if case .success(let response) = result {
-                pacer.observe(
-                    retryAfter: response.retryAfter, remaining: response.rateLimitRemaining, reset: response.rateLimitReset,
-                    now: StateStore.now())
-                if response.isSuccess, let page = response.decode(Page<Message>.self) { return .page(page) }
-            }
-            let error: RecordedError
-            var retryAfter: Double?
-            switch SendOutcome.classify(result) {
-            case .authentication(let e):
-                return .stop(.authentication(e))
-            case .notProcessed(let e, let after), .inDoubt(let e, let after):
-                error = e
-                retryAfter = after
-            case .rejected(let e, _), .insufficientFunds(let e):
-                // A refused query (422, 404) will not succeed by asking again.
-                return .stop(.retriesExhausted(e))
-            case .accepted:
-                error = RecordedError(httpStatus: result.status, code: "UNREADABLE_LIST", message: "the list answer could not be decoded")
-            }
-            failures += 1
-            logger.warning("look-up failed: \(error.summary)", metadata: ["api.trace_id": "\(error.traceID ?? "-")"])
-            if failures >= maxAttempts { return .stop(.retriesExhausted(error)) }
-            let delay = backoff.delay(afterFailures: failures, retryAfter: retryAfter)
-            guard await stop.sleep(until: StateStore.now() + delay) else { return .stop(.interrupted) }
-        }
     }
 
     /// The digits of an E.164 string (`+244923456789` → 244923456789).

@@ -2,6 +2,7 @@ import ArgumentParser
 import Checkpoint
 import Delivery
 import Foundation
+import ZiettAPI
 import ZiettClient
 import ZiettSimulator
 

@@ -3,6 +3,7 @@ import Checkpoint
 import Delivery
 import Foundation
 import Logging
+import ZiettAPI
 import ZiettClient
 
 /// `ziett-batch run`: ingest, plan and send one job, resuming where the last run stopped.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Checkpoint
 import Delivery
 import Foundation
+import ZiettAPI
 
 /// `ziett-batch status`: where every job stands and what the next run will do.
 struct StatusCommand: ParsableCommand {

@@ -3,6 +3,7 @@ import Checkpoint
 import Delivery
 import Foundation
 import Logging
+import ZiettAPI
 import ZiettClient
 
 /// `ziett-batch track`: look up what became of every accepted message and record it in the state.

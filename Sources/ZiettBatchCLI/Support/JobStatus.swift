@@ -1,6 +1,7 @@
 import Checkpoint
 import Delivery
 import Foundation
+import ZiettAPI
 
 /// One job's status, as `status` prints it in text and JSON.
 struct JobStatus: Codable {

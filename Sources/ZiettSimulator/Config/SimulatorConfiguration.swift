@@ -1,3 +1,5 @@
+public import ZiettAPI
+
 /// How the simulator behaves: keys, limits, faults, the lifecycle clock and the documentation ambiguities
 /// it can take either way.
 ///
@@ -36,7 +38,7 @@ public struct SimulatorConfiguration: Sendable {
     /// Numbers the API refuses inside a batch with 422 `recipients[i]` (to rehearse a split).
     public var rejectedRecipients: Set<String> = []
     /// Faults for one endpoint; replaces `faults` there, and every rate applies whatever the method.
-    public var faultsByEndpoint: [SimulatedEndpoint: FaultConfiguration] = [:]
+    public var faultsByEndpoint: [ZiettEndpoint: FaultConfiguration] = [:]
     /// How long campaigns and messages take to move through their states.
     public var lifecycle = LifecycleTiming()
     /// Which share of messages fails, and with which codes.
@@ -63,7 +65,7 @@ public struct SimulatorConfiguration: Sendable {
     }
 
     /// The limit that applies to `endpoint`.
-    func rateLimit(for endpoint: SimulatedEndpoint) -> SimulatedRateLimit? {
+    func rateLimit(for endpoint: ZiettEndpoint) -> SimulatedRateLimit? {
         switch endpoint {
         case .sendBatch: batchLimit
         case .sendMessage: singleLimit
@@ -73,7 +75,7 @@ public struct SimulatorConfiguration: Sendable {
     }
 
     /// The faults that apply to `endpoint`.
-    func faults(for endpoint: SimulatedEndpoint) -> (faults: FaultConfiguration, own: Bool) {
+    func faults(for endpoint: ZiettEndpoint) -> (faults: FaultConfiguration, own: Bool) {
         if let own = faultsByEndpoint[endpoint] { return (own, true) }
         return (faults, false)
     }

@@ -18,7 +18,7 @@ struct Admission: Sendable {
 
 extension SimulatorRoutes {
     /// Latency, key (401), scope (403), rate limit (429), injected 429 bursts and 5xx, in that order.
-    func admit(_ request: Request, endpoint: SimulatedEndpoint) async throws -> Admission {
+    func admit(_ request: Request, endpoint: ZiettEndpoint) async throws -> Admission {
         let config = await state.configuration
         let (faults, own) = config.faults(for: endpoint)
         if faults.latency > 0 {
@@ -30,14 +30,14 @@ extension SimulatorRoutes {
         }
         let scopes: Set<String>?
         if let granted = config.apiKeyScopes[key] {
-            scopes = Set(granted.map(SimulatedEndpoint.canonicalScope))
+            scopes = Set(granted.map(ZiettEndpoint.canonicalScope))
         } else if config.apiKeys.map({ $0.contains(key) }) ?? key.hasPrefix("zk_test_") {
             scopes = nil
         } else {
             throw SimulatorError(401, ZiettErrorCode.invalidAPIKey, "The API key is invalid or revoked.")
         }
         if let scopes {
-            var needed: Set<String> = [SimulatedEndpoint.canonicalScope(endpoint.scope)]
+            var needed: Set<String> = [ZiettEndpoint.canonicalScope(endpoint.scope)]
             if endpoint == .listMessages { needed.insert("messages:read") }
             if scopes.isDisjoint(with: needed) {
                 throw SimulatorError(403, ZiettErrorCode.invalidScope, "The API key lacks the scope \(endpoint.scope).")

@@ -9,7 +9,7 @@ extension SimulatorRoutes {
     /// same key with another body is 422; a repeat while the first is still running is 409. Error answers
     /// release the key unless `replayErrorResponses` is set.
     func idempotent(
-        _ request: Request, endpoint: SimulatedEndpoint, admission: Admission, body: [UInt8],
+        _ request: Request, endpoint: ZiettEndpoint, admission: Admission, body: [UInt8],
         work: (_ key: String?) async throws -> (status: Int, body: [UInt8], resourceID: String?)
     ) async throws -> Response {
         let config = await state.configuration
@@ -26,7 +26,7 @@ extension SimulatorRoutes {
             ])
         }
         if let key {
-            let path = endpoint == .sendBatch ? "/campaigns/batch" : "/messages"
+            let path = endpoint.path()
             switch await state.beginIdempotent(apiKey: admission.apiKey, key: key, method: "POST", path: path, body: body) {
             case .replay(let stored):
                 await log(admission.loseReply ? nil : stored.status, admission.loseReply ? "replayed, reply lost" : "replayed", stored.resourceID)

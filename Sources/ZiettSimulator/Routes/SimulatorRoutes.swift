@@ -24,7 +24,7 @@ struct SimulatorRoutes: Sendable {
 
     /// Runs one endpoint: admission, the work, the bookkeeping.
     func handle(
-        _ endpoint: SimulatedEndpoint, _ request: Request, _ context: SimulatorRequestContext,
+        _ endpoint: ZiettEndpoint, _ request: Request, _ context: SimulatorRequestContext,
         work: (Admission) async throws -> Response
     ) async throws -> Response {
         var admitted: Admission?

@@ -1,3 +1,5 @@
+import ZiettAPI
+
 /// What the rate limiter decided for one request.
 struct RateLimitVerdict: Sendable {
     var rejected: Bool
@@ -41,7 +43,7 @@ extension SimulatorState {
     }
 
     /// True when a 429 burst is under way (or starts now) for the key and endpoint.
-    func inBurst(key: String, endpoint: SimulatedEndpoint, faults: FaultConfiguration, rate: Double) -> Bool {
+    func inBurst(key: String, endpoint: ZiettEndpoint, faults: FaultConfiguration, rate: Double) -> Bool {
         let id = key + " " + endpoint.rawValue
         if let left = bursts[id], left > 0 {
             bursts[id] = left - 1

@@ -1,3 +1,5 @@
+public import ZiettAPI
+
 /// Decides when the next request may leave so that no sliding window of the API's length ever holds
 /// more than the limit, and honours what the server says (`Retry-After`, `X-RateLimit-*`).
 ///
@@ -19,15 +21,15 @@ public struct SlidingWindowPacer: Sendable {
         sent = history.sorted()
     }
 
-    /// The earliest time at or after `now` when a request may leave.
-    public mutating func earliestSend(now: Double) -> Double {
+    /// The earliest time at or after `now` (and `notBefore`, when given) when a request may leave.
+    public mutating func earliestSend(now: Double, notBefore: Double? = nil) -> Double {
         let horizon = now - limit.window - margin
         if let firstKept = sent.firstIndex(where: { $0 > horizon }) {
             if firstKept > 0 { sent.removeFirst(firstKept) }
         } else {
             sent.removeAll(keepingCapacity: true)
         }
-        var at = max(now, blockedUntil)
+        var at = max(now, notBefore ?? now, blockedUntil)
         if sent.count >= limit.count {
             at = max(at, sent[sent.count - limit.count] + limit.window + margin)
         }

@@ -12,13 +12,11 @@ public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `POST /campaigns/batch`: 10 per minute per key (both doc sites agree).
-    public static let batch = RateLimit(count: 10, window: 60)
-    /// `POST /messages`: 120 per minute per key. The old docs say 15 per second; the stricter, newer
-    /// figure is the safe default.
-    public static let single = RateLimit(count: 120, window: 60)
-    /// Look-ups (`GET /campaigns`, `GET /messages`): the List Messages page says 60 per minute, the
-    /// rate-limit page 300; the stricter figure is used.
-    public static let read = RateLimit(count: 60, window: 60)
+    public static let batch = ZiettEndpoint.sendBatch.documentedLimit
+    /// `POST /messages`: 120 per minute per key (see `ZiettEndpoint.documentedLimit`).
+    public static let single = ZiettEndpoint.sendMessage.documentedLimit
+    /// Look-ups (`GET /campaigns`, `GET /messages`), see `ZiettEndpoint.documentedLimit`.
+    public static let read = ZiettEndpoint.listMessages.documentedLimit
 
     /// Parses `10/min`, `5/s`, `2/sec`, `300/m`, `1/h`, and windows of several units: `10/2s`, `100/5min`.
     public init?(parsing text: String) {

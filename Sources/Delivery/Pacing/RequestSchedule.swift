@@ -1,0 +1,78 @@
+public import ZiettAPI
+
+/// The one answer to "when may the next request go".
+///
+/// Combines, for one endpoint: the request's own not-before (a chunk's backoff or retry time, stored in
+/// the state), the pacer of the endpoint's budget (its sliding window, `Retry-After`,
+/// `X-RateLimit-Remaining: 0` + `X-RateLimit-Reset`), and the longest wait a run sits through. Later
+/// inputs (send windows, a key budget shared with other jobs) plug in here and nowhere else.
+///
+/// A pure value: times are passed in, so every rule is tested with plain numbers.
+public struct RequestSchedule: Sendable {
+    /// The verdict for one request.
+    public enum Gate: Sendable, Equatable {
+        /// It may leave now.
+        case go
+        /// It may leave at this time (Unix seconds), within the longest wait.
+        case wait(until: Double)
+        /// It may leave only at this time, later than the longest wait: the run should leave it to a
+        /// later cron tick.
+        case tooFar(until: Double)
+    }
+
+    /// The longest wait (seconds) a run sits through before it stops and leaves the rest to cron.
+    public let maxWait: Double
+    private var pacers: [PacingBucket: SlidingWindowPacer]
+    private let limits: [PacingBucket: RateLimit]
+
+    /// Creates a schedule.
+    ///
+    /// - Parameters:
+    ///   - limits: a budget per bucket; a bucket without one uses its endpoint's documented limit.
+    ///   - history: when earlier requests (earlier runs') counted in each bucket, so a cron run that
+    ///     starts seconds after another does not overrun the window the other began.
+    public init(maxWait: Double, limits: [PacingBucket: RateLimit] = [:], history: [PacingBucket: [Double]] = [:]) {
+        self.maxWait = maxWait
+        self.limits = limits
+        pacers = [:]
+        for (bucket, times) in history {
+            pacers[bucket] = SlidingWindowPacer(limit: limits[bucket] ?? Self.documentedLimit(bucket), history: times)
+        }
+    }
+
+    /// The budget that paces `bucket`.
+    public func limit(of bucket: PacingBucket) -> RateLimit { limits[bucket] ?? Self.documentedLimit(bucket) }
+
+    /// When a request to `endpoint` that must not leave before `notBefore` may leave, seen at `now`.
+    public mutating func gate(_ endpoint: ZiettEndpoint, notBefore: Double? = nil, now: Double) -> Gate {
+        let bucket = endpoint.pacingBucket
+        var pacer = pacers[bucket] ?? SlidingWindowPacer(limit: limit(of: bucket))
+        let at = pacer.earliestSend(now: now, notBefore: notBefore)
+        pacers[bucket] = pacer
+        if at <= now { return .go }
+        return at - now > maxWait ? .tooFar(until: at) : .wait(until: at)
+    }
+
+    /// Records that a request to `endpoint` counted at `time`.
+    ///
+    /// The server counts a request when it arrives, somewhere between sending and the answer; the
+    /// answer's time is the bound that never undercounts the server's window.
+    public mutating func record(_ endpoint: ZiettEndpoint, at time: Double) {
+        let bucket = endpoint.pacingBucket
+        var pacer = pacers[bucket] ?? SlidingWindowPacer(limit: limit(of: bucket))
+        pacer.recordSend(at: time)
+        pacers[bucket] = pacer
+    }
+
+    /// Takes in the server's rate-limit signals from an answer to `endpoint`.
+    public mutating func observe(_ endpoint: ZiettEndpoint, retryAfter: Double?, remaining: Int?, reset: Double?, now: Double) {
+        let bucket = endpoint.pacingBucket
+        var pacer = pacers[bucket] ?? SlidingWindowPacer(limit: limit(of: bucket))
+        pacer.observe(retryAfter: retryAfter, remaining: remaining, reset: reset, now: now)
+        pacers[bucket] = pacer
+    }
+
+    private static func documentedLimit(_ bucket: PacingBucket) -> RateLimit {
+        ZiettEndpoint.allCases.first { $0.pacingBucket == bucket }?.documentedLimit ?? RateLimit.read
+    }
+}

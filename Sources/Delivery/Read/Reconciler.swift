@@ -1,0 +1,51 @@
+import Checkpoint
+import Foundation
+import ZiettAPI
+
+/// Finds out whether an in-doubt request reached the API, before anything is resent.
+///
+/// Batches are found by their unique `name` (`GET /campaigns?q=`); single messages by number, exact
+/// text and time (`GET /messages?q=&created_at__ge=`). This keeps "each recipient accepted once" even
+/// when the API ignores Idempotency-Key or the 24-hour key window has passed: a resend happens only
+/// after a look-up proved the request absent. Pages are read through the run's `ListReader`: paced by
+/// the read budget and retried there.
+public struct Reconciler {
+    /// What a look-up proved.
+    public enum Finding: Sendable, Equatable {
+        /// The API has it: record these ids.
+        case found(campaignID: String?, messageID: String?)
+        /// The API does not have it: a resend is safe.
+        case absent
+        /// The look-up could not be completed; nothing is proven.
+        case unproven(ListReader.End)
+    }
+
+    let reader: ListReader
+
+    /// Creates a reconciler.
+    public init(reader: ListReader) { self.reader = reader }
+
+    /// Looks for a batch by its exact name.
+    public func findBatch(named name: String) async -> Finding {
+        var match: Campaign?
+        let end = await reader.read(CampaignListQuery(search: name)) { campaign in
+            if campaign.name == name { match = campaign }
+            return match == nil
+        }
+        if let match { return .found(campaignID: match.id, messageID: nil) }
+        return end == .finished ? .absent : .unproven(end)
+    }
+
+    /// Looks for a single message to `e164` with exactly `content`, created at or after `since` (less
+    /// one second, as the API filters by whole seconds).
+    public func findMessage(e164: String, content: String, since: Double) async -> Finding {
+        var match: Message?
+        let query = MessageListQuery(search: e164, createdAtOrAfter: Date(timeIntervalSince1970: since - 1))
+        let end = await reader.read(query) { message in
+            if message.e164 == e164 && message.content == content && message.campaignID == nil { match = message }
+            return match == nil
+        }
+        if let match { return .found(campaignID: nil, messageID: match.id) }
+        return end == .finished ? .absent : .unproven(end)
+    }
+}

@@ -1,0 +1,226 @@
+import Checkpoint
+public import ZiettAPI
+
+/// The rules that move one chunk at a time from open to final, or stop the run: a pure value.
+///
+/// It takes events (a chunk opened, a look-up's finding, an answer classified, a transition recorded,
+/// the gate too far away, a stop requested), each with the current time where time matters, and returns
+/// the one action the dispatcher carries out next. It does no I/O and reads no clock, so every rule of
+/// docs/architecture.md's error-class table is a unit test of a few lines (`ChunkStateMachineTests`).
+///
+/// Safety rests on the order it imposes: a `record` action is always carried out (committed) before the
+/// dispatcher asks for the next action, and a chunk in doubt is only ever looked up, never sent, until a
+/// look-up proved it absent and that finding was recorded.
+public struct ChunkStateMachine: Sendable {
+    /// The limits of one run.
+    public struct Configuration: Sendable {
+        /// Failed attempts per chunk in one run before the run stops and leaves it to cron.
+        public var maxAttemptsPerRun: Int
+        /// Refused requests after which the run stops (`--max-errors`); nil for no limit.
+        public var maxErrors: Int?
+        /// The retry delays (seeded, so a run can be replayed).
+        public var backoff: Backoff
+
+        /// Creates a configuration.
+        public init(maxAttemptsPerRun: Int, maxErrors: Int?, backoff: Backoff) {
+            self.maxAttemptsPerRun = maxAttemptsPerRun
+            self.maxErrors = maxErrors
+            self.backoff = backoff
+        }
+    }
+
+    /// What the dispatcher knows of a chunk when it opens it.
+    public struct OpenChunk: Sendable, Equatable {
+        /// Its number.
+        public var seq: Int
+        /// Where its request goes.
+        public var endpoint: ZiettEndpoint
+        /// Recipients in the request (0: none left, nothing to send).
+        public var recipients: Int
+        /// A request may have left and its fate is unknown (`inflight`): look it up first.
+        public var inDoubt: Bool
+        /// Not to be sent or looked up before this time (a stored backoff).
+        public var notBefore: Double?
+
+        /// Creates a description of an open chunk.
+        public init(seq: Int, endpoint: ZiettEndpoint, recipients: Int, inDoubt: Bool, notBefore: Double?) {
+            self.seq = seq
+            self.endpoint = endpoint
+            self.recipients = recipients
+            self.inDoubt = inDoubt
+            self.notBefore = notBefore
+        }
+    }
+
+    /// The one thing to do next.
+    public enum Action: Sendable, Equatable {
+        /// Ask the API whether the chunk's request arrived, no earlier than `notBefore`; then report
+        /// `lookUpFinished`.
+        case lookUp(notBefore: Double?)
+        /// Commit the intent (in flight, exact body, key, one more attempt), then send, no earlier than
+        /// `notBefore`; then report `answerReceived` (or `sendAbandoned`).
+        case send(notBefore: Double?)
+        /// Commit this transition; then report `recorded`.
+        case record(ChunkTransition)
+        /// The chunk is final: open the next one.
+        case nextChunk
+        /// The run ends here; every open chunk is left as recorded for the next run.
+        case stop(DispatchEnd)
+    }
+
+    private enum State: Sendable {
+        /// No chunk open.
+        case idle
+        /// In doubt: its look-up is due (or under way).
+        case reconciling(OpenChunk)
+        /// Pending: its send is due (or under way).
+        case sending(OpenChunk)
+        /// Accepted without the campaign id (the old docs' 202 with a null body): finding the id by name.
+        case confirming(OpenChunk, httpStatus: Int?)
+        /// A transition is being committed; `then` follows once it is.
+        case recording(OpenChunk, then: Action)
+        /// The run has ended.
+        case stopped
+    }
+
+    private var state: State = .idle
+    private var configuration: Configuration
+    /// Failed attempts of the open chunk in this run.
+    private var failures = 0
+    /// Refused requests in this run.
+    private var rejections = 0
+
+    /// Creates a machine with no chunk open.
+    public init(configuration: Configuration) { self.configuration = configuration }
+
+    /// A chunk was taken up.
+    public mutating func chunkOpened(_ chunk: OpenChunk) -> Action {
+        guard case .idle = state else { return misuse("chunkOpened") }
+        failures = 0
+        if chunk.inDoubt {
+            state = .reconciling(chunk)
+            return .lookUp(notBefore: chunk.notBefore)
+        }
+        if chunk.recipients == 0 {
+            return record(chunk, .accepted(campaignID: nil, messageID: nil, httpStatus: nil, how: "empty"), then: .nextChunk)
+        }
+        state = .sending(chunk)
+        return .send(notBefore: chunk.notBefore)
+    }
+
+    /// A look-up ended with `finding`.
+    public mutating func lookUpFinished(_ finding: Reconciler.Finding) -> Action {
+        switch state {
+        case .reconciling(let chunk):
+            switch finding {
+            case .found(let campaignID, let messageID):
+                return record(chunk, .accepted(campaignID: campaignID, messageID: messageID, httpStatus: nil, how: "reconciled"), then: .nextChunk)
+            case .absent:
+                var pending = chunk
+                pending.inDoubt = false
+                pending.notBefore = nil
+                return record(pending, .notProcessed(nil, notBefore: nil), then: .send(notBefore: nil))
+            case .unproven(let end):
+                state = .stopped
+                return .stop(Self.dispatchEnd(end))
+            }
+        case .confirming(let chunk, let httpStatus):
+            // The 202 already proved acceptance; the look-up only adds the id, when it can.
+            var campaignID: String?
+            if case .found(let id, _) = finding { campaignID = id }
+            return record(chunk, .accepted(campaignID: campaignID, messageID: nil, httpStatus: httpStatus, how: "accepted"), then: .nextChunk)
+        default:
+            return misuse("lookUpFinished")
+        }
+    }
+
+    /// The answer to the chunk's request, classified, arrived at `now`.
+    public mutating func answerReceived(_ outcome: SendOutcome, httpStatus: Int?, now: Double) -> Action {
+        guard case .sending(let chunk) = state else { return misuse("answerReceived") }
+        switch outcome {
+        case .accepted(let campaignID, let messageID):
+            if chunk.endpoint == .sendBatch, campaignID == nil {
+                state = .confirming(chunk, httpStatus: httpStatus)
+                return .lookUp(notBefore: nil)
+            }
+            return record(chunk, .accepted(campaignID: campaignID, messageID: messageID, httpStatus: httpStatus, how: "accepted"), then: .nextChunk)
+        case .rejected(let error, let recipients):
+            rejections += 1
+            let then: Action = rejections >= (configuration.maxErrors ?? .max) ? .stop(.tooManyErrors(rejections)) : .nextChunk
+            if chunk.endpoint == .sendBatch, !recipients.isEmpty, recipients.count < chunk.recipients,
+               recipients.keys.allSatisfy({ $0 >= 0 && $0 < chunk.recipients })
+            {
+                return record(chunk, .split(recipients: recipients, error), then: then)
+            }
+            return record(chunk, .rejected(error), then: then)
+        case .notProcessed(let error, let retryAfter), .inDoubt(let error, let retryAfter):
+            failures += 1
+            let notBefore = now + configuration.backoff.delay(afterFailures: failures, retryAfter: retryAfter)
+            let exhausted = failures >= configuration.maxAttemptsPerRun
+            if case .inDoubt = outcome {
+                var doubtful = chunk
+                doubtful.inDoubt = true
+                doubtful.notBefore = notBefore
+                return record(doubtful, .inDoubt(error, notBefore: notBefore),
+                              then: exhausted ? .stop(.retriesExhausted(error)) : .lookUp(notBefore: notBefore))
+            }
+            var pending = chunk
+            pending.notBefore = notBefore
+            return record(pending, .notProcessed(error, notBefore: notBefore),
+                          then: exhausted ? .stop(.retriesExhausted(error)) : .send(notBefore: notBefore))
+        case .authentication(let error):
+            return record(chunk, .notProcessed(error, notBefore: nil), then: .stop(.authentication(error)))
+        case .insufficientFunds(let error):
+            return record(chunk, .notProcessed(error, notBefore: nil), then: .stop(.insufficientFunds(error)))
+        }
+    }
+
+    /// The transition asked for was committed.
+    public mutating func recorded() -> Action {
+        guard case .recording(let chunk, let then) = state else { return misuse("recorded") }
+        switch then {
+        case .lookUp: state = .reconciling(chunk)
+        case .send: state = .sending(chunk)
+        case .nextChunk: state = .idle
+        case .stop: state = .stopped
+        case .record: return misuse("recorded → record")
+        }
+        return then
+    }
+
+    /// The gate lets the due request leave only at `until`, after the longest wait a run sits through.
+    public mutating func gateTooFar(until: Double) -> Action {
+        state = .stopped
+        return .stop(.waiting(until: until))
+    }
+
+    /// A stop was requested (SIGTERM/SIGINT), or a request in flight was abandoned after the stop's grace
+    /// period: the chunk stays as recorded (in flight: in doubt) for the next run.
+    public mutating func stopRequested() -> Action {
+        state = .stopped
+        return .stop(.interrupted)
+    }
+
+    /// The error class of a look-up that proved nothing, as the end of the run.
+    static func dispatchEnd(_ end: ListReader.End) -> DispatchEnd {
+        switch end {
+        case .finished, .interrupted: .interrupted
+        case .waiting(let until): .waiting(until: until)
+        case .authentication(let error): .authentication(error)
+        case .failed(let error): .retriesExhausted(error)
+        }
+    }
+
+    private mutating func record(_ chunk: OpenChunk, _ transition: ChunkTransition, then: Action) -> Action {
+        state = .recording(chunk, then: then)
+        return .record(transition)
+    }
+
+    /// An event that cannot happen in this state: a bug in the dispatcher. Stops the run rather than
+    /// guessing; nothing unrecorded has been sent.
+    private mutating func misuse(_ event: String) -> Action {
+        assertionFailure("ChunkStateMachine: \(event) in state \(state)")
+        state = .stopped
+        return .stop(.retriesExhausted(RecordedError(httpStatus: nil, code: "INTERNAL", message: "unexpected \(event)")))
+    }
+}

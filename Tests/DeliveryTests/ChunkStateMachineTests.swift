@@ -1,0 +1,309 @@
+import Checkpoint
+import Delivery
+import Foundation
+import Testing
+import ZiettAPI
+import ZiettClient
+
+/// Every row of docs/architecture.md's error-class table, and the reconciliation rules, as rules of the
+/// pure state machine: no process, no socket, no clock. Answers are classified by the real
+/// `SendOutcome.classify` from real response values, so a row tests the whole decision.
+@Suite("Chunk state machine")
+struct ChunkStateMachineTests {
+    static let now = 1_000.0
+    static let batch = ChunkStateMachine.OpenChunk(seq: 3, endpoint: .sendBatch, recipients: 4, inDoubt: false, notBefore: nil)
+
+    /// A machine with a fixed backoff seed and a chunk already opened for sending.
+    static func sending(
+        _ chunk: ChunkStateMachine.OpenChunk = batch, maxAttempts: Int = 6, maxErrors: Int? = nil
+    ) -> ChunkStateMachine {
+        var machine = ChunkStateMachine(configuration: .init(
+            maxAttemptsPerRun: maxAttempts, maxErrors: maxErrors, backoff: Backoff(base: 1, cap: 60, seed: 9)))
+        #expect(machine.chunkOpened(chunk) == .send(notBefore: chunk.notBefore))
+        return machine
+    }
+
+    static func answer(_ status: Int, _ json: String = "{}", retryAfter: Double? = nil) -> SendOutcome {
+        SendOutcome.classify(.success(ZiettHTTPResponse(status: status, retryAfter: retryAfter, body: Array(json.utf8))))
+    }
+
+    static func error(_ status: Int, _ code: String) -> String {
+        #"{"code":"\#(code)","message":"m","trace_id":"t-\#(status)"}"#
+    }
+
+    // MARK: The error-class table, row by row
+
+    @Test func answer202WithACampaignIdIsRecordedAcceptedAndTheNextChunkFollows() {
+        var machine = Self.sending()
+        let action = machine.answerReceived(Self.answer(202, #"{"campaign_id":"c-1"}"#), httpStatus: 202, now: Self.now)
+        #expect(action == .record(.accepted(campaignID: "c-1", messageID: nil, httpStatus: 202, how: "accepted")))
+        #expect(machine.recorded() == .nextChunk)
+    }
+
+    @Test func answer202ToABatchWithoutAnIdLooksTheCampaignUpByNameThenRecordsAccepted() {
+        var machine = Self.sending()
+        #expect(machine.answerReceived(Self.answer(202, "null"), httpStatus: 202, now: Self.now) == .lookUp(notBefore: nil))
+        #expect(machine.lookUpFinished(.found(campaignID: "c-9", messageID: nil))
+            == .record(.accepted(campaignID: "c-9", messageID: nil, httpStatus: 202, how: "accepted")))
+        #expect(machine.recorded() == .nextChunk)
+    }
+
+    @Test(arguments: [401, 403])
+    func answer401Or403PutsTheChunkBackToPendingAndStopsTheRunForTheKey(status: Int) {
+        var machine = Self.sending()
+        let action = machine.answerReceived(Self.answer(status, Self.error(status, "AUTH")), httpStatus: status, now: Self.now)
+        guard case .record(.notProcessed(let error?, notBefore: nil)) = action else {
+            Issue.record("expected not processed, got \(action)")
+            return
+        }
+        #expect(error.httpStatus == status)
+        #expect(machine.recorded() == .stop(.authentication(error)))
+        #expect(DispatchEnd.authentication(error).exitStatus == .authentication)
+    }
+
+    @Test func answer402PutsTheChunkBackToPendingAndStopsTheRunUntilTheBalanceIsToppedUp() {
+        var machine = Self.sending()
+        let action = machine.answerReceived(Self.answer(402, Self.error(402, "BILLING_INSUFFICIENT_FUNDS")), httpStatus: 402, now: Self.now)
+        guard case .record(.notProcessed(let error?, notBefore: nil)) = action else {
+            Issue.record("expected not processed, got \(action)")
+            return
+        }
+        #expect(error.code == "BILLING_INSUFFICIENT_FUNDS")
+        #expect(machine.recorded() == .stop(.insufficientFunds(error)))
+        #expect(DispatchEnd.insufficientFunds(error).exitStatus == .runAgainLater)
+    }
+
+    @Test func answer422NamingSomeRecipientsSplitsTheChunkAndTheRunGoesOn() {
+        var machine = Self.sending()
+        let json = #"{"code":"VALIDATION_ERROR","message":"m","fields":{"recipients[1]":"bad number"}}"#
+        let action = machine.answerReceived(Self.answer(422, json), httpStatus: 422, now: Self.now)
+        guard case .record(.split(let recipients, let error)) = action else {
+            Issue.record("expected a split, got \(action)")
+            return
+        }
+        #expect(recipients == [1: "bad number"])
+        #expect(error.code == "VALIDATION_ERROR")
+        #expect(machine.recorded() == .nextChunk)
+    }
+
+    @Test func answer422NamingEveryRecipientOrNoneRejectsTheWholeChunk() {
+        for fields in [#"{"content":"too long"}"#, #"{"recipients[0]":"a","recipients[1]":"b","recipients[2]":"c","recipients[3]":"d"}"#] {
+            var machine = Self.sending()
+            let json = #"{"code":"VALIDATION_ERROR","message":"m","fields":\#(fields)}"#
+            guard case .record(.rejected(let error)) = machine.answerReceived(Self.answer(422, json), httpStatus: 422, now: Self.now) else {
+                Issue.record("expected a rejection for \(fields)")
+                continue
+            }
+            #expect(error.httpStatus == 422)
+            #expect(machine.recorded() == .nextChunk)
+        }
+    }
+
+    @Test func a422NamingARecipientOfASingleMessageRejectsIt() {
+        let single = ChunkStateMachine.OpenChunk(seq: 0, endpoint: .sendMessage, recipients: 1, inDoubt: false, notBefore: nil)
+        var machine = Self.sending(single)
+        let json = #"{"code":"VALIDATION_ERROR","message":"m","fields":{"recipients[0]":"bad"}}"#
+        guard case .record(.rejected) = machine.answerReceived(Self.answer(422, json), httpStatus: 422, now: Self.now) else {
+            Issue.record("expected a rejection")
+            return
+        }
+    }
+
+    @Test(arguments: [400, 404, 413])
+    func otherFinalRefusalsRejectTheChunkAndMaxErrorsStopsTheRun(status: Int) {
+        var machine = Self.sending(maxErrors: 2)
+        guard case .record(.rejected(let error)) = machine.answerReceived(Self.answer(status, Self.error(status, "X")), httpStatus: status, now: Self.now) else {
+            Issue.record("expected a rejection")
+            return
+        }
+        #expect(error.httpStatus == status)
+        #expect(machine.recorded() == .nextChunk)
+        #expect(machine.chunkOpened(Self.batch) == .send(notBefore: nil))
+        _ = machine.answerReceived(Self.answer(status, Self.error(status, "X")), httpStatus: status, now: Self.now)
+        #expect(machine.recorded() == .stop(.tooManyErrors(2)))
+        #expect(DispatchEnd.tooManyErrors(2).exitStatus == .dataError)
+    }
+
+    @Test(arguments: [429, 425])
+    func answer429Or425IsNotProcessedAndRetriedAfterBackoffAndNeverBeforeRetryAfter(status: Int) {
+        var machine = Self.sending()
+        let action = machine.answerReceived(
+            Self.answer(status, Self.error(status, "RATE_LIMITED"), retryAfter: 7), httpStatus: status, now: Self.now)
+        guard case .record(.notProcessed(_?, notBefore: let notBefore?)) = action else {
+            Issue.record("expected not processed with a retry time, got \(action)")
+            return
+        }
+        // Attempt 1's backoff ceiling is 1 s, so the server's 7 s decides.
+        #expect(notBefore == Self.now + 7)
+        #expect(machine.recorded() == .send(notBefore: notBefore))
+    }
+
+    @Test func aRefusedConnectionIsNotProcessedAndResentAfterBackoff() {
+        var machine = Self.sending()
+        let refused = SendOutcome.classify(.failure(ZiettTransportError(kind: .connect, message: "connection refused")))
+        guard case .record(.notProcessed(_?, notBefore: let notBefore?)) = machine.answerReceived(refused, httpStatus: nil, now: Self.now) else {
+            Issue.record("expected not processed")
+            return
+        }
+        #expect(notBefore >= Self.now && notBefore <= Self.now + 1)
+        #expect(machine.recorded() == .send(notBefore: notBefore))
+    }
+
+    @Test(arguments: [408, 409, 500, 502, 503, 504])
+    func ambiguousAnswersLeaveTheChunkInDoubtAndItIsLookedUpNeverResent(status: Int) {
+        var machine = Self.sending()
+        let action = machine.answerReceived(Self.answer(status, Self.error(status, "E")), httpStatus: status, now: Self.now)
+        guard case .record(.inDoubt(let error, let notBefore)) = action else {
+            Issue.record("expected in doubt, got \(action)")
+            return
+        }
+        #expect(error.httpStatus == status)
+        #expect(notBefore >= Self.now && notBefore <= Self.now + 1)
+        #expect(machine.recorded() == .lookUp(notBefore: notBefore))
+    }
+
+    @Test(arguments: [ZiettTransportError.Kind.timeout, .connectionLost])
+    func aTimeoutOrALostReplyLeavesTheChunkInDoubt(kind: ZiettTransportError.Kind) {
+        var machine = Self.sending()
+        let outcome = SendOutcome.classify(.failure(ZiettTransportError(kind: kind, message: "gone")))
+        guard case .record(.inDoubt(_, let notBefore)) = machine.answerReceived(outcome, httpStatus: nil, now: Self.now) else {
+            Issue.record("expected in doubt")
+            return
+        }
+        #expect(machine.recorded() == .lookUp(notBefore: notBefore))
+    }
+
+    // MARK: Reconciliation
+
+    @Test func aChunkFoundInFlightIsLookedUpFirstNoEarlierThanItsStoredTime() {
+        var machine = ChunkStateMachine(configuration: .init(maxAttemptsPerRun: 6, maxErrors: nil, backoff: Backoff(seed: 1)))
+        var chunk = Self.batch
+        chunk.inDoubt = true
+        chunk.notBefore = 1_234
+        #expect(machine.chunkOpened(chunk) == .lookUp(notBefore: 1_234))
+    }
+
+    @Test func aLookUpThatFindsTheRequestRecordsItReconciledAndNeverSends() {
+        var machine = ChunkStateMachine(configuration: .init(maxAttemptsPerRun: 6, maxErrors: nil, backoff: Backoff(seed: 1)))
+        var chunk = Self.batch
+        chunk.inDoubt = true
+        _ = machine.chunkOpened(chunk)
+        #expect(machine.lookUpFinished(.found(campaignID: "c-2", messageID: nil))
+            == .record(.accepted(campaignID: "c-2", messageID: nil, httpStatus: nil, how: "reconciled")))
+        #expect(machine.recorded() == .nextChunk)
+    }
+
+    @Test func aLookUpThatProvesAbsenceIsRecordedBeforeTheResend() {
+        var machine = ChunkStateMachine(configuration: .init(maxAttemptsPerRun: 6, maxErrors: nil, backoff: Backoff(seed: 1)))
+        var chunk = Self.batch
+        chunk.inDoubt = true
+        _ = machine.chunkOpened(chunk)
+        #expect(machine.lookUpFinished(.absent) == .record(.notProcessed(nil, notBefore: nil)))
+        #expect(machine.recorded() == .send(notBefore: nil))
+    }
+
+    @Test func aLookUpThatProvesNothingStopsTheRunAndNeverSendsBlind() {
+        let failure = RecordedError(httpStatus: 503, code: "UNAVAILABLE", message: "down")
+        let cases: [(ListReader.End, DispatchEnd)] = [
+            (.failed(failure), .retriesExhausted(failure)),
+            (.authentication(failure), .authentication(failure)),
+            (.interrupted, .interrupted),
+            (.waiting(until: 5_000), .waiting(until: 5_000)),
+        ]
+        for (end, expected) in cases {
+            var machine = ChunkStateMachine(configuration: .init(maxAttemptsPerRun: 6, maxErrors: nil, backoff: Backoff(seed: 1)))
+            var chunk = Self.batch
+            chunk.inDoubt = true
+            _ = machine.chunkOpened(chunk)
+            #expect(machine.lookUpFinished(.unproven(end)) == .stop(expected))
+        }
+    }
+
+    @Test func aChunkWithNoRecipientLeftIsRecordedEmptyWithoutARequest() {
+        var machine = ChunkStateMachine(configuration: .init(maxAttemptsPerRun: 6, maxErrors: nil, backoff: Backoff(seed: 1)))
+        let empty = ChunkStateMachine.OpenChunk(seq: 1, endpoint: .sendBatch, recipients: 0, inDoubt: false, notBefore: nil)
+        #expect(machine.chunkOpened(empty) == .record(.accepted(campaignID: nil, messageID: nil, httpStatus: nil, how: "empty")))
+        #expect(machine.recorded() == .nextChunk)
+    }
+
+    // MARK: Backoff, attempts, stops
+
+    @Test func backoffGrowsWithinItsCeilingsAndTheRunStopsAfterMaxAttempts() {
+        var machine = Self.sending(maxAttempts: 4)
+        var now = Self.now
+        var delays: [Double] = []
+        for attempt in 1...4 {
+            let action = machine.answerReceived(Self.answer(503, Self.error(503, "E")), httpStatus: 503, now: now)
+            guard case .record(.inDoubt(let error, let notBefore)) = action else {
+                Issue.record("attempt \(attempt): \(action)")
+                return
+            }
+            delays.append(notBefore - now)
+            let next = machine.recorded()
+            if attempt < 4 {
+                #expect(next == .lookUp(notBefore: notBefore))
+                now = notBefore
+                #expect(machine.lookUpFinished(.absent) == .record(.notProcessed(nil, notBefore: nil)))
+                #expect(machine.recorded() == .send(notBefore: nil))
+            } else {
+                #expect(next == .stop(.retriesExhausted(error)))
+            }
+        }
+        // Full jitter under the ceilings 1, 2, 4, 8 s; the same seed replays the same delays.
+        for (index, delay) in delays.enumerated() { #expect(delay >= 0 && delay <= Double(1 << index)) }
+        var replay = Backoff(base: 1, cap: 60, seed: 9)
+        let replayed = (1...4).map { replay.delay(afterFailures: $0) }
+        #expect(zip(delays, replayed).allSatisfy { abs($0 - $1) < 1e-6 })
+    }
+
+    @Test func aStopOrAGateTooFarEndsTheRunWithTheChunkLeftAsRecorded() {
+        var machine = Self.sending()
+        #expect(machine.stopRequested() == .stop(.interrupted))
+        var other = Self.sending()
+        #expect(other.gateTooFar(until: 9_999) == .stop(.waiting(until: 9_999)))
+        #expect(DispatchEnd.waiting(until: 9_999).exitStatus == .runAgainLater)
+    }
+}
+
+@Suite("Request schedule")
+struct RequestScheduleTests {
+    @Test func notBeforeThePacerAndRetryAfterCombineIntoOneVerdict() {
+        var schedule = RequestSchedule(maxWait: 100, limits: [ZiettEndpoint.sendBatch.pacingBucket: RateLimit(count: 2, window: 10)])
+        #expect(schedule.gate(.sendBatch, now: 0) == .go)
+        #expect(schedule.gate(.sendBatch, notBefore: 5, now: 0) == .wait(until: 5))
+        schedule.record(.sendBatch, at: 0)
+        schedule.record(.sendBatch, at: 1)
+        guard case .wait(let until) = schedule.gate(.sendBatch, now: 2) else {
+            Issue.record("the window is full: the verdict must be a wait")
+            return
+        }
+        #expect(until > 10 && until < 10.2)
+        schedule.observe(.sendBatch, retryAfter: 30, remaining: nil, reset: nil, now: 2)
+        #expect(schedule.gate(.sendBatch, now: 2) == .wait(until: 32))
+    }
+
+    @Test func aWaitLongerThanMaxWaitIsTooFar() {
+        var schedule = RequestSchedule(maxWait: 60)
+        #expect(schedule.gate(.sendMessage, notBefore: 61, now: 0) == .tooFar(until: 61))
+        #expect(schedule.gate(.sendMessage, notBefore: 60, now: 0) == .wait(until: 60))
+    }
+
+    @Test func everyReadSharesOneBudgetAndSendsHaveTheirOwn() {
+        var schedule = RequestSchedule(maxWait: 1_000, limits: [PacingBucket.reads: RateLimit(count: 1, window: 10)])
+        schedule.record(.listCampaigns, at: 0)
+        guard case .wait = schedule.gate(.listMessages, now: 1) else {
+            Issue.record("a campaign look-up must count against the message look-up's budget")
+            return
+        }
+        #expect(schedule.gate(.sendBatch, now: 1) == .go)
+    }
+
+    @Test func theScheduleIsSeededWithEarlierRunsRequests() {
+        var schedule = RequestSchedule(maxWait: 1_000, history: [ZiettEndpoint.sendBatch.pacingBucket: (0..<10).map(Double.init)])
+        guard case .wait(let until) = schedule.gate(.sendBatch, now: 10) else {
+            Issue.record("ten batches in the last minute: the eleventh must wait")
+            return
+        }
+        #expect(until >= 60)
+    }
+}

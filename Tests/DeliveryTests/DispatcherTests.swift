@@ -1,0 +1,170 @@
+import Checkpoint
+import Delivery
+import Foundation
+import Logging
+import Recipients
+import Testing
+import ZiettAPI
+import ZiettClient
+import ZiettSimulator
+
+/// The dispatcher, the reconciler and the tracker built directly, with a `ManualClock`, against the real
+/// simulator on 127.0.0.1: minutes of pacing and backoff pass in milliseconds, and the simulator's
+/// ledger says what the API received.
+@Suite("Dispatcher, reconciler and tracker with a manual clock", .serialized)
+struct DispatcherTests {
+    static let key = "zk_dispatch_tests"
+
+    /// A planned job of `numbers` (Angolan, 9 digits) in a fresh state file, the simulator, a client.
+    struct Fixture {
+        let dir: String
+        let store: StateStore
+        let job: Job
+        let server: ZiettSimulatorServer
+        let client: ZiettClient
+        let numbers: [String]
+
+        func close() async {
+            await client.shutdown()
+            await server.stop()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+    }
+
+    static func fixture(
+        count: Int, chunkSize: Int = 4, message: String = "Hello", configure: (inout SimulatorConfiguration) -> Void = { _ in }
+    ) async throws -> Fixture {
+        let dir = NSTemporaryDirectory() + "zb-dispatch-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let numbers = (0..<count).map { "+24492300\(String(format: "%04d", $0))" }
+        let csv = dir + "/in.csv"
+        try (["phone,name"] + numbers.enumerated().map { "\($0.element),N\($0.offset)" }).joined(separator: "\n")
+            .appending("\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        let store = try StateStore(path: dir + "/state.sqlite")
+        let settings = JobSettings(csvPath: csv, sender: "0190f0aa-8c5e-7b7d-9c4e-5f1a2b3c4d5e", message: message, country: "AO", phoneColumn: nil, chunkSize: chunkSize)
+        let created = try store.createJob(name: "j", settings: settings, inputFingerprint: "f")
+        _ = try Ingestor().run(
+            store: store, job: created,
+            classifier: { try RecipientClassifier(header: $0, phoneColumn: nil, defaultRegion: "AO", message: message) },
+            suppression: [], shouldStop: { false })
+        var config = SimulatorConfiguration.unlimited
+        config.lifecycle = .instant
+        config.apiKeys = [key]
+        configure(&config)
+        let server = try await ZiettSimulatorServer.start(configuration: config)
+        let client = ZiettClient(configuration: ZiettClientConfiguration(baseURL: server.baseURL, apiKey: key, requestTimeout: .seconds(5)))
+        return Fixture(dir: dir, store: store, job: try #require(try store.job(named: "j")), server: server, client: client, numbers: numbers)
+    }
+
+    /// Requests to `endpoint` the simulator answered (any status; lost replies not included).
+    static func answered(_ ledger: LedgerSnapshot, _ endpoint: ZiettEndpoint) -> Int {
+        ledger.responses.filter { $0.key.hasPrefix(endpoint.rawValue + " ") && !$0.key.hasSuffix(" lost") }.values.reduce(0, +)
+    }
+
+    static func options(maxRate: RateLimit? = nil) -> DispatchOptions {
+        var options = DispatchOptions(seed: 5)
+        options.maxRate = maxRate
+        return options
+    }
+
+    @Test func pacingWaitsPassOnTheManualClockAndEveryNumberGetsItsTextOnce() async throws {
+        let f = try await Self.fixture(count: 10)
+        let clock = ManualClock()
+        let start = clock.now()
+        let dispatcher = try Dispatcher(
+            store: f.store, job: f.job, client: f.client, options: Self.options(maxRate: RateLimit(count: 1, window: 60)),
+            stop: StopFlag(), clock: clock, logger: Logger(label: "test"))
+        let end = try await dispatcher.run()
+        let ledger = await f.server.ledger()
+        await f.close()
+
+        #expect(end == .complete)
+        // 3 batches (4 + 4 + 2) at 1 per minute: two full windows waited, on the manual clock only.
+        #expect(ledger.campaigns.count == 3)
+        #expect(clock.now() - start >= 120)
+        #expect(!clock.sleeps.isEmpty)
+        let received = ledger.campaigns.flatMap(\.recipients).sorted()
+        #expect(received == f.numbers.sorted())
+        #expect(Set(ledger.campaigns.map(\.content)) == ["Hello"])
+        #expect(dispatcher.acceptedThisRun == 10 && dispatcher.requestsThisRun == 3)
+    }
+
+    @Test func aLostReplyIsLookedUpAfterItsBackoffAndRecordedReconciledNeverResent() async throws {
+        let f = try await Self.fixture(count: 6) { config in
+            var faults = FaultConfiguration()
+            faults.lostReplyRate = 1  // every batch is created, and its answer never arrives
+            config.faultsByEndpoint[.sendBatch] = faults
+            config.ignoreIdempotencyKeys = true
+        }
+        let clock = ManualClock()
+        let dispatcher = try Dispatcher(
+            store: f.store, job: f.job, client: f.client, options: Self.options(), stop: StopFlag(), clock: clock,
+            logger: Logger(label: "test"))
+        let end = try await dispatcher.run()
+        let ledger = await f.server.ledger()
+        let chunks = try f.store.chunks(jobID: f.job.id, in: ChunkState.allCases)
+        await f.close()
+
+        #expect(end == .complete)
+        // The fault happened: each POST's reply was lost, and each was then found by a look-up.
+        #expect(ledger.responses["POST /campaigns/batch lost"] == 2)
+        #expect(Self.answered(ledger, .sendBatch) == 0)
+        #expect(Self.answered(ledger, .listCampaigns) == 2)
+        #expect(dispatcher.retriesThisRun == 2)
+        #expect(ledger.campaigns.flatMap(\.recipients).sorted() == f.numbers.sorted())
+        #expect(chunks.allSatisfy { $0.state == .accepted && $0.campaignID != nil })
+    }
+
+    @Test func theReconcilerPagesThroughCampaignsAndRetriesAFailingRead() async throws {
+        let f = try await Self.fixture(count: 2) { config in
+            var faults = FaultConfiguration()
+            faults.readErrorRate = 0.5
+            config.faults = faults
+        }
+        // 3 campaigns whose names all match the search; the one wanted is the last created.
+        for name in ["zb-find-a", "zb-find-b", "zb-find"] {
+            let body = try WireCoding.encoder().encode(BatchCampaignRequest(
+                name: name, remitterID: "0190f0aa-8c5e-7b7d-9c4e-5f1a2b3c4d5e", content: "x",
+                recipients: ["+244923000001", "+244923000002"], countryAlpha2: nil))
+            for _ in 0..<10 where (try? await f.client.postBatch(body: Array(body), idempotencyKey: name).get().isSuccess) != true {}
+        }
+        let clock = ManualClock()
+        let gate = RequestGate(schedule: RequestSchedule(maxWait: 900), clock: clock, stop: StopFlag())
+        let reader = ListReader(client: f.client, gate: gate, maxAttempts: 20, backoff: Backoff(seed: 3), logger: Logger(label: "test"))
+        let reconciler = Reconciler(reader: reader)
+        let found = await reconciler.findBatch(named: "zb-find")
+        let absent = await reconciler.findBatch(named: "zb-never-sent")
+        let ledger = await f.server.ledger()
+        await f.close()
+
+        guard case .found(let id?, nil) = found else {
+            Issue.record("expected the campaign, got \(found)")
+            return
+        }
+        #expect(id.isEmpty == false)
+        #expect(absent == .absent)
+        // Read errors were injected and retried: every request the reader made reached the simulator, and
+        // some were answered with an error.
+        let failed = ledger.responses.filter { $0.key.hasPrefix("GET /campaigns ") && $0.key != "GET /campaigns 200" }.values.reduce(0, +)
+        #expect(reader.pagesRead == Self.answered(ledger, .listCampaigns))
+        #expect(failed > 0)
+        #expect(reader.pagesRead == ledger.responses["GET /campaigns 200", default: 0] + failed)
+    }
+
+    @Test func theTrackerRecordsDeliveryOfEveryAcceptedRecipient() async throws {
+        let f = try await Self.fixture(count: 5)
+        let clock = ManualClock()
+        let dispatcher = try Dispatcher(
+            store: f.store, job: f.job, client: f.client, options: Self.options(), stop: StopFlag(), clock: clock,
+            logger: Logger(label: "test"))
+        #expect(try await dispatcher.run() == .complete)
+        let tracker = DeliveryTracker(store: f.store, job: f.job, client: f.client, clock: clock, logger: Logger(label: "test"))
+        let report = try await tracker.run()
+        let counts = try f.store.deliveryCounts(jobID: f.job.id)
+        await f.close()
+
+        #expect(report.end == .complete)
+        #expect(report.recipientsUpdated == 5)
+        #expect(counts.byStatus.values.reduce(0, +) == 5)
+    }
+}
