@@ -1,5 +1,5 @@
 public import AsyncHTTPClient
-import Foundation
+public import Foundation
 public import Logging
 import NIOCore
 public import NIOHTTP1
@@ -31,6 +31,10 @@ public final class ZiettClient: Sendable {
                 connect: .nanoseconds(Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000),
                 read: .nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000))
             config.decompression = .enabled(limit: .ratio(10))
+            // Never follow a redirect: AsyncHTTPClient would carry X-API-KEY to the new origin (it strips
+            // only Authorization, Cookie and Proxy-Authorization), and a POST would become a GET. A 3xx
+            // comes back as an answer, and the send core stops with a configuration error.
+            config.redirectConfiguration = .disallow
             http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
             ownsHTTP = true
         }
@@ -85,7 +89,7 @@ public final class ZiettClient: Sendable {
             let headers = response.headers
             return .success(ZiettHTTPResponse(
                 status: Int(response.status.code),
-                retryAfter: headers.first(name: ZiettHeader.retryAfter).flatMap(Self.parseRetryAfter),
+                retryAfter: headers.first(name: ZiettHeader.retryAfter).flatMap { Self.parseRetryAfter($0) },
                 rateLimitLimit: headers.first(name: ZiettHeader.rateLimitLimit).flatMap { Int($0) },
                 rateLimitRemaining: headers.first(name: ZiettHeader.rateLimitRemaining).flatMap { Int($0) },
                 rateLimitReset: headers.first(name: ZiettHeader.rateLimitReset).flatMap { Double($0) },
@@ -114,15 +118,21 @@ public final class ZiettClient: Sendable {
         return .init(kind: .connectionLost, message: text)
     }
 
-    /// `Retry-After` as seconds: either delta-seconds or an HTTP date.
-    static func parseRetryAfter(_ value: String) -> Double? {
-        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return max(0, seconds) }
+    /// The longest `Retry-After` believed: one hour. A larger value (a misconfigured proxy, a daily quota)
+    /// would otherwise hold a job for days; after an hour the next request asks again and gets a fresh answer.
+    public static let retryAfterCap: Double = 3600
+
+    /// `Retry-After` as seconds (delta-seconds or an HTTP date, relative to `now`), at most `retryAfterCap`.
+    public static func parseRetryAfter(_ value: String, now: Date = Date()) -> Double? {
+        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds.isFinite {
+            return min(retryAfterCap, max(0, seconds))
+        }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: value) else { return nil }
-        return max(0, date.timeIntervalSinceNow)
+        return min(retryAfterCap, max(0, date.timeIntervalSince(now)))
     }
 
     static func escape(_ text: String) -> String {

@@ -24,7 +24,7 @@ struct ChunkStateMachineTests {
     }
 
     static func answer(_ status: Int, _ json: String = "{}", retryAfter: Double? = nil) -> SendOutcome {
-        SendOutcome.classify(.success(ZiettHTTPResponse(status: status, retryAfter: retryAfter, body: Array(json.utf8))))
+        SendOutcome.classify(.success(ZiettHTTPResponse(status: status, retryAfter: retryAfter, body: Array(json.utf8))), for: .sendBatch)
     }
 
     static func error(_ status: Int, _ code: String) -> String {
@@ -40,12 +40,28 @@ struct ChunkStateMachineTests {
         #expect(machine.recorded() == .nextChunk)
     }
 
-    @Test func answer202ToABatchWithoutAnIdLooksTheCampaignUpByNameThenRecordsAccepted() {
+    @Test func answer2xxWithoutTheIdIsInDoubtAndLookedUpOnlyProofCountsAsSent() {
         var machine = Self.sending()
-        #expect(machine.answerReceived(Self.answer(202, "null"), httpStatus: 202, now: Self.now) == .lookUp(notBefore: nil))
+        guard case .record(.inDoubt(let error, let notBefore)) = machine.answerReceived(Self.answer(202, "null"), httpStatus: 202, now: Self.now) else {
+            Issue.record("a 202 without an id must leave the chunk in doubt")
+            return
+        }
+        #expect(error.code == "UNPROVEN_ACCEPTANCE")
+        #expect(machine.recorded() == .lookUp(notBefore: notBefore))
         #expect(machine.lookUpFinished(.found(campaignID: "c-9", messageID: nil))
-            == .record(.accepted(campaignID: "c-9", messageID: nil, httpStatus: 202, how: "accepted")))
+            == .record(.accepted(campaignID: "c-9", messageID: nil, httpStatus: nil, how: "reconciled")))
         #expect(machine.recorded() == .nextChunk)
+    }
+
+    @Test func aRedirectStopsTheRunAsAConfigurationErrorAndMarksNothing() {
+        var machine = Self.sending()
+        let action = machine.answerReceived(Self.answer(302, "<html>moved</html>"), httpStatus: 302, now: Self.now)
+        guard case .stop(.misconfigured(let error)) = action else {
+            Issue.record("expected a configuration stop without a record, got \(action)")
+            return
+        }
+        #expect(error.httpStatus == 302)
+        #expect(DispatchEnd.misconfigured(error).exitStatus == .usage)
     }
 
     @Test(arguments: [401, 403])
@@ -140,7 +156,7 @@ struct ChunkStateMachineTests {
 
     @Test func aRefusedConnectionIsNotProcessedAndResentAfterBackoff() {
         var machine = Self.sending()
-        let refused = SendOutcome.classify(.failure(ZiettTransportError(kind: .connect, message: "connection refused")))
+        let refused = SendOutcome.classify(.failure(ZiettTransportError(kind: .connect, message: "connection refused")), for: .sendBatch)
         guard case .record(.notProcessed(_?, notBefore: let notBefore?)) = machine.answerReceived(refused, httpStatus: nil, now: Self.now) else {
             Issue.record("expected not processed")
             return
@@ -165,7 +181,7 @@ struct ChunkStateMachineTests {
     @Test(arguments: [ZiettTransportError.Kind.timeout, .connectionLost])
     func aTimeoutOrALostReplyLeavesTheChunkInDoubt(kind: ZiettTransportError.Kind) {
         var machine = Self.sending()
-        let outcome = SendOutcome.classify(.failure(ZiettTransportError(kind: kind, message: "gone")))
+        let outcome = SendOutcome.classify(.failure(ZiettTransportError(kind: kind, message: "gone")), for: .sendBatch)
         guard case .record(.inDoubt(_, let notBefore)) = machine.answerReceived(outcome, httpStatus: nil, now: Self.now) else {
             Issue.record("expected in doubt")
             return

@@ -1,6 +1,8 @@
 import Delivery
+import Foundation
 import Testing
 import ZiettAPI
+import ZiettClient
 
 @Suite("Pacing, backoff, keys")
 struct PacingAndBackoffTests {
@@ -37,6 +39,16 @@ struct PacingAndBackoffTests {
         #expect(backoff.delay(afterFailures: 1, retryAfter: 30) == 30)
     }
 
+    @Test func aHugeRetryAfterIsCappedAtAnHourInBothSpellings() {
+        #expect(ZiettClient.parseRetryAfter("7") == 7)
+        #expect(ZiettClient.parseRetryAfter("31536000") == ZiettClient.retryAfterCap)
+        #expect(ZiettClient.parseRetryAfter("1e300") == ZiettClient.retryAfterCap)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(ZiettClient.parseRetryAfter("Fri, 31 Dec 2100 23:59:59 GMT", now: now) == ZiettClient.retryAfterCap)
+        #expect(ZiettClient.parseRetryAfter("Thu, 14 Jan 2027 08:00:30 GMT", now: Date(timeIntervalSince1970: 1_799_913_600)) == 30)
+        #expect(ZiettClient.retryAfterCap == 3600)
+    }
+
     @Test func backoffWithTheSameSeedReplaysTheSameDelays() {
         var a = Backoff(seed: 7)
         var b = Backoff(seed: 7)
@@ -56,11 +68,13 @@ struct PacingAndBackoffTests {
 
     @Test func idempotencyKeyIsAStableUUIDThatCommitsToJobEndpointAndBody() {
         let body = Array(#"{"a":1}"#.utf8)
-        let key = IdempotencyKey.derive(jobUUID: "job-1", endpoint: .sendBatch, body: body)
-        #expect(key == IdempotencyKey.derive(jobUUID: "job-1", endpoint: .sendBatch, body: body))
-        #expect(key != IdempotencyKey.derive(jobUUID: "job-2", endpoint: .sendBatch, body: body))
-        #expect(key != IdempotencyKey.derive(jobUUID: "job-1", endpoint: .sendMessage, body: body))
-        #expect(key != IdempotencyKey.derive(jobUUID: "job-1", endpoint: .sendBatch, body: Array(#"{"a":2}"#.utf8)))
+        let key = IdempotencyKey.derive(jobUUID: "job-1", endpoint: .sendBatch, name: "n", body: body)
+        #expect(key == IdempotencyKey.derive(jobUUID: "job-1", endpoint: .sendBatch, name: "n", body: body))
+        #expect(key != IdempotencyKey.derive(jobUUID: "job-2", endpoint: .sendBatch, name: "n", body: body))
+        #expect(key != IdempotencyKey.derive(jobUUID: "job-1", endpoint: .sendMessage, name: "n", body: body))
+        #expect(key != IdempotencyKey.derive(jobUUID: "job-1", endpoint: .sendBatch, name: "n", body: Array(#"{"a":2}"#.utf8)))
+        // A re-queued single message is a new chunk with the same body: it must not reuse the old key.
+        #expect(key != IdempotencyKey.derive(jobUUID: "job-1", endpoint: .sendBatch, name: "n2", body: body))
         #expect(key.count == 36)
         #expect(Array(key)[14] == "8", "UUID version 8")
     }

@@ -76,11 +76,11 @@ public final class ListReader {
             }
             let error: RecordedError
             var retryAfter: Double?
-            switch SendOutcome.classify(result) {
+            switch SendOutcome.classify(result, for: Query.endpoint) {
             case .authentication(let e):
                 return .failure(.authentication(e))
-            case .rejected(let e, _), .insufficientFunds(let e):
-                // A refused query (422, 404) will not succeed by asking again.
+            case .rejected(let e, _), .insufficientFunds(let e), .redirected(let e):
+                // A refused query (422, 404) or a redirect will not succeed by asking again.
                 return .failure(.failed(e))
             case .notProcessed(let e, let after), .inDoubt(let e, let after):
                 error = e

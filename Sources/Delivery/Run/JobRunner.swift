@@ -205,6 +205,7 @@ extension DispatchEnd {
         case .interrupted, .retriesExhausted, .waiting, .insufficientFunds: .runAgainLater
         case .authentication: .authentication
         case .tooManyErrors: .dataError
+        case .misconfigured: .usage
         }
     }
 
@@ -219,6 +220,8 @@ extension DispatchEnd {
         case .insufficientFunds(let e):
             "stopped: insufficient funds (\(e.summary)); \(counts.recipients(.pending)) recipient(s) in \(counts.openChunks) chunk(s) still to send"
         case .tooManyErrors(let n): "stopped: \(n) request(s) rejected (--max-errors); check the report before running again"
+        case .misconfigured(let e):
+            "stopped: the API address answered with a redirect (\(e.summary)); redirects are never followed, so the key stays with the API; nothing was marked"
         }
     }
 
@@ -229,6 +232,7 @@ extension DispatchEnd {
         case .authentication: "check ZIETT_API_KEY and its scopes, then run again"
         case .insufficientFunds: "top up the balance, then run again: the job resumes where it stopped"
         case .tooManyErrors: "see `ziett-batch report --only rejected`; fix the cause, then `ziett-batch retry --rejected`"
+        case .misconfigured: "check --base-url (or ZIETT_BASE_URL): it must be the API itself, not an address that redirects"
         }
     }
 }

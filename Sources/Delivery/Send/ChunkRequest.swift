@@ -36,7 +36,7 @@ public struct ChunkRequest: Sendable, Equatable {
             let bytes = Array(body)
             return ChunkRequest(
                 endpoint: .sendMessage, name: name, body: bytes,
-                idempotencyKey: IdempotencyKey.derive(jobUUID: job.uuid, endpoint: .sendMessage, body: bytes))
+                idempotencyKey: IdempotencyKey.derive(jobUUID: job.uuid, endpoint: .sendMessage, name: name, body: bytes))
         }
         let body = try encoder.encode(BatchCampaignRequest(
             name: name, remitterID: job.settings.sender, content: job.settings.message,
@@ -44,7 +44,7 @@ public struct ChunkRequest: Sendable, Equatable {
         let bytes = Array(body)
         return ChunkRequest(
             endpoint: .sendBatch, name: name, body: bytes,
-            idempotencyKey: IdempotencyKey.derive(jobUUID: job.uuid, endpoint: .sendBatch, body: bytes))
+            idempotencyKey: IdempotencyKey.derive(jobUUID: job.uuid, endpoint: .sendBatch, name: name, body: bytes))
     }
 
     /// The endpoint a chunk of `kind` with `recipients` goes to: a batch of one goes as a single message,

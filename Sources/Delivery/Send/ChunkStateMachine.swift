@@ -75,8 +75,6 @@ public struct ChunkStateMachine: Sendable {
         case reconciling(OpenChunk)
         /// Pending: its send is due (or under way).
         case sending(OpenChunk)
-        /// Accepted without the campaign id (the old docs' 202 with a null body): finding the id by name.
-        case confirming(OpenChunk, httpStatus: Int?)
         /// A transition is being committed; `then` follows once it is.
         case recording(OpenChunk, then: Action)
         /// The run has ended.
@@ -124,11 +122,6 @@ public struct ChunkStateMachine: Sendable {
                 state = .stopped
                 return .stop(Self.dispatchEnd(end))
             }
-        case .confirming(let chunk, let httpStatus):
-            // The 202 already proved acceptance; the look-up only adds the id, when it can.
-            var campaignID: String?
-            if case .found(let id, _) = finding { campaignID = id }
-            return record(chunk, .accepted(campaignID: campaignID, messageID: nil, httpStatus: httpStatus, how: "accepted"), then: .nextChunk)
         default:
             return misuse("lookUpFinished")
         }
@@ -139,10 +132,6 @@ public struct ChunkStateMachine: Sendable {
         guard case .sending(let chunk) = state else { return misuse("answerReceived") }
         switch outcome {
         case .accepted(let campaignID, let messageID):
-            if chunk.endpoint == .sendBatch, campaignID == nil {
-                state = .confirming(chunk, httpStatus: httpStatus)
-                return .lookUp(notBefore: nil)
-            }
             return record(chunk, .accepted(campaignID: campaignID, messageID: messageID, httpStatus: httpStatus, how: "accepted"), then: .nextChunk)
         case .rejected(let error, let recipients):
             rejections += 1
@@ -172,6 +161,10 @@ public struct ChunkStateMachine: Sendable {
             return record(chunk, .notProcessed(error, notBefore: nil), then: .stop(.authentication(error)))
         case .insufficientFunds(let error):
             return record(chunk, .notProcessed(error, notBefore: nil), then: .stop(.insufficientFunds(error)))
+        case .redirected(let error):
+            // Nothing is marked: the chunk stays in flight, so the next run looks it up before any resend.
+            state = .stopped
+            return .stop(.misconfigured(error))
         }
     }
 

@@ -20,6 +20,8 @@ public enum DispatchEnd: Sendable, Equatable {
     case insufficientFunds(RecordedError)
     /// `--max-errors` reached.
     case tooManyErrors(Int)
+    /// The API's address answered with a redirect: a configuration error (`--base-url`), not the API.
+    case misconfigured(RecordedError)
 }
 
 /// The job loop: takes every open chunk of a job in order and carries out what its
@@ -153,7 +155,7 @@ public final class Dispatcher {
                         continue
                     }
                     gate.record(request.endpoint, result)
-                    action = machine.answerReceived(SendOutcome.classify(result), httpStatus: result.status, now: clock.now())
+                    action = machine.answerReceived(SendOutcome.classify(result, for: request.endpoint), httpStatus: result.status, now: clock.now())
                 }
             }
         }
