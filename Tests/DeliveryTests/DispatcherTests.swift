@@ -168,3 +168,40 @@ struct DispatcherTests {
         #expect(counts.byStatus.values.reduce(0, +) == 5)
     }
 }
+
+@Suite("Clock")
+struct ClockTests {
+    /// A clock whose wall time jumps back an hour during the first wait step.
+    final class SteppingClock: JobClock, @unchecked Sendable {
+        var wall = 10_000.0
+        var monotonic = 0.0
+        var stepped = false
+        func now() -> Double { wall }
+        func monotonicNow() -> Double { monotonic }
+        func sleep(for seconds: Double) async {
+            monotonic += seconds
+            wall += seconds
+            if !stepped {
+                stepped = true
+                wall -= 3_600
+            }
+        }
+    }
+
+    @Test func aWallClockStepBackDuringAWaitNeitherStallsNorStretchesIt() async {
+        let clock = SteppingClock()
+        let finished = await StopFlag().sleep(until: 10_005, clock: clock)
+        #expect(finished)
+        #expect(clock.stepped)
+        // Five seconds of monotonic time, although the wall clock went back an hour after the first step.
+        #expect(abs(clock.monotonic - 5) < 1e-9)
+    }
+
+    @Test func aStopEndsAWaitAtOnce() async {
+        let stop = StopFlag()
+        stop.request()
+        let clock = ManualClock()
+        #expect(await stop.sleep(until: clock.now() + 600, clock: clock) == false)
+        #expect(clock.sleeps.isEmpty)
+    }
+}

@@ -13,6 +13,9 @@ public final class ManualClock: JobClock {
 
     public func now() -> Double { state.withLock { $0.now } }
 
+    /// The same time: a manual clock has no steps of its own, only those a test makes with `advance`.
+    public func monotonicNow() -> Double { state.withLock { $0.now } }
+
     /// Every wait asked for so far, in seconds, in order.
     public var sleeps: [Double] { state.withLock { $0.sleeps } }
 

@@ -16,12 +16,14 @@ extension StopFlag {
     /// Sleeps until `time` (Unix seconds, `clock`'s wall time), waking early when a stop is requested;
     /// false when stopped.
     ///
-    /// Waits in steps of 100 ms at most, so SIGTERM ends any wait (pacing, backoff, `Retry-After`) within a
-    /// tenth of a second, and a wall-clock step is noticed within one step.
+    /// The wall-clock distance is read once and then waited on the monotonic clock, so a wall-clock step
+    /// during the wait (NTP, a person setting the date) neither stalls nor shortens it. Waits in steps of
+    /// 100 ms at most, so SIGTERM ends any wait (pacing, backoff, `Retry-After`) within a tenth of a second.
     public func sleep(until time: Double, clock: some JobClock) async -> Bool {
+        let deadline = clock.monotonicNow() + (time - clock.now())
         while true {
             if isRequested { return false }
-            let left = time - clock.now()
+            let left = deadline - clock.monotonicNow()
             if left <= 0 { return true }
             await clock.sleep(for: min(left, 0.1))
         }
