@@ -242,6 +242,52 @@ struct ChunkStateMachineTests {
         #expect(machine.recorded() == .nextChunk)
     }
 
+    // MARK: A refusal after a doubt is not final
+
+    @Test func aRefusalOfAChunkSentBeforeIsLookedUpFirstAndAFindingMeansSent() {
+        var chunk = Self.batch
+        chunk.earlierAttempts = 1
+        var machine = Self.sending(chunk)
+        #expect(machine.answerReceived(Self.answer(422, Self.error(422, "VALIDATION_ERROR")), httpStatus: 422, now: Self.now) == .lookUp(notBefore: nil))
+        #expect(machine.lookUpFinished(.found(campaignID: "c-1", messageID: nil))
+            == .record(.accepted(campaignID: "c-1", messageID: nil, httpStatus: nil, how: "reconciled")))
+        #expect(machine.recorded() == .nextChunk)
+    }
+
+    @Test func aRefusalAfterADoubtInThisRunIsFinalOnlyOnceTheLookUpProvesAbsence() {
+        var machine = Self.sending()
+        guard case .record(.inDoubt(_, let notBefore)) = machine.answerReceived(Self.answer(503, Self.error(503, "E")), httpStatus: 503, now: Self.now) else {
+            Issue.record("expected in doubt")
+            return
+        }
+        #expect(machine.recorded() == .lookUp(notBefore: notBefore))
+        _ = machine.lookUpFinished(.absent)
+        #expect(machine.recorded() == .send(notBefore: nil))
+        #expect(machine.answerReceived(Self.answer(422, Self.error(422, "VALIDATION_ERROR")), httpStatus: 422, now: notBefore) == .lookUp(notBefore: nil))
+        guard case .record(.rejected(let error)) = machine.lookUpFinished(.absent) else {
+            Issue.record("absent after the look-up: the refusal is final")
+            return
+        }
+        #expect(error.httpStatus == 422)
+        #expect(machine.recorded() == .nextChunk)
+    }
+
+    @Test func aRefusalOfAFirstAttemptIsFinalAtOnce() {
+        var machine = Self.sending()
+        guard case .record(.rejected) = machine.answerReceived(Self.answer(422, Self.error(422, "V")), httpStatus: 422, now: Self.now) else {
+            Issue.record("a first attempt's refusal needs no look-up")
+            return
+        }
+    }
+
+    @Test func aRefusalThatCannotBeConfirmedStopsTheRunWithTheChunkUntouched() {
+        var chunk = Self.batch
+        chunk.earlierAttempts = 2
+        var machine = Self.sending(chunk)
+        _ = machine.answerReceived(Self.answer(400, Self.error(400, "BAD")), httpStatus: 400, now: Self.now)
+        #expect(machine.lookUpFinished(.unproven(.interrupted)) == .stop(.interrupted))
+    }
+
     // MARK: Backoff, attempts, stops
 
     @Test func backoffGrowsWithinItsCeilingsAndTheRunStopsAfterMaxAttempts() {

@@ -41,14 +41,18 @@ public struct ChunkStateMachine: Sendable {
         public var inDoubt: Bool
         /// Not to be sent or looked up before this time (a stored backoff).
         public var notBefore: Double?
+        /// Requests made for it by earlier runs (or earlier in this run). Any of them may have ended in
+        /// doubt and still arrived, so a refusal of a later one is not taken as final before a look-up.
+        public var earlierAttempts: Int
 
         /// Creates a description of an open chunk.
-        public init(seq: Int, endpoint: ZiettEndpoint, recipients: Int, inDoubt: Bool, notBefore: Double?) {
+        public init(seq: Int, endpoint: ZiettEndpoint, recipients: Int, inDoubt: Bool, notBefore: Double?, earlierAttempts: Int = 0) {
             self.seq = seq
             self.endpoint = endpoint
             self.recipients = recipients
             self.inDoubt = inDoubt
             self.notBefore = notBefore
+            self.earlierAttempts = earlierAttempts
         }
     }
 
@@ -73,6 +77,9 @@ public struct ChunkStateMachine: Sendable {
         case idle
         /// In doubt: its look-up is due (or under way).
         case reconciling(OpenChunk)
+        /// Refused after an earlier attempt that may have arrived: looking it up before the refusal
+        /// (`refusal`, then `then`) is recorded as final.
+        case confirmingRefusal(OpenChunk, refusal: ChunkTransition, then: Action)
         /// Pending: its send is due (or under way).
         case sending(OpenChunk)
         /// A transition is being committed; `then` follows once it is.
@@ -87,6 +94,8 @@ public struct ChunkStateMachine: Sendable {
     private var failures = 0
     /// Refused requests in this run.
     private var rejections = 0
+    /// The open chunk may have reached the API before (it was in doubt, or sent in an earlier run).
+    private var mayHaveArrived = false
 
     /// Creates a machine with no chunk open.
     public init(configuration: Configuration) { self.configuration = configuration }
@@ -95,6 +104,7 @@ public struct ChunkStateMachine: Sendable {
     public mutating func chunkOpened(_ chunk: OpenChunk) -> Action {
         guard case .idle = state else { return misuse("chunkOpened") }
         failures = 0
+        mayHaveArrived = chunk.inDoubt || chunk.earlierAttempts > 0
         if chunk.inDoubt {
             state = .reconciling(chunk)
             return .lookUp(notBefore: chunk.notBefore)
@@ -122,6 +132,17 @@ public struct ChunkStateMachine: Sendable {
                 state = .stopped
                 return .stop(Self.dispatchEnd(end))
             }
+        case .confirmingRefusal(let chunk, let refusal, let then):
+            switch finding {
+            case .found(let campaignID, let messageID):
+                // An earlier attempt arrived: the refusal was of a duplicate, and the chunk is sent.
+                return record(chunk, .accepted(campaignID: campaignID, messageID: messageID, httpStatus: nil, how: "reconciled"), then: .nextChunk)
+            case .absent:
+                return record(chunk, refusal, then: then)
+            case .unproven(let end):
+                state = .stopped
+                return .stop(Self.dispatchEnd(end))
+            }
         default:
             return misuse("lookUpFinished")
         }
@@ -136,17 +157,25 @@ public struct ChunkStateMachine: Sendable {
         case .rejected(let error, let recipients):
             rejections += 1
             let then: Action = rejections >= (configuration.maxErrors ?? .max) ? .stop(.tooManyErrors(rejections)) : .nextChunk
+            let refusal: ChunkTransition
             if chunk.endpoint == .sendBatch, !recipients.isEmpty, recipients.count < chunk.recipients,
                recipients.keys.allSatisfy({ $0 >= 0 && $0 < chunk.recipients })
             {
-                return record(chunk, .split(recipients: recipients, error), then: then)
+                refusal = .split(recipients: recipients, error)
+            } else {
+                refusal = .rejected(error)
             }
-            return record(chunk, .rejected(error), then: then)
+            if mayHaveArrived {
+                state = .confirmingRefusal(chunk, refusal: refusal, then: then)
+                return .lookUp(notBefore: nil)
+            }
+            return record(chunk, refusal, then: then)
         case .notProcessed(let error, let retryAfter), .inDoubt(let error, let retryAfter):
             failures += 1
             let notBefore = now + configuration.backoff.delay(afterFailures: failures, retryAfter: retryAfter)
             let exhausted = failures >= configuration.maxAttemptsPerRun
             if case .inDoubt = outcome {
+                mayHaveArrived = true
                 var doubtful = chunk
                 doubtful.inDoubt = true
                 doubtful.notBefore = notBefore

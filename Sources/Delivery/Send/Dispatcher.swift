@@ -120,7 +120,7 @@ public final class Dispatcher {
             : machine.chunkOpened(.init(
                 seq: chunk.seq, endpoint: request?.endpoint ?? ChunkRequest.endpoint(kind: chunk.kind, recipients: chunk.size),
                 recipients: request == nil ? 0 : chunk.size, inDoubt: chunk.state == .inflight && request != nil,
-                notBefore: chunk.notBefore))
+                notBefore: chunk.notBefore, earlierAttempts: chunk.attempts))
         while true {
             switch action {
             case .nextChunk:
