@@ -1,3 +1,5 @@
+import SQLite
+
 /// Writes a job's rows into the state as they are read, each with its final status, then plans the job.
 ///
 /// Rows are stored once, in multi-row INSERTs, one B-tree entry each: no chunk yet, nothing rewritten

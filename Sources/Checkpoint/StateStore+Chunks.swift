@@ -1,3 +1,5 @@
+import SQLite
+
 /// The API's answer as the state records it.
 public struct RecordedError: Sendable, Equatable {
     /// HTTP status, when an answer came.
@@ -302,9 +304,4 @@ extension StateStore {
             "UPDATE attempt SET finished_at = ?, outcome = ?, http_status = ?, error_code = ?, trace_id = ? WHERE id = ?",
             [.double(now), .text(outcome), .optional(httpStatus), .optional(code), .optional(traceID), .int(id)])
     }
-}
-
-extension SQLiteValue {
-    /// A double or NULL.
-    public static func optional(_ value: Double?) -> SQLiteValue { value.map(SQLiteValue.double) ?? .null }
 }

@@ -1,3 +1,5 @@
+import SQLite
+
 extension StateStore {
     /// Forgets everything a job read from its CSV, so that ingest starts again on a replaced file.
     ///

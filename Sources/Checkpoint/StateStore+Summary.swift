@@ -1,3 +1,5 @@
+import SQLite
+
 /// Counts that `status`, the final summary and the exit code are computed from.
 public struct JobCounts: Sendable, Equatable, Codable {
     /// Data rows stored.
@@ -65,7 +67,7 @@ extension StateStore {
             """)
         try statement.bind([.int(jobID)])
         while try statement.step() {
-            let r = SQLiteRow(statement: statement)
+            let r = statement.row
             try body(RecipientRecord(
                 row: r.int(0), line: r.int(1), phone: r.text(2), e164: r.isNull(3) ? nil : "+\(r.int64(3))",
                 status: RecipientStatus(rawValue: r.text(4)) ?? .pending, reason: r.optionalText(5),

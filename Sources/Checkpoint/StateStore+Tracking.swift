@@ -1,3 +1,5 @@
+import SQLite
+
 /// What the API says became of one accepted message, as `track` records it.
 public struct DeliveryUpdate: Sendable, Equatable {
     /// The recipient's E.164 digits (matching within the campaign).
@@ -173,7 +175,7 @@ extension StateStore {
             """)
         try statement.bind([.int(jobID)])
         while try statement.step() {
-            let r = SQLiteRow(statement: statement)
+            let r = statement.row
             try body(
                 RecipientRecord(
                     row: r.int(0), line: r.int(1), phone: r.text(2), e164: r.isNull(3) ? nil : "+\(r.int64(3))",

@@ -1,4 +1,5 @@
 import Foundation
+public import SQLite
 
 /// The durable state of every job in one SQLite file: the checkpoint the whole product rests on.
 ///

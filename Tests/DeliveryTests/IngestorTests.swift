@@ -2,6 +2,7 @@ import Checkpoint
 import Delivery
 import Foundation
 import Recipients
+import SQLite
 import Testing
 
 @Suite("Ingestor")

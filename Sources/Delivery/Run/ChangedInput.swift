@@ -1,5 +1,6 @@
 public import Checkpoint
 public import Recipients
+import SQLite
 
 /// What `run --allow-changed-input` does when the CSV changed since the job began.
 ///

@@ -2,6 +2,7 @@ import Checkpoint
 import Foundation
 public import Logging
 import Recipients
+import SQLite
 import Synchronization
 import ZiettClient
 

@@ -1,5 +1,6 @@
 public import Checkpoint
 import Recipients
+import SQLite
 
 /// Computes the plan shown by `run --dry-run` and at the start of a run.
 public struct PlanCalculator {
