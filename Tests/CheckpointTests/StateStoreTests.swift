@@ -1,4 +1,4 @@
-import Checkpoint
+@testable import Checkpoint
 import Foundation
 import SQLite
 import Testing

@@ -1,4 +1,4 @@
-import Checkpoint
+@testable import Checkpoint
 import Delivery
 import Foundation
 import Recipients
