@@ -4,7 +4,7 @@ extension StateStore {
     /// Forgets everything a job read from its CSV, so that ingest starts again on a replaced file.
     ///
     /// Only for a job still `ingesting`: nothing is sent before the plan exists, so nothing sent is lost.
-    /// One transaction. A job that has sent throws `StateStoreError` (`.restartAfterSending`).
+    /// One transaction. Any other job throws `StateStoreError` (`.ingestRestartRefused`).
     public func restartIngest(jobID: Int64, inputFingerprint: String) throws {
         try database.transaction {
             let job: SQLiteValue = .int(jobID)
@@ -12,7 +12,7 @@ extension StateStore {
             guard phase == JobPhase.ingesting.rawValue,
                   try database.scalar("SELECT count(*) FROM attempt WHERE job_id = ?", [job]) == 0
             else {
-                throw StateStoreError(.restartAfterSending(jobID: jobID), path: path)
+                throw StateStoreError(.ingestRestartRefused(jobID: jobID), path: path)
             }
             try database.run("DELETE FROM chunk WHERE job_id = ?", [job])
             try database.run("DELETE FROM recipient WHERE job_id = ?", [job])

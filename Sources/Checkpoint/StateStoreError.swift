@@ -7,7 +7,7 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
     /// What kind of problem, without its details.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         fileprivate enum Value: String, Sendable {
-            case jobVanished, unknownStoredValue, undecodableStoredValue, restartAfterSending
+            case jobVanished, unknownStoredValue, undecodableStoredValue, ingestRestartRefused
         }
         fileprivate let value: Value
 
@@ -18,8 +18,8 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         public static let unknownStoredValue = Code(value: .unknownStoredValue)
         /// A stored JSON value (settings, header) does not decode.
         public static let undecodableStoredValue = Code(value: .undecodableStoredValue)
-        /// Ingest was asked to start again on a job that has already sent requests.
-        public static let restartAfterSending = Code(value: .restartAfterSending)
+        /// Ingest was asked to start again on a job that is past reading its CSV, or has sent requests.
+        public static let ingestRestartRefused = Code(value: .ingestRestartRefused)
 
         public var description: String { value.rawValue }
     }
@@ -28,7 +28,7 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case jobVanished(name: String)
         case unknownValue(table: String, column: String, value: String, jobID: Int64)
         case undecodable(table: String, column: String, jobID: Int64, reason: String)
-        case restartAfterSending(jobID: Int64)
+        case ingestRestartRefused(jobID: Int64)
     }
 
     let kind: Kind
@@ -46,7 +46,7 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case .jobVanished: .jobVanished
         case .unknownValue: .unknownStoredValue
         case .undecodable: .undecodableStoredValue
-        case .restartAfterSending: .restartAfterSending
+        case .ingestRestartRefused: .ingestRestartRefused
         }
     }
 
@@ -60,8 +60,9 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case let .undecodable(table, column, jobID, reason):
             "state file \(path): \(table).\(column) of job \(jobID) cannot be read (\(reason)); the file is damaged or "
                 + "from another version"
-        case let .restartAfterSending(jobID):
-            "state file \(path): job \(jobID) cannot read its input again from the start: it has already sent requests"
+        case let .ingestRestartRefused(jobID):
+            "state file \(path): job \(jobID) cannot read its input again from the start: it is past reading its CSV "
+                + "or has sent requests"
         }
     }
 }

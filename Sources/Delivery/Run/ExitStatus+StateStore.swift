@@ -7,13 +7,13 @@ extension ExitStatus {
     ///   header that are not the JSON they should be): the file is damaged or was written by another
     ///   version of ziett-batch. As for any state file that cannot be read: 74 (EX_IOERR).
     /// - A job gone right after it was created: someone else changed the file under us. 74 (EX_IOERR).
-    /// - Reading the input again from the start for a job that has already sent: the input changed under a
-    ///   job that must not forget what it sent. 65 (EX_DATAERR), as for a changed CSV.
+    /// - Reading the input again from the start for a job past reading it (planned, or it has sent): the
+    ///   input changed under a job that must not forget its plan. 65 (EX_DATAERR), as for a changed CSV.
     /// - Anything this build does not know yet: 70 (EX_SOFTWARE), please report it.
     public init(for error: StateStoreError) {
         switch error.code {
         case .unknownStoredValue, .undecodableStoredValue, .jobVanished: self = .ioError
-        case .restartAfterSending: self = .dataError
+        case .ingestRestartRefused: self = .dataError
         default: self = .software
         }
     }
