@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "Delivery",
             dependencies: [
-                "Recipients", "Checkpoint", "SQLite", "ZiettAPI", "ZiettClient",
+                "Recipients", "Checkpoint", "ZiettAPI", "ZiettClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -116,7 +116,10 @@ let package = Package(
         ),
         .testTarget(
             name: "DeliveryTests",
-            dependencies: ["Delivery", "Checkpoint", "SQLite", "Recipients", "ZiettAPI", "ZiettClient", "ZiettSimulator"],
+            dependencies: [
+                "Delivery", "Checkpoint", "SQLite", "Recipients", "ZiettAPI", "ZiettClient", "ZiettSimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import Checkpoint
 import Delivery
 import Foundation
+import Logging
 import SQLite
 import Testing
 
@@ -29,5 +30,19 @@ struct ExitStatusStateStoreTests {
             let error = try #require(throws: StateStoreError.self) { try store.restartIngest(jobID: job.id, inputFingerprint: "g") }
             #expect(ExitStatus(for: error) == .dataError)
         }
+    }
+
+    @Test func aStateFileThatIsNotADatabaseEndsTheRunWithAStateFileError() async throws {
+        let directory = NSTemporaryDirectory() + "zb-exit-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let state = directory + "/state.sqlite"
+        try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: state))
+        let options = RunOptions(
+            csvPath: directory + "/x.csv", jobName: "j", statePath: state, sender: "s", message: "m",
+            baseURL: "http://127.0.0.1:9", apiKey: nil, dispatch: DispatchOptions(seed: 1))
+        let report = await JobRunner(options: options, logger: Logger(label: "test")).run()
+        #expect(report.exitStatus == .ioError)
+        #expect(report.headline.hasPrefix("state file error: "))
     }
 }

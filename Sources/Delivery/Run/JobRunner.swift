@@ -2,7 +2,6 @@ import Checkpoint
 import Foundation
 public import Logging
 import Recipients
-import SQLite
 import Synchronization
 import ZiettClient
 
@@ -33,7 +32,7 @@ public struct JobRunner {
             return RunReport(exitStatus: .ioError, headline: "cannot write temporary files while finding duplicates: \(error)")
         } catch let error as StateStoreError {
             return RunReport(exitStatus: ExitStatus(for: error), headline: "\(error)")
-        } catch let error as SQLiteError {
+        } catch let error as any StateFileFailure {
             return RunReport(exitStatus: .ioError, headline: "state file error: \(error)")
         } catch {
             return RunReport(exitStatus: .software, headline: "internal error: \(error)")
