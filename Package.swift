@@ -45,8 +45,11 @@ let package = Package(
         ),
         // CSV stream, phone number validation, message templates, SMS encoding. No dependencies.
         .target(name: "Recipients", exclude: ["Phone/LICENSE-libphonenumber.txt"], swiftSettings: strict),
-        // The durable state of every job, recipient, chunk and attempt, in SQLite.
-        .target(name: "Checkpoint", dependencies: ["CSQLite", "Recipients"], swiftSettings: strict),
+        // A thin direct layer over libsqlite3: connection, prepared statements, transactions, migrator. Shared by
+        // the state file and the simulator's ledger, so there is one SQLite wrapper.
+        .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strict),
+        // The durable state of every job, recipient, chunk and attempt, in SQLite. Nothing outside it runs SQL.
+        .target(name: "Checkpoint", dependencies: ["SQLite", "Recipients"], swiftSettings: strict),
         // The Ziett API's wire shapes (requests, responses, the error object). Foundation only.
         .target(name: "ZiettAPI", swiftSettings: strict),
         // An HTTP client for the Ziett API with explicit timeouts and typed outcomes.
@@ -76,7 +79,7 @@ let package = Package(
         .target(
             name: "ZiettSimulator",
             dependencies: [
-                "ZiettAPI", "CSQLite",
+                "ZiettAPI", "SQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -99,11 +102,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "RecipientsTests", dependencies: ["Recipients"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Recipients"], swiftSettings: strict),
+        // SQLite: to write stored values the store would never write (unknown states) and read them back.
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "SQLite", "Recipients"], swiftSettings: strict),
         .testTarget(
             name: "ZiettSimulatorTests",
             dependencies: [
-                "ZiettSimulator", "ZiettAPI", "ZiettClient", "CSQLite",
+                "ZiettSimulator", "ZiettAPI", "ZiettClient", "SQLite",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -112,12 +116,15 @@ let package = Package(
         ),
         .testTarget(
             name: "DeliveryTests",
-            dependencies: ["Delivery", "Checkpoint", "Recipients", "ZiettAPI", "ZiettClient", "ZiettSimulator"],
+            dependencies: [
+                "Delivery", "Checkpoint", "SQLite", "Recipients", "ZiettAPI", "ZiettClient", "ZiettSimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ZiettSimulator", "Checkpoint", "ZiettAPI", "Recipients", "ZiettBatchCLI"],
+            dependencies: ["ZiettSimulator", "Checkpoint", "SQLite", "ZiettAPI", "Recipients", "ZiettBatchCLI"],
             // Expected `status`/`report`/`--help` output of the Operator*Tests, compared byte for byte.
             exclude: ["Snapshots"],
             swiftSettings: strict

@@ -1,3 +1,5 @@
+import SQLite
+
 /// Writes a job's rows into the state as they are read, each with its final status, then plans the job.
 ///
 /// Rows are stored once, in multi-row INSERTs, one B-tree entry each: no chunk yet, nothing rewritten
@@ -71,7 +73,7 @@ public final class IngestWriter {
             savePosition.bind(int: offset, at: 1)
             savePosition.bind(int: Int64(line), at: 2)
             savePosition.bind(int: Int64(rowCount), at: 3)
-            try savePosition.bind(.double(StateStore.now()), at: 4)
+            try savePosition.bind(.double(store.clock.now()), at: 4)
             savePosition.bind(int: jobID, at: 5)
             try savePosition.execute()
         }
@@ -95,7 +97,7 @@ public final class IngestWriter {
     public func complete() throws -> Int {
         let db = store.database
         return try db.transaction {
-            try db.run("UPDATE job SET phase = 'planned', updated_at = ? WHERE id = ?", [.double(StateStore.now()), .int(jobID)])
+            try db.run("UPDATE job SET phase = 'planned', updated_at = ? WHERE id = ?", [.double(store.clock.now()), .int(jobID)])
             let pending = resumed
                 ? Int(try db.scalar("SELECT count(*) FROM recipient WHERE job_id = ? AND status = 'pending'", [.int(jobID)]))
                 : written[.pending] ?? 0

@@ -1,3 +1,5 @@
+import SQLite
+
 /// The state file's schema, one migration per change.
 ///
 /// Column names mirror the domain (job, recipient, chunk, attempt) so that an operator can read the file

@@ -1,3 +1,5 @@
+import SQLite
+
 /// The API's answer as the state records it.
 public struct RecordedError: Sendable, Equatable {
     /// HTTP status, when an answer came.
@@ -36,10 +38,12 @@ extension StateStore {
         campaign_id, message_id, http_status, error_code, error_message, error_fields, trace_id, in_doubt
         """
 
-    static func chunk(_ r: SQLiteRow) -> Chunk {
-        Chunk(
-            jobID: r.int64(0), seq: r.int(1), kind: ChunkKind(rawValue: r.text(2)) ?? .batch,
-            state: ChunkState(rawValue: r.text(3)) ?? .pending, size: r.int(4), name: r.optionalText(5),
+    /// A chunk row; an unknown stored kind or state throws `StateStoreError` instead of becoming a default.
+    func chunk(from r: SQLiteRow) throws -> Chunk {
+        let jobID = r.int64(0)
+        return Chunk(
+            jobID: jobID, seq: r.int(1), kind: try decode(r.text(2), table: "chunk", column: "kind", jobID: jobID),
+            state: try decode(r.text(3), table: "chunk", column: "state", jobID: jobID), size: r.int(4), name: r.optionalText(5),
             body: r.blob(6), idempotencyKey: r.optionalText(7), attempts: r.int(8), lastAttemptAt: r.optionalDouble(9),
             notBefore: r.optionalDouble(10), campaignID: r.optionalText(11), messageID: r.optionalText(12),
             httpStatus: r.optionalInt(13), errorCode: r.optionalText(14), errorMessage: r.optionalText(15),
@@ -49,7 +53,7 @@ extension StateStore {
     /// One chunk.
     public func chunk(jobID: Int64, seq: Int) throws -> Chunk? {
         try database.first(
-            "SELECT \(Self.chunkColumns) FROM chunk WHERE job_id = ? AND seq = ?", [.int(jobID), .int(seq)], Self.chunk)
+            "SELECT \(Self.chunkColumns) FROM chunk WHERE job_id = ? AND seq = ?", [.int(jobID), .int(seq)], { try self.chunk(from: $0) })
     }
 
     /// Chunks in `states`, in order.
@@ -57,7 +61,7 @@ extension StateStore {
         let list = states.map { "'\($0.rawValue)'" }.joined(separator: ",")
         return try database.query(
             "SELECT \(Self.chunkColumns) FROM chunk WHERE job_id = ? AND state IN (\(list)) ORDER BY seq",
-            [.int(jobID)], Self.chunk)
+            [.int(jobID)], { try self.chunk(from: $0) })
     }
 
     /// The next chunk that still needs work (pending or in doubt), in order, with its earliest time.
@@ -66,7 +70,7 @@ extension StateStore {
             """
             SELECT \(Self.chunkColumns) FROM chunk
             WHERE job_id = ? AND state IN ('pending', 'inflight') AND seq > ? ORDER BY seq LIMIT 1
-            """, [.int(jobID), .int(seq)], Self.chunk)
+            """, [.int(jobID), .int(seq)], { try self.chunk(from: $0) })
     }
 
     /// The recipients of a chunk, by row.
@@ -106,7 +110,7 @@ extension StateStore {
         jobID: Int64, seq: Int, campaignID: String?, messageID: String?, httpStatus: Int?, traceID: String?,
         attemptID: Int64?, outcome: String = "accepted"
     ) throws {
-        let now = Self.now()
+        let now = clock.now()
         try database.transaction {
             try database.run(
                 """
@@ -130,7 +134,7 @@ extension StateStore {
 
     /// Records a final refusal: the chunk and its recipients are rejected with the API's reason.
     public func markRejected(jobID: Int64, seq: Int, error: RecordedError, attemptID: Int64?) throws {
-        let now = Self.now()
+        let now = clock.now()
         try database.transaction {
             try recordError(jobID: jobID, seq: seq, state: .rejected, inDoubt: false, notBefore: nil, error: error, now: now)
             try database.run(
@@ -145,7 +149,7 @@ extension StateStore {
     /// Records an answer that proves the request was not processed (401/403/402/429, or a look-up that
     /// found nothing): back to `pending`, not before `notBefore`.
     public func markNotProcessed(jobID: Int64, seq: Int, notBefore: Double?, error: RecordedError?, attemptID: Int64?) throws {
-        let now = Self.now()
+        let now = clock.now()
         try database.transaction {
             if let error {
                 try recordError(jobID: jobID, seq: seq, state: .pending, inDoubt: false, notBefore: notBefore, error: error, now: now)
@@ -161,7 +165,7 @@ extension StateStore {
     /// Records an outcome that leaves the request's fate unknown (timeout, 5xx, lost reply): the chunk
     /// stays `inflight`, and must be looked up before any resend.
     public func markInDoubt(jobID: Int64, seq: Int, notBefore: Double?, error: RecordedError, attemptID: Int64?) throws {
-        let now = Self.now()
+        let now = clock.now()
         try database.transaction {
             try recordError(jobID: jobID, seq: seq, state: .inflight, inDoubt: true, notBefore: notBefore, error: error, now: now)
             try finishAttempt(attemptID, outcome: "in_doubt", httpStatus: error.httpStatus, code: error.code, traceID: error.traceID, at: now)
@@ -174,7 +178,7 @@ extension StateStore {
     /// Returns the new chunk's number, or nil when no recipient is left.
     @discardableResult
     public func split(jobID: Int64, seq: Int, rejectedRows: [Int: String], error: RecordedError, attemptID: Int64?) throws -> Int? {
-        let now = Self.now()
+        let now = clock.now()
         return try database.transaction {
             for (row, reason) in rejectedRows {
                 try database.run(
@@ -212,12 +216,12 @@ extension StateStore {
                 """
                 UPDATE recipient SET status = 'pending', reason = NULL, chunk = NULL, updated_at = ?
                 WHERE job_id = ? AND status = 'rejected' AND e164 IS NOT NULL
-                """, [.double(Self.now()), job])
+                """, [.double(clock.now()), job])
             let count = database.changes
             if count > 0 {
                 try database.run(
                     "UPDATE job SET phase = 'planned', cut_row = min(cut_row, ?), updated_at = ? WHERE id = ?",
-                    [.int(first - 1), .double(Self.now()), job])
+                    [.int(first - 1), .double(clock.now()), job])
             }
             return count
         }
@@ -233,10 +237,11 @@ extension StateStore {
     public func cutChunks(jobID: Int64, recipients: Int = 10_000) throws -> Int {
         try database.transaction {
             let job: SQLiteValue = .int(jobID)
-            guard let (kind, size, cursor) = try database.first(
+            guard let (stored, size, cursor) = try database.first(
                 "SELECT chunk_kind, chunk_size, cut_row FROM job WHERE id = ?", [job], { ($0.optionalText(0), max(1, $0.int(1)), $0.int(2)) }),
-                let kind
+                let stored
             else { return 0 }
+            let kind: ChunkKind = try decode(stored, table: "job", column: "chunk_kind", jobID: jobID)
             let rows = try database.query(
                 """
                 SELECT row FROM recipient WHERE job_id = ? AND row > ? AND status = 'pending' AND chunk IS NULL
@@ -250,13 +255,13 @@ extension StateStore {
                 """)
             let insert = try database.prepare(
                 "INSERT INTO chunk (job_id, seq, kind, state, size, updated_at) VALUES (?, ?, ?, 'pending', ?, ?)")
-            let now = Self.now()
+            let now = clock.now()
             var start = 0
             while start < rows.count {
                 let end = min(start + size, rows.count)
                 try assign.bind([.int(seq), job, .int(rows[start]), .int(rows[end - 1])])
                 try assign.execute()
-                try insert.bind([job, .int(seq), .text(kind), .int(end - start), .double(now)])
+                try insert.bind([job, .int(seq), .text(kind.rawValue), .int(end - start), .double(now)])
                 try insert.execute()
                 seq += 1
                 start = end
@@ -302,9 +307,4 @@ extension StateStore {
             "UPDATE attempt SET finished_at = ?, outcome = ?, http_status = ?, error_code = ?, trace_id = ? WHERE id = ?",
             [.double(now), .text(outcome), .optional(httpStatus), .optional(code), .optional(traceID), .int(id)])
     }
-}
-
-extension SQLiteValue {
-    /// A double or NULL.
-    public static func optional(_ value: Double?) -> SQLiteValue { value.map(SQLiteValue.double) ?? .null }
 }

@@ -1,3 +1,5 @@
+import SQLite
+
 /// One row on its way into the state.
 public struct IngestRow: Sendable {
     /// 1-based data row.

@@ -1,7 +1,10 @@
+import SQLite
+
 extension StateStore {
     /// Forgets everything a job read from its CSV, so that ingest starts again on a replaced file.
     ///
     /// Only for a job still `ingesting`: nothing is sent before the plan exists, so nothing sent is lost.
+    /// One transaction. Any other job throws `StateStoreError` (`.ingestRestartRefused`).
     public func restartIngest(jobID: Int64, inputFingerprint: String) throws {
         try database.transaction {
             let job: SQLiteValue = .int(jobID)
@@ -9,7 +12,7 @@ extension StateStore {
             guard phase == JobPhase.ingesting.rawValue,
                   try database.scalar("SELECT count(*) FROM attempt WHERE job_id = ?", [job]) == 0
             else {
-                throw SQLiteError(code: 1, message: "restartIngest on a job that has sent", sql: nil, path: path)
+                throw StateStoreError(.ingestRestartRefused(jobID: jobID), path: path)
             }
             try database.run("DELETE FROM chunk WHERE job_id = ?", [job])
             try database.run("DELETE FROM recipient WHERE job_id = ?", [job])
@@ -18,7 +21,7 @@ extension StateStore {
                 """
                 UPDATE job SET ingest_offset = 0, ingest_line = 0, ingest_rows = 0, cut_row = 0, header = '[]', input_fingerprint = ?,
                     updated_at = ? WHERE id = ?
-                """, [.text(inputFingerprint), .double(Self.now()), job])
+                """, [.text(inputFingerprint), .double(clock.now()), job])
         }
     }
 
@@ -27,55 +30,66 @@ extension StateStore {
         Int(try database.scalar("SELECT coalesce(max(row), 0) FROM recipient WHERE job_id = ?", [.int(jobID)]))
     }
 
-    /// Appends rows of a changed input to a planned job: a usable row whose number the job already has
-    /// (sent, queued, in flight or rejected — any row that was or will be sent) is stored as `duplicate`,
-    /// so only numbers new to the job are added. Returns how many new recipients were queued.
+    /// Appends the rows of a changed input to a planned or complete job, records the input's new
+    /// fingerprint and moves the job back to `planned`, in one transaction: a crash half-way leaves the
+    /// job as it was. Returns how many new recipients were queued.
     ///
-    /// The new rows come after every stored row, so the sender cuts them into chunks after the job's
-    /// other pending rows. Call inside one transaction with the new fingerprint and the move back to
-    /// `planned`, so that a crash half-way leaves the job as it was. The look-up needs `prepareForChangedInput()` first.
-    public func appendChangedInput(jobID: Int64, rows: [IngestRow]) throws -> Int {
-        do {
+    /// `read` is called once, with the number of the job's last stored row and a function that stores a
+    /// batch of rows; it numbers the new rows after that one. A usable row whose number the job already has
+    /// (sent, queued, in flight or rejected — any row that was or will be sent) is stored as `duplicate`,
+    /// one on the suppression list as `suppressed`, so only numbers new to the job are queued. The new rows
+    /// come after every stored row, so the sender cuts them into chunks after the job's other pending rows.
+    public func appendChangedInput(
+        jobID: Int64, inputFingerprint: String,
+        read: (_ lastRow: Int, _ store: (_ rows: [IngestRow]) throws -> Void) throws -> Void
+    ) throws -> Int {
+        // The look-up's index: only jobs whose input changed pay for it.
+        try database.execute(
+            "CREATE INDEX IF NOT EXISTS recipient_e164 ON recipient(job_id, e164) WHERE e164 IS NOT NULL")
+        return try database.transaction {
             var queued = 0
-            let known = try database.cached(
-                """
-                SELECT row FROM recipient WHERE job_id = ? AND e164 = ?
-                  AND status IN ('pending', 'sent', 'rejected') ORDER BY row LIMIT 1
-                """)
-            let suppressed = try database.cached("SELECT 1 FROM suppression WHERE job_id = ? AND e164 = ?")
-            for var row in rows {
-                if let e164 = row.e164, row.status == .pending {
-                    try known.bind([.int(jobID), .int(Int64(e164))])
-                    let first = try known.step() ? known.row.int(0) : nil
-                    known.reset()
-                    try suppressed.bind([.int(jobID), .int(Int64(e164))])
-                    let isSuppressed = try suppressed.step()
-                    suppressed.reset()
-                    if let first {
-                        row.status = .duplicate
-                        row.reason = "already in this job: row \(first) (+\(e164))"
-                    } else if isSuppressed {
-                        row.status = .suppressed
-                        row.reason = "on the suppression list"
-                    } else {
-                        queued += 1
-                    }
-                }
-                try database.run(
-                    """
-                    INSERT INTO recipient (job_id, row, line, phone, e164, status, reason, content, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    [.int(jobID), .int(row.row), .int(row.line), .text(row.phone), row.e164.map { .int(Int64($0)) } ?? .null,
-                     .text(row.status.rawValue), .optional(row.reason), .optional(row.content), .double(Self.now())])
-            }
+            try read(try lastRow(jobID: jobID)) { rows in queued += try appendChangedRows(jobID: jobID, rows: rows) }
+            try setPhase(jobID: jobID, .planned)
+            try setInputFingerprint(jobID: jobID, inputFingerprint)
             return queued
         }
     }
 
-    /// Creates the index the changed-input look-up needs; only jobs whose input changed pay for it.
-    public func prepareForChangedInput() throws {
-        try database.execute(
-            "CREATE INDEX IF NOT EXISTS recipient_e164 ON recipient(job_id, e164) WHERE e164 IS NOT NULL")
+    /// Stores rows of a changed input (inside `appendChangedInput`'s transaction). Returns how many were queued.
+    private func appendChangedRows(jobID: Int64, rows: [IngestRow]) throws -> Int {
+        var queued = 0
+        let known = try database.cached(
+            """
+            SELECT row FROM recipient WHERE job_id = ? AND e164 = ?
+              AND status IN ('pending', 'sent', 'rejected') ORDER BY row LIMIT 1
+            """)
+        let suppressed = try database.cached("SELECT 1 FROM suppression WHERE job_id = ? AND e164 = ?")
+        for var row in rows {
+            if let e164 = row.e164, row.status == .pending {
+                try known.bind([.int(jobID), .int(Int64(e164))])
+                let first = try known.step() ? known.row.int(0) : nil
+                known.reset()
+                try suppressed.bind([.int(jobID), .int(Int64(e164))])
+                let isSuppressed = try suppressed.step()
+                suppressed.reset()
+                if let first {
+                    row.status = .duplicate
+                    row.reason = "already in this job: row \(first) (+\(e164))"
+                } else if isSuppressed {
+                    row.status = .suppressed
+                    row.reason = "on the suppression list"
+                } else {
+                    queued += 1
+                }
+            }
+            try database.run(
+                """
+                INSERT INTO recipient (job_id, row, line, phone, e164, status, reason, content, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [.int(jobID), .int(row.row), .int(row.line), .text(row.phone), row.e164.map { .int(Int64($0)) } ?? .null,
+                 .text(row.status.rawValue), .optional(row.reason), .optional(row.content), .double(clock.now())])
+        }
+        return queued
     }
 }

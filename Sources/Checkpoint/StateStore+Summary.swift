@@ -1,3 +1,5 @@
+import SQLite
+
 /// Counts that `status`, the final summary and the exit code are computed from.
 public struct JobCounts: Sendable, Equatable, Codable {
     /// Data rows stored.
@@ -65,10 +67,10 @@ extension StateStore {
             """)
         try statement.bind([.int(jobID)])
         while try statement.step() {
-            let r = SQLiteRow(statement: statement)
+            let r = statement.row
             try body(RecipientRecord(
                 row: r.int(0), line: r.int(1), phone: r.text(2), e164: r.isNull(3) ? nil : "+\(r.int64(3))",
-                status: RecipientStatus(rawValue: r.text(4)) ?? .pending, reason: r.optionalText(5),
+                status: try decode(r.text(4), table: "recipient", column: "status", jobID: jobID), reason: r.optionalText(5),
                 chunk: r.optionalInt(6), campaignID: r.optionalText(7), messageID: r.optionalText(8),
                 traceID: r.optionalText(9), updatedAt: r.optionalDouble(10)))
         }

@@ -1,3 +1,5 @@
+import SQLite
+
 /// What the API says became of one accepted message, as `track` records it.
 public struct DeliveryUpdate: Sendable, Equatable {
     /// The recipient's E.164 digits (matching within the campaign).
@@ -69,7 +71,7 @@ extension StateStore {
     /// updated.
     @discardableResult
     public func recordDelivery(jobID: Int64, campaignID: String?, updates: [DeliveryUpdate]) throws -> Int {
-        let now = Self.now()
+        let now = clock.now()
         return try database.transaction {
             var changed = 0
             let sql = campaignID != nil
@@ -145,11 +147,6 @@ extension StateStore {
         ) { Throughput(requests: $0.int(0), recipientsAccepted: $0.int(1), firstRequestAt: $0.optionalDouble(2), lastRequestAt: $0.optionalDouble(3)) }
             ?? Throughput(requests: 0, recipientsAccepted: 0)
     }
-
-    /// True when the job sends personalised single messages (`POST /messages`) rather than batches.
-    public func sendsSingleMessages(jobID: Int64) throws -> Bool {
-        try database.scalar("SELECT count(*) FROM (SELECT 1 FROM recipient WHERE job_id = ? AND content IS NOT NULL LIMIT 1)", [.int(jobID)]) > 0
-    }
 }
 
 /// A recipient's delivery as last tracked.
@@ -173,11 +170,11 @@ extension StateStore {
             """)
         try statement.bind([.int(jobID)])
         while try statement.step() {
-            let r = SQLiteRow(statement: statement)
+            let r = statement.row
             try body(
                 RecipientRecord(
                     row: r.int(0), line: r.int(1), phone: r.text(2), e164: r.isNull(3) ? nil : "+\(r.int64(3))",
-                    status: RecipientStatus(rawValue: r.text(4)) ?? .pending, reason: r.optionalText(5),
+                    status: try decode(r.text(4), table: "recipient", column: "status", jobID: jobID), reason: r.optionalText(5),
                     chunk: r.optionalInt(6), campaignID: r.optionalText(7), messageID: r.optionalText(8),
                     traceID: r.optionalText(9), updatedAt: r.optionalDouble(10)),
                 RecipientDelivery(status: r.optionalText(11), error: r.optionalText(12), cost: r.optionalText(13)))

@@ -1,19 +1,26 @@
 import Foundation
+import SQLite
 
 /// The durable state of every job in one SQLite file: the checkpoint the whole product rests on.
+///
+/// The only way into the state: nothing outside Checkpoint sees the connection or runs SQL. Every write
+/// is a domain method that runs one invariant-preserving transaction (docs/state.md, "Backend seam"),
+/// and no public method takes or returns an SQLite type, so a second backend can stand in for this one.
 ///
 /// Durability: WAL with `synchronous = FULL`, so a committed chunk transition survives power loss
 /// (measured cost in docs/architecture.md). Ingest batches relax this to `synchronous = OFF`: losing
 /// the last ingest commit only means re-reading those rows, because the ingest position is committed in
 /// the same transaction as the rows it covers.
 public final class StateStore {
-    /// The connection.
-    public let database: SQLiteDatabase
+    /// The connection: Checkpoint's own (tests reach it with `@testable import`).
+    let database: SQLiteDatabase
     /// The file.
     public var path: String { database.path }
+    /// The wall clock whose time the state records (`created_at`, `updated_at`, outcome times).
+    public let clock: any WallClock
 
     /// Opens or creates the state file (mode 0600) and brings its schema up to date.
-    public init(path: String, readOnly: Bool = false) throws {
+    public init(path: String, readOnly: Bool = false, clock: any WallClock = SystemWallClock()) throws {
         if !readOnly {
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty {
@@ -21,6 +28,7 @@ public final class StateStore {
                     atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             }
         }
+        self.clock = clock
         database = try SQLiteDatabase(path: path, create: !readOnly, readOnly: readOnly)
         if !readOnly {
             try database.execute("PRAGMA journal_mode = WAL")
@@ -30,25 +38,27 @@ public final class StateStore {
         }
     }
 
-    /// Unix time now.
+    /// Unix time now, from the system clock.
+    ///
+    /// Kept for callers outside Checkpoint that have no store at hand; inside, every time comes from `clock`.
     public static func now() -> Double { Date().timeIntervalSince1970 }
 
     // MARK: Jobs
 
     /// Every job in the file, oldest first.
     public func jobs() throws -> [Job] {
-        try database.query("SELECT \(Self.jobColumns) FROM job ORDER BY id", [], Self.job)
+        try database.query("SELECT \(Self.jobColumns) FROM job ORDER BY id", []) { try self.job(from: $0) }
     }
 
     /// The job called `name`, if any.
     public func job(named name: String) throws -> Job? {
-        try database.first("SELECT \(Self.jobColumns) FROM job WHERE name = ?", [.text(name)], Self.job)
+        try database.first("SELECT \(Self.jobColumns) FROM job WHERE name = ?", [.text(name)]) { try self.job(from: $0) }
     }
 
     /// Creates a job in phase `ingesting` with a fresh UUID.
     public func createJob(name: String, settings: JobSettings, inputFingerprint: String) throws -> Job {
         let uuid = UUID().uuidString.lowercased()
-        let now = Self.now()
+        let now = clock.now()
         let json = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
         try database.run(
             """
@@ -56,22 +66,20 @@ public final class StateStore {
             VALUES (?, ?, ?, 'ingesting', ?, ?, ?)
             """,
             [.text(name), .text(uuid), .text(json), .text(inputFingerprint), .double(now), .double(now)])
-        guard let job = try job(named: name) else {
-            throw SQLiteError(code: 1, message: "job vanished after insert", sql: nil, path: path)
-        }
+        guard let job = try job(named: name) else { throw StateStoreError(.jobVanished(name: name), path: path) }
         return job
     }
 
     /// Records the CSV header (once, at the start of ingest).
     public func setHeader(jobID: Int64, header: [String]) throws {
         let json = String(decoding: try JSONEncoder().encode(header), as: UTF8.self)
-        try database.run("UPDATE job SET header = ?, updated_at = ? WHERE id = ?", [.text(json), .double(Self.now()), .int(jobID)])
+        try database.run("UPDATE job SET header = ?, updated_at = ? WHERE id = ?", [.text(json), .double(clock.now()), .int(jobID)])
     }
 
     /// Moves a job to `phase`.
     public func setPhase(jobID: Int64, _ phase: JobPhase) throws {
         try database.run(
-            "UPDATE job SET phase = ?, updated_at = ? WHERE id = ?", [.text(phase.rawValue), .double(Self.now()), .int(jobID)])
+            "UPDATE job SET phase = ?, updated_at = ? WHERE id = ?", [.text(phase.rawValue), .double(clock.now()), .int(jobID)])
     }
 
     /// Replaces the stored input fingerprint (after `--allow-changed-input`).
@@ -79,17 +87,23 @@ public final class StateStore {
         try database.run("UPDATE job SET input_fingerprint = ? WHERE id = ?", [.text(fingerprint), .int(jobID)])
     }
 
-    static let jobColumns =
-        "id, name, uuid, settings, phase, input_fingerprint, ingest_offset, ingest_line, ingest_rows, header, created_at"
+    static let jobColumns = """
+        id, name, uuid, settings, phase, input_fingerprint, ingest_offset, ingest_line, ingest_rows, header, created_at,
+        chunk_kind, chunk_size
+        """
 
-    static func job(_ row: SQLiteRow) throws(SQLiteError) -> Job {
-        let settings = (try? JSONDecoder().decode(JobSettings.self, from: Data(row.text(3).utf8)))
-            ?? JobSettings(csvPath: "", sender: "", message: "", country: nil, phoneColumn: nil, chunkSize: 1000)
-        let header = (try? JSONDecoder().decode([String].self, from: Data(row.text(9).utf8))) ?? []
+    /// A job row; a stored value this build cannot read throws `StateStoreError` instead of becoming a default.
+    func job(from row: SQLiteRow) throws -> Job {
+        let id = row.int64(0)
+        var chunkKind: ChunkKind?
+        if let stored = row.optionalText(11) { chunkKind = try decode(stored, table: "job", column: "chunk_kind", jobID: id) }
         return Job(
-            id: row.int64(0), name: row.text(1), uuid: row.text(2), settings: settings,
-            phase: JobPhase(rawValue: row.text(4)) ?? .ingesting, inputFingerprint: row.text(5),
-            ingestOffset: row.int64(6), ingestLine: row.int(7), ingestRows: row.int(8), header: header,
-            createdAt: row.double(10))
+            id: id, name: row.text(1), uuid: row.text(2),
+            settings: try decodeJSON(JobSettings.self, row.text(3), table: "job", column: "settings", jobID: id),
+            phase: try decode(row.text(4), table: "job", column: "phase", jobID: id), inputFingerprint: row.text(5),
+            ingestOffset: row.int64(6), ingestLine: row.int(7), ingestRows: row.int(8),
+            header: try decodeJSON([String].self, row.text(9), table: "job", column: "header", jobID: id),
+            createdAt: row.double(10),
+            chunkKind: chunkKind, chunkSize: row.int(12))
     }
 }

@@ -8,6 +8,9 @@ public protocol WallClock: Sendable {
 
 /// The system's wall clock.
 public struct SystemWallClock: WallClock {
+    /// Creates the system clock.
     public init() {}
+
+    /// Unix time now, in seconds.
     public func now() -> Double { Date().timeIntervalSince1970 }
 }

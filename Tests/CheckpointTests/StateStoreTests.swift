@@ -1,5 +1,6 @@
-import Checkpoint
+@testable import Checkpoint
 import Foundation
+import SQLite
 import Testing
 
 @Suite("State store")

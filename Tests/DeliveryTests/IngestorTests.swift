@@ -1,7 +1,8 @@
-import Checkpoint
+@testable import Checkpoint
 import Delivery
 import Foundation
 import Recipients
+import SQLite
 import Testing
 
 @Suite("Ingestor")

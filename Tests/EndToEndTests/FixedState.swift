@@ -1,5 +1,6 @@
-import Checkpoint
+@testable import Checkpoint
 import Foundation
+import SQLite
 
 /// A state file with a known history and fixed times, built through the StateStore APIs, for snapshot
 /// tests of `status` and `report`.

@@ -1,5 +1,5 @@
-import CSQLite
 import Foundation
+import SQLite
 import Testing
 import ZiettSimulator
 
@@ -25,21 +25,12 @@ import ZiettSimulator
             _ = try await sim.batch(["+244923000001", "923000002"])
             _ = try await sim.message("+244923000003")
         }
-        var db: OpaquePointer?
-        #expect(sqlite3_open(path, &db) == SQLITE_OK)
-        defer { sqlite3_close(db) }
-        func rows(_ sql: String) -> [String] {
-            var statement: OpaquePointer?
-            sqlite3_prepare_v2(db, sql, -1, &statement, nil)
-            defer { sqlite3_finalize(statement) }
-            var result: [String] = []
-            while sqlite3_step(statement) == SQLITE_ROW { result.append(String(cString: sqlite3_column_text(statement, 0))) }
-            return result
-        }
-        #expect(rows("SELECT status FROM campaigns") == ["COMPLETED"])
-        #expect(rows("SELECT e164 || ' ' || status FROM messages ORDER BY e164") == [
+        let db = try SQLiteDatabase(path: path, create: false)
+        func rows(_ sql: String) throws -> [String] { try db.query(sql) { $0.text(0) } }
+        #expect(try rows("SELECT status FROM campaigns") == ["COMPLETED"])
+        #expect(try rows("SELECT e164 || ' ' || status FROM messages ORDER BY e164") == [
             "+244923000001 DELIVERED", "+244923000003 DELIVERED", "923000002 FAILED",
         ])
-        #expect(rows("SELECT outcome FROM requests ORDER BY seq") == ["created", "created"])
+        #expect(try rows("SELECT outcome FROM requests ORDER BY seq") == ["created", "created"])
     }
 }

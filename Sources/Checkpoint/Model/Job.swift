@@ -23,11 +23,17 @@ public struct Job: Sendable, Equatable {
     public var header: [String]
     /// Creation time (Unix seconds).
     public var createdAt: Double
+    /// How its pending rows are cut into requests, as ingest decided it from the template; nil until then.
+    /// `sendingKind` answers for a job that has not decided yet.
+    public var chunkKind: ChunkKind?
+    /// Recipients per request: 1 for single messages, the configured chunk size for batches.
+    public var chunkSize: Int
 
     /// Creates a job value.
     public init(
         id: Int64, name: String, uuid: String, settings: JobSettings, phase: JobPhase, inputFingerprint: String,
-        ingestOffset: Int64, ingestLine: Int, ingestRows: Int, header: [String], createdAt: Double
+        ingestOffset: Int64, ingestLine: Int, ingestRows: Int, header: [String], createdAt: Double,
+        chunkKind: ChunkKind? = nil, chunkSize: Int = 1000
     ) {
         self.id = id
         self.name = name
@@ -40,5 +46,7 @@ public struct Job: Sendable, Equatable {
         self.ingestRows = ingestRows
         self.header = header
         self.createdAt = createdAt
+        self.chunkKind = chunkKind
+        self.chunkSize = chunkSize
     }
 }

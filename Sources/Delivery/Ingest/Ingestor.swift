@@ -60,7 +60,7 @@ public struct Ingestor {
         }
         try store.storeSuppression(jobID: job.id, numbers: suppression)
         let writer = try IngestWriter(
-            store: store, jobID: job.id, kind: classifier.isPersonalised ? .single : .batch, chunkSize: settings.chunkSize)
+            store: store, jobID: job.id, kind: ChunkKind(personalised: classifier.isPersonalised), chunkSize: settings.chunkSize)
         let duplicates: DuplicateCheck
         do {
             let source = DuplicateCheck.Source(

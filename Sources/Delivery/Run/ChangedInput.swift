@@ -37,12 +37,9 @@ public struct ChangedInput {
         let reader = try CSVReader(path: settings.csvPath, delimiter: settings.delimiter?.utf8.first)
         defer { reader.close() }
         let classifier = try makeClassifier(reader.header)
-        try store.prepareForChangedInput()
-        return try store.database.transaction {
-            let base = try store.lastRow(jobID: job.id)
+        var rows = 0
+        let queued = try store.appendChangedInput(jobID: job.id, inputFingerprint: fingerprint) { base, append in
             var batch: [IngestRow] = []
-            var rows = 0
-            var queued = 0
             while let record = try reader.next() {
                 let c = classifier.classify(record)
                 batch.append(IngestRow(
@@ -50,17 +47,15 @@ public struct ChangedInput {
                     status: c.isValid ? .pending : .invalid, reason: c.reason, content: c.content))
                 rows += 1
                 if batch.count >= 10_000 {
-                    queued += try store.appendChangedInput(jobID: job.id, rows: batch)
+                    try append(batch)
                     batch.removeAll(keepingCapacity: true)
                 }
             }
-            queued += try store.appendChangedInput(jobID: job.id, rows: batch)
-            let kind: ChunkKind = classifier.isPersonalised ? .single : .batch
-            try store.setPhase(jobID: job.id, .planned)
-            try store.setInputFingerprint(jobID: job.id, fingerprint)
-            return .appended(
-                rows: rows, queued: queued,
-                chunks: ChunkKind.chunks(for: queued, size: kind.recipientsPerChunk(configured: settings.chunkSize)))
+            try append(batch)
         }
+        let kind = ChunkKind(personalised: classifier.isPersonalised)
+        return .appended(
+            rows: rows, queued: queued,
+            chunks: ChunkKind.chunks(for: queued, size: kind.recipientsPerChunk(configured: settings.chunkSize)))
     }
 }

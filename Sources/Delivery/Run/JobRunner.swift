@@ -33,7 +33,9 @@ public struct JobRunner {
             return RunReport(exitStatus: ExitStatus(for: error), headline: "cannot use the input: \(error)")
         } catch let error as PairSorterError {
             return RunReport(exitStatus: .ioError, headline: "cannot write temporary files while finding duplicates: \(error)")
-        } catch let error as SQLiteError {
+        } catch let error as StateStoreError {
+            return RunReport(exitStatus: ExitStatus(for: error), headline: "\(error)")
+        } catch let error as any StateFileFailure {
             return RunReport(exitStatus: .ioError, headline: "state file error: \(error)")
         } catch {
             return RunReport(exitStatus: .software, headline: "internal error: \(error)")

@@ -34,11 +34,8 @@ public struct PlanCalculator {
     public func summary() throws -> PlanSummary {
         let counts = try self.counts ?? store.counts(jobID: job.id)
         let pending = counts.recipients(.pending)
-        // The same decision ingest made (personalised texts go one per request), without scanning rows for it.
-        let personalised = try messages != nil
-            || (try? MessageTemplate(job.settings.message, header: job.header))?.isPersonalised
-            ?? (store.database.scalar(
-                "SELECT EXISTS (SELECT 1 FROM recipient WHERE job_id = ? AND content IS NOT NULL)", [.int(job.id)]) > 0)
+        // The decision ingest recorded (personalised texts go one per request), without scanning rows for it.
+        let personalised = messages != nil || job.sendingKind == .single
         var segments = 0
         var warnings: [String] = []
         var encoding = SMSEncoding.gsm7
@@ -48,17 +45,13 @@ public struct PlanCalculator {
         } else if personalised {
             var firstUCS2: (Int, Character)?
             var multi = 0
-            let statement = try store.database.prepare(
-                "SELECT row, content FROM recipient WHERE job_id = ? AND status = 'pending' AND content IS NOT NULL")
-            try statement.bind([.int(job.id)])
-            while try statement.step() {
-                let row = statement.row
-                let analysis = SMSAnalysis(row.text(1))
+            try store.forEachPendingPersonalisedMessage(jobID: job.id) { row, content in
+                let analysis = SMSAnalysis(content)
                 segments += analysis.segments
                 if analysis.segments > 1 { multi += 1 }
                 if analysis.encoding == .ucs2 {
                     encoding = SMSEncoding.ucs2
-                    if firstUCS2 == nil, let c = analysis.firstNonGSMCharacter { firstUCS2 = (row.int(0), c) }
+                    if firstUCS2 == nil, let c = analysis.firstNonGSMCharacter { firstUCS2 = (row, c) }
                 }
             }
             if let (row, c) = firstUCS2 {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoint
+import Delivery
 
 /// `--state` and `--job`, shared by the commands that read a state file.
 struct StateOptions: ParsableArguments {
@@ -40,9 +41,14 @@ struct StateOptions: ParsableArguments {
                 printError("\(file): \(error)")
                 throw ExitCode(66)
             }
-            for job in try store.jobs() where self.job == nil || job.name == self.job {
-                found = true
-                try body(store, job)
+            do {
+                for job in try store.jobs() where self.job == nil || job.name == self.job {
+                    found = true
+                    try body(store, job)
+                }
+            } catch let error as StateStoreError {
+                printError("\(error)")
+                throw ExitStatus(for: error).exitCode
             }
         }
         if !found {

@@ -61,7 +61,7 @@ struct JobStatus: Codable {
         let throughput = ThroughputStatus(
             requests: t.requests, recipientsAccepted: t.recipientsAccepted, firstRequestAt: t.firstRequestAt.map(Self.time),
             lastRequestAt: t.lastRequestAt.map(Self.time), perMinute: t.perMinute.map { ($0 * 10).rounded() / 10 })
-        let limit = try maxRate ?? (store.sendsSingleMessages(jobID: job.id) ? .single : .batch)
+        let limit = maxRate ?? (job.sendingKind == .single ? .single : .batch)
         let open = counts.openChunks
         // A sliding window lets `count` requests go at once; every further one waits its turn.
         let seconds = open <= limit.count ? 0 : Double(open - limit.count) * limit.interval

@@ -22,6 +22,8 @@ extension SQLiteValue {
     public static func optional(_ value: Int?) -> SQLiteValue { value.map { .int(Int64($0)) } ?? .null }
     /// An integer.
     public static func int(_ value: Int) -> SQLiteValue { .int(Int64(value)) }
+    /// A double or NULL.
+    public static func optional(_ value: Double?) -> SQLiteValue { value.map(SQLiteValue.double) ?? .null }
 }
 
 /// SQLITE_TRANSIENT: SQLite copies the bytes before the bind call returns.

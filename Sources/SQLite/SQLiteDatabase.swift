@@ -84,12 +84,13 @@ public final class SQLiteDatabase {
         while try statement.step() {}
     }
 
-    /// Runs `sql` with `arguments` and maps every row.
+    /// Runs `sql` with `arguments` and maps every row; an error thrown by `map` ends the query.
     public func query<T>(
-        _ sql: String, _ arguments: [SQLiteValue] = [], _ map: (SQLiteRow) throws(SQLiteError) -> T
-    ) throws(SQLiteError) -> [T] {
+        _ sql: String, _ arguments: [SQLiteValue] = [], _ map: (SQLiteRow) throws -> T
+    ) throws -> [T] {
         let statement = try cached(sql)
         try statement.bind(arguments)
+        defer { statement.reset() }
         var result: [T] = []
         while try statement.step() {
             result.append(try map(SQLiteRow(statement: statement)))
@@ -99,8 +100,8 @@ public final class SQLiteDatabase {
 
     /// The first row of `sql`, mapped; nil when there is none.
     public func first<T>(
-        _ sql: String, _ arguments: [SQLiteValue] = [], _ map: (SQLiteRow) throws(SQLiteError) -> T
-    ) throws(SQLiteError) -> T? {
+        _ sql: String, _ arguments: [SQLiteValue] = [], _ map: (SQLiteRow) throws -> T
+    ) throws -> T? {
         let statement = try cached(sql)
         try statement.bind(arguments)
         defer { statement.reset() }
@@ -110,7 +111,11 @@ public final class SQLiteDatabase {
 
     /// An integer computed by `sql` (e.g. a count); 0 when no row.
     public func scalar(_ sql: String, _ arguments: [SQLiteValue] = []) throws(SQLiteError) -> Int64 {
-        try first(sql, arguments) { $0.int64(0) } ?? 0
+        let statement = try cached(sql)
+        try statement.bind(arguments)
+        defer { statement.reset() }
+        guard try statement.step() else { return 0 }
+        return statement.row.int64(0)
     }
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back when it throws.

@@ -11,6 +11,14 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
     /// The database file.
     public var path: String
 
+    /// Creates an error value.
+    public init(code: Int32, message: String, sql: String?, path: String) {
+        self.code = code
+        self.message = message
+        self.sql = sql
+        self.path = path
+    }
+
     /// True for SQLITE_BUSY / SQLITE_LOCKED: another connection holds the database.
     public var isBusy: Bool { code & 0xff == 5 || code & 0xff == 6 }
 

@@ -1,0 +1,68 @@
+/// A state file that breaks a rule of its jobs, or holds a value this build cannot read.
+///
+/// A struct over an internal enum, so that the set can grow without breaking a `switch` elsewhere:
+/// callers compare `code` with the static members of `Code`. Its `description` names the state file and
+/// what is wrong with it, for the cron mail. Failures of the database itself stay `SQLiteError`s.
+public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of problem, without its details.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        fileprivate enum Value: String, Sendable {
+            case jobVanished, unknownStoredValue, undecodableStoredValue, ingestRestartRefused
+        }
+        fileprivate let value: Value
+
+        /// A job was not found right after it was inserted: another process changed the file, or it is damaged.
+        public static let jobVanished = Code(value: .jobVanished)
+        /// A stored state, phase, status or kind is none this build knows: a newer ziett-batch wrote it, or
+        /// the file is damaged.
+        public static let unknownStoredValue = Code(value: .unknownStoredValue)
+        /// A stored JSON value (settings, header) does not decode.
+        public static let undecodableStoredValue = Code(value: .undecodableStoredValue)
+        /// Ingest was asked to start again on a job that is past reading its CSV, or has sent requests.
+        public static let ingestRestartRefused = Code(value: .ingestRestartRefused)
+
+        public var description: String { value.rawValue }
+    }
+
+    enum Kind: Sendable, Equatable {
+        case jobVanished(name: String)
+        case unknownValue(table: String, column: String, value: String, jobID: Int64)
+        case undecodable(table: String, column: String, jobID: Int64, reason: String)
+        case ingestRestartRefused(jobID: Int64)
+    }
+
+    let kind: Kind
+    /// The state file.
+    public let path: String
+
+    init(_ kind: Kind, path: String) {
+        self.kind = kind
+        self.path = path
+    }
+
+    /// What kind of problem.
+    public var code: Code {
+        switch kind {
+        case .jobVanished: .jobVanished
+        case .unknownValue: .unknownStoredValue
+        case .undecodable: .undecodableStoredValue
+        case .ingestRestartRefused: .ingestRestartRefused
+        }
+    }
+
+    public var description: String {
+        switch kind {
+        case let .jobVanished(name):
+            "state file \(path): job \"\(name)\" is gone right after it was created (another process changed the file?)"
+        case let .unknownValue(table, column, value, jobID):
+            "state file \(path): \(table).\(column) of job \(jobID) holds \"\(value)\", which this ziett-batch does not know "
+                + "(written by another version, or the file is damaged)"
+        case let .undecodable(table, column, jobID, reason):
+            "state file \(path): \(table).\(column) of job \(jobID) cannot be read (\(reason)); the file is damaged or "
+                + "from another version"
+        case let .ingestRestartRefused(jobID):
+            "state file \(path): job \(jobID) cannot read its input again from the start: it is past reading its CSV "
+                + "or has sent requests"
+        }
+    }
+}

@@ -1,0 +1,20 @@
+public import Checkpoint
+
+extension ExitStatus {
+    /// The exit code for a state file that breaks a rule of its jobs or cannot be read by this build.
+    ///
+    /// - A stored value this build cannot decode (an unknown state, phase, status or kind; settings or a
+    ///   header that are not the JSON they should be): the file is damaged or was written by another
+    ///   version of ziett-batch. As for any state file that cannot be read: 74 (EX_IOERR).
+    /// - A job gone right after it was created: someone else changed the file under us. 74 (EX_IOERR).
+    /// - Reading the input again from the start for a job past reading it (planned, or it has sent): the
+    ///   input changed under a job that must not forget its plan. 65 (EX_DATAERR), as for a changed CSV.
+    /// - Anything this build does not know yet: 70 (EX_SOFTWARE), please report it.
+    public init(for error: StateStoreError) {
+        switch error.code {
+        case .unknownStoredValue, .undecodableStoredValue, .jobVanished: self = .ioError
+        case .ingestRestartRefused: self = .dataError
+        default: self = .software
+        }
+    }
+}
