@@ -186,9 +186,9 @@ struct RunCommand: AsyncParsableCommand {
         var progressLog = logger
         progressLog[metadataKey: "job.name"] = "\(options.jobName)"
         let progress = ProgressPrinter(mode: ProgressPrinter.mode(quiet: logging.quiet), logger: progressLog, interval: progressInterval)
-        let report = await JobRunner(options: options, stop: stop, logger: logger).run(onProgress: progress.update)
+        let summary = await JobRunner(options: options, stop: stop, logger: logger).run(onProgress: progress.update)
         progress.finish()
-        ReportPrinter.print(report, quiet: logging.quiet)
-        if report.exitStatus != .complete { throw report.exitStatus.exitCode }
+        RunSummaryPrinter.print(summary, quiet: logging.quiet)
+        if summary.exitStatus != .complete { throw summary.exitStatus.exitCode }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoint
+import Delivery
 
 /// `--state` and `--job`, shared by the commands that read a state file.
 struct StateOptions: ParsableArguments {
@@ -31,14 +32,14 @@ struct StateOptions: ParsableArguments {
         let files = files()
         if files.isEmpty {
             printError("no state files under \(StatePaths.directory); give --state")
-            throw ExitCode(66)
+            throw ExitStatus.noInput.exitCode
         }
         var found = false
         for file in files {
             let store: StateStore
             do { store = try StateStore(path: file, readOnly: readOnly) } catch {
                 printError("\(file): \(error)")
-                throw ExitCode(66)
+                throw ExitStatus.noInput.exitCode
             }
             for job in try store.jobs() where self.job == nil || job.name == self.job {
                 found = true
@@ -47,7 +48,7 @@ struct StateOptions: ParsableArguments {
         }
         if !found {
             printError(job.map { "no job named \($0)" } ?? "no jobs in \(files.joined(separator: ", "))")
-            throw ExitCode(66)
+            throw ExitStatus.noInput.exitCode
         }
     }
 }
