@@ -53,6 +53,20 @@ extension EndToEnd {
             }
         }
 
+        @Test func anErrorNoCommandHandledExitsWithItsExitStatusNotOne() async throws {
+            // A port already taken: the simulator cannot listen, a configuration problem (64), said once.
+            let server = try await ZiettSimulatorServer.start(configuration: .unlimited)
+            let port = try #require(URL(string: server.baseURL)?.port)
+            let child = try Child(["sim", "--port", "\(port)"])
+            try await child.waitForExit(atMost: 30)
+            child.sendSIGKILL()
+            let result = try await child.finish()
+            await server.stop()
+            #expect(!result.killed, "sim kept running on a taken port")
+            #expect(result.status == 64, "\(result.stdout)\(result.stderr)")
+            #expect(result.stderr.contains("could not listen on 127.0.0.1:\(port)"), "\(result.stderr)")
+        }
+
         @Test func stateFileIsCreatedOwnerOnly() async throws {
             let dir = temporaryDirectory()
             let (csv, _) = try writeRecipients(count: 5, in: dir, seed: 2)
