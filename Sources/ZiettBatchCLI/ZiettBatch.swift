@@ -1,4 +1,5 @@
 import ArgumentParser
+import Delivery
 
 /// `ziett-batch`: send bulk SMS campaigns from a CSV through the Ziett API, safely, from cron.
 @main
@@ -21,4 +22,26 @@ struct ZiettBatch: AsyncParsableCommand {
             SimCommand.self, DemoCommand.self,
         ]
     )
+}
+
+extension ZiettBatch {
+    /// Parses and runs the command; the one place where an error becomes an exit code.
+    ///
+    /// ArgumentParser's own errors (help, usage: 64) and the `ExitCode`s the commands throw pass through;
+    /// any other error a command lets escape is printed once and exits with its `ExitStatus` (not 1).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            guard exitCode(for: error) == .failure else { exit(withError: error) }
+            let status = ExitStatus(escaped: error)
+            printError("error: \(error)" + (status == .software ? " (an internal error: please report it)" : ""))
+            exit(withError: status.exitCode)
+        }
+    }
 }

@@ -53,6 +53,20 @@ extension EndToEnd {
             }
         }
 
+        @Test func anErrorNoCommandHandledExitsWithItsExitStatusNotOne() async throws {
+            // A port already taken: the simulator cannot listen, a configuration problem (64), said once.
+            let server = try await ZiettSimulatorServer.start(configuration: .unlimited)
+            let port = try #require(URL(string: server.baseURL)?.port)
+            let child = try Child(["sim", "--port", "\(port)"])
+            try await child.waitForExit(atMost: 30)
+            child.sendSIGKILL()
+            let result = try await child.finish()
+            await server.stop()
+            #expect(!result.killed, "sim kept running on a taken port")
+            #expect(result.status == 64, "\(result.stdout)\(result.stderr)")
+            #expect(result.stderr.contains("could not listen on 127.0.0.1:\(port)"), "\(result.stderr)")
+        }
+
         @Test func stateFileIsCreatedOwnerOnly() async throws {
             let dir = temporaryDirectory()
             let (csv, _) = try writeRecipients(count: 5, in: dir, seed: 2)
@@ -80,23 +94,35 @@ extension EndToEnd {
         }
 
         @Test func concurrentRunOnTheSameStateExitsAtOnce() async throws {
-            var config = SimulatorConfiguration.unlimited
-            config.faults.latency = 0.05
-            let server = try await ZiettSimulatorServer.start(configuration: config)
+            let server = try await ZiettSimulatorServer.start(configuration: .unlimited)
             let dir = temporaryDirectory()
-            let (csv, _) = try writeRecipients(count: 60, in: dir, seed: 4)
+            let (csv, expected) = try writeRecipients(count: 60, in: dir, seed: 4)
             let args = ["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", dir + "/s.sqlite",
-                        "--base-url", server.baseURL, "--chunk-size", "2", "--max-rate", "20/s"]
+                        "--base-url", server.baseURL, "--chunk-size", "2"]
             let env = ["ZIETT_API_KEY": "zk_test_x"]
-            async let first = runBinary(args, environment: env)
-            try await Task.sleep(for: .milliseconds(400))
+            // At 1 request a minute the first run sends one request, then waits for the next slot, holding the
+            // job's lock: ready once the simulator has its first request (it takes the lock before sending).
+            let first = try Child(args + ["--max-rate", "1/min"], environment: env)
+            try await waitUntil("the first run's first request") {
+                if !first.isRunning { return true }
+                return await !server.ledger().campaigns.isEmpty
+            }
+            try #require(first.isRunning, "the first run ended early: \(first.stdoutSoFar)\(first.stderrSoFar)")
             let started = Date()
-            let second = try await runBinary(args, environment: env)
-            #expect(second.status == 75)
+            let second = try await runBinary(args + ["--max-rate", "100/s"], environment: env)
+            #expect(second.status == 75, "\(second.stdout)\(second.stderr)")
             #expect(Date().timeIntervalSince(started) < 5)
             #expect(second.stdout.contains("another run"))
-            let firstResult = try await first
-            #expect(firstResult.status == 0)
+            #expect(first.isRunning, "the first run held the lock for the whole of the second")
+            #expect(await server.ledger().campaigns.count == 1, "the second run sent nothing")
+            first.terminate()
+            let firstResult = try await first.finish()
+            #expect(firstResult.status == 75, "stopped resumably: \(firstResult.stdout)\(firstResult.stderr)")
+            // With the lock free, the next run finishes the job, each recipient once.
+            let last = try await runBinary(args + ["--max-rate", "100/s"], environment: env)
+            #expect(last.status == 0, "\(last.stdout)\(last.stderr)")
+            let counts = await server.ledger().acceptedCountByNumber
+            #expect(Set(counts.keys) == expected && counts.values.allSatisfy { $0 == 1 })
             await server.stop()
         }
     }

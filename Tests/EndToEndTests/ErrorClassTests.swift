@@ -76,19 +76,19 @@ extension EndToEnd {
             let (csv, expected) = try writeRecipients(count: 200, in: dir, seed: 14)
             var args = arguments(csv, dir + "/s.sqlite", server)
             args[args.firstIndex(of: "200/s")!] = "4/s"
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Binary.path)
-            process.arguments = args
-            process.environment = ProcessInfo.processInfo.environment.merging(["ZIETT_API_KEY": "zk_test_term"]) { $1 }
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            try await Task.sleep(for: .milliseconds(1200))
+            let child = try Child(args, environment: ["ZIETT_API_KEY": "zk_test_term"])
+            // Ready once the simulator has the run's first request: it is sending, 20 requests at 4/s.
+            try await waitUntil("the run's first request") {
+                if !child.isRunning { return true }
+                return await !server.ledger().campaigns.isEmpty
+            }
+            try #require(child.isRunning, "the run ended before it was stopped: \(child.stdoutSoFar)")
             let sent = Date()
-            process.terminate()
-            while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
-            #expect(process.terminationStatus == 75)
+            child.terminate()
+            let stopped = try await child.finish()
+            #expect(stopped.status == 75, "\(stopped.stdout)\(stopped.stderr)")
             #expect(Date().timeIntervalSince(sent) < 4)
+            #expect(await server.ledger().campaigns.count < 20, "stopped before the end")
             let again = try await runBinary(arguments(csv, dir + "/s.sqlite", server), environment: ["ZIETT_API_KEY": "zk_test_term"])
             #expect(again.status == 0, "\(again.stdout)")
             let counts = await server.ledger().acceptedCountByNumber

@@ -1,3 +1,4 @@
+import Checkpoint
 import Foundation
 import Testing
 import ZiettSimulator
@@ -92,16 +93,34 @@ extension EndToEnd {
             try text.write(toFile: csv, atomically: true, encoding: .utf8)
             let state = dir + "/s.sqlite"
             let args = ["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", state, "--dry-run"]
+            /// Rows stored so far, and whether the job is still reading, as the state file says.
+            func ingest() -> (rows: Int, reading: Bool) {
+                guard let store = try? StateStore(path: state, readOnly: true), let job = try? store.jobs().first else { return (0, true) }
+                return (job.ingestRows, job.phase == .ingesting)
+            }
             var killed = 0
-            for delay in [0.15, 0.25, 0.35, 0.45] {
-                let result = try await runBinary(args, killAfter: delay)
-                if result.killed { killed += 1 } else { break }
+            var killedMidIngest = 0  // SIGKILLs that landed with rows stored and rows still to read
+            for round in 0..<4 {
+                let before = ingest().rows
+                let child = try Child(args)
+                // Ready once this run has stored rows of its own: the kill then lands inside the ingest.
+                try await waitUntil("run \(round) to store rows") { !child.isRunning || ingest().rows > before }
+                child.sendSIGKILL()
+                let result = try await child.finish()
+                guard result.killed else {
+                    #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+                    break
+                }
+                killed += 1
+                let after = ingest()
+                if after.reading && after.rows > before && after.rows < 150_000 { killedMidIngest += 1 }
             }
             let final = try await runBinary(args)
             #expect(final.status == 0, "\(final.stdout)\(final.stderr)")
             #expect(final.stdout.contains("rows: 150000 "), "\(final.stdout)")
             #expect(final.stdout.contains("pending 150000"))
-            print("[ingest] killed \(killed) dry runs before the last one finished")
+            print("[ingest] \(killed) SIGKILLs landed, \(killedMidIngest) in the middle of the ingest, before the last run finished")
+            #expect(killedMidIngest > 0, "no kill landed while the ingest was half done")
         }
     }
 }

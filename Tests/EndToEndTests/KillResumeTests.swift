@@ -10,7 +10,10 @@ enum Soak {
 
 extension EndToEnd {
     /// The core promise, proven with real processes: a run killed with SIGKILL at random moments, then
-    /// re-run until it exits 0, has the simulator accept every valid recipient exactly once.
+    /// re-run until it exits 0, has the simulator accept every valid recipient exactly once, with the text
+    /// of that recipient's own row. Half the kills land at any moment (start-up, reading, planning), half
+    /// once the run has had a request accepted; the test checks that the kills landed (the child died of
+    /// SIGKILL) and that some landed in the middle of sending, so it cannot pass by never killing anything.
     @Suite("Kill and resume", .serialized)
     struct KillResumeTests {
         static let sender = "0190f0aa-8c5e-7b7d-9c4e-5f1a2b3c4d5e"
@@ -20,7 +23,11 @@ extension EndToEnd {
             var rng = TestRandom(seed: seed)
             let dir = temporaryDirectory()
             let scale = Soak.scale
-            let (csv, expected) = try writeRecipients(count: (personalised ? 60 : 240) * scale, in: dir, seed: seed)
+            let fixture = try writeRecipientsFixture(count: (personalised ? 60 : 240) * scale, in: dir, seed: seed)
+            let expected = fixture.expected
+            // Each number's text, from the row that introduced it, as the CSV was written.
+            let template = personalised ? "Hello {{name}}, see you soon." : "Your appointment is confirmed."
+            let expectedText = fixture.names.mapValues { personalised ? "Hello \($0), see you soon." : template }
             var config = SimulatorConfiguration.unlimited
             config.ignoreIdempotencyKeys = ignoreIdempotencyKeys
             config.faults = faults
@@ -28,17 +35,39 @@ extension EndToEnd {
             let server = try await ZiettSimulatorServer.start(configuration: config)
             let state = dir + "/state.sqlite"
             let arguments = [
-                "run", csv, "--sender", Self.sender, "--message", personalised ? "Hello {{name}}, see you soon." : "Your appointment is confirmed.",
+                "run", fixture.path, "--sender", Self.sender, "--message", template,
                 "--country", "AO", "--state", state, "--chunk-size", "7", "--max-rate", personalised ? "40/s" : "10/s", "--read-rate", "2000/s",
                 "--backoff-base", "0.005", "--backoff-cap", "0.02", "--max-attempts", "50", "--base-url", server.baseURL,
                 "--seed", "\(seed)", "--quiet",
             ]
             let env = ["ZIETT_API_KEY": "zk_test_torture"]
-            var killedRuns = 0
-            for _ in 0..<(kills * scale) {
-                let delay = 0.03 + Double(rng.next() % 250) / 1000
-                let result = try await runBinary(arguments, environment: env, killAfter: delay)
-                if result.killed { killedRuns += 1 } else if result.status == 0 { break }
+            var landed = 0  // children that died of our SIGKILL
+            var landedMidSend = 0  // … after the simulator accepted a request of theirs, with numbers still unsent
+            for round in 0..<(kills * scale) {
+                let before = await server.ledger().messages.count
+                let child = try Child(arguments, environment: env)
+                if round.isMultiple(of: 2) {
+                    // Any moment from the start: also during start-up, reading the CSV and planning.
+                    try await child.waitForExit(atMost: 0.03 + Double(rng.next() % 250) / 1000)
+                } else {
+                    // Once this run has had something accepted, so the kill lands in the middle of sending.
+                    try await waitUntil("run \(round) to have a request accepted") {
+                        if !child.isRunning { return true }
+                        return await server.ledger().messages.count > before
+                    }
+                    try await child.waitForExit(atMost: Double(rng.next() % 40) / 1000)
+                }
+                child.sendSIGKILL()
+                let result = try await child.finish()
+                if result.killed {
+                    landed += 1
+                    let ledger = await server.ledger()
+                    if ledger.messages.count > before && Set(ledger.messages.map(\.e164)).count < expected.count { landedMidSend += 1 }
+                } else {
+                    #expect(result.signal == nil, "run \(round) died of signal \(result.signal ?? 0), not of ours")
+                    #expect(result.status == 0 || result.status == 75, "run \(round) exited \(result.status): \(result.stdout)\(result.stderr)")
+                    if result.status == 0 { break }
+                }
             }
             var finalStatus: Int32 = -1
             var lastOutput = ""
@@ -52,17 +81,20 @@ extension EndToEnd {
             #expect(finalStatus == 0, "never completed: \(lastOutput)")
             let ledger = await server.ledger()
             await server.stop()
-            let counts = ledger.acceptedCountByNumber
-            if personalised {
-                #expect(ledger.campaigns.isEmpty, "personalised texts go as single messages")
-                #expect(ledger.messages.allSatisfy { $0.content.hasPrefix("Hello Person ") || $0.content.hasPrefix("Hello Duplicate") })
-            }
-            let twice = counts.filter { $0.value > 1 }
-            let missing = expected.filter { counts[$0] == nil }
-            let unexpected = Set(counts.keys).subtracting(expected)
-            print("[\(name)] killed \(killedRuns) runs; simulator accepted \(counts.count) numbers in \(ledger.campaigns.count) batches, responses \(ledger.responses)")
-            #expect(twice.isEmpty, "sent more than once: \(twice.prefix(5))")
-            #expect(missing.isEmpty, "never sent: \(missing.prefix(5))")
+            print("[\(name)] \(landed) SIGKILLs landed, \(landedMidSend) in the middle of sending; simulator accepted "
+                + "\(ledger.messages.count) messages in \(ledger.campaigns.count) batches, responses \(ledger.responses)")
+            // The kills proved something only if they landed while there was still work to lose.
+            #expect(landed > 0, "no SIGKILL landed")
+            #expect(landedMidSend > 0, "no SIGKILL landed while the job was sending")
+
+            // Every number got its own row's text, exactly once; nobody else got anything.
+            var textsByNumber: [String: [String]] = [:]
+            for message in ledger.messages { textsByNumber[message.e164, default: []].append(message.content) }
+            if personalised { #expect(ledger.campaigns.isEmpty, "personalised texts go as single messages") }
+            let wrong = expectedText.filter { number, text in textsByNumber[number] != [text] }
+                .map { "\($0.key): expected [\($0.value)], got \(textsByNumber[$0.key] ?? [])" }
+            let unexpected = Set(textsByNumber.keys).subtracting(expected)
+            #expect(wrong.isEmpty, "\(wrong.count) number(s) not sent exactly once with their own text: \(wrong.sorted().prefix(5))")
             #expect(unexpected.isEmpty, "sent to numbers not in the CSV: \(unexpected.prefix(5))")
             // A completed job run again sends nothing and exits 0.
             let again = try await runBinary(arguments, environment: env)

@@ -27,51 +27,115 @@ enum Binary {
 
 /// A finished child process.
 struct ProcessResult {
+    /// The exit code, or the signal number when `signal` is set.
     var status: Int32
+    /// The signal that ended the process, nil when it exited.
+    var signal: Int32?
+    /// True when this test sent SIGKILL and the process indeed died of it (not of its own accord meanwhile).
     var killed: Bool
     var stdout: String
     var stderr: String
 }
 
-/// Runs the binary with `arguments`, optionally killing it with SIGKILL after `killAfter` seconds.
-func runBinary(_ arguments: [String], environment: [String: String] = [:], killAfter: Double? = nil, directory: String? = nil) async throws -> ProcessResult {
+/// A running `ziett-batch`, its output going to files that can be read while it runs.
+///
+/// Files, not pipes: reading pipes would block threads of the cooperative pool, which the in-process
+/// simulator needs to answer the very child we are reading from.
+final class Child {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: Binary.path)
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    for (k, v) in environment { env[k] = v }
-    process.environment = env
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    // Output goes to files, not pipes: reading pipes would block threads of the cooperative pool, which
-    // the in-process simulator needs to answer the very child we are reading from.
-    let outPath = NSTemporaryDirectory() + "zb-out-" + UUID().uuidString
-    let errPath = outPath + ".err"
-    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    defer {
+    private let outPath: String
+    private let errPath: String
+    private let out: FileHandle
+    private let err: FileHandle
+    private var sentKill = false
+
+    /// Starts the binary with `arguments`, the test's environment plus `environment`.
+    init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: Binary.path)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        outPath = NSTemporaryDirectory() + "zb-out-" + UUID().uuidString
+        errPath = outPath + ".err"
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? out.close()
         try? err.close()
         try? FileManager.default.removeItem(atPath: outPath)
         try? FileManager.default.removeItem(atPath: errPath)
     }
-    var killed = false
-    if let killAfter {
-        let deadline = Date().addingTimeInterval(killAfter)
-        while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            killed = true
-        }
+
+    var isRunning: Bool { process.isRunning }
+
+    /// What the child has written to standard output so far.
+    var stdoutSoFar: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
+
+    /// What the child has written to standard error so far.
+    var stderrSoFar: String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
+
+    /// Sends SIGKILL if the child still runs. Whether it landed shows in `finish()`'s `killed`.
+    func sendSIGKILL() {
+        guard process.isRunning else { return }
+        sentKill = true
+        kill(process.processIdentifier, SIGKILL)
     }
-    while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
-    let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-    let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-    return ProcessResult(status: process.terminationStatus, killed: killed, stdout: stdout, stderr: stderr)
+
+    /// Sends SIGTERM (the stop a service manager sends).
+    func terminate() { process.terminate() }
+
+    /// Waits until the child exits or `seconds` pass, whichever is first.
+    func waitForExit(atMost seconds: Double) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(2)) }
+    }
+
+    /// Waits for the child to end and returns its status and output.
+    func finish() async throws -> ProcessResult {
+        while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
+        let signal = process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil
+        return ProcessResult(
+            status: process.terminationStatus, signal: signal, killed: sentKill && signal == SIGKILL,
+            stdout: stdoutSoFar, stderr: stderrSoFar)
+    }
+}
+
+/// Runs the binary with `arguments` to its end, or kills it with SIGKILL after `killAfter` seconds.
+func runBinary(_ arguments: [String], environment: [String: String] = [:], killAfter: Double? = nil, directory: String? = nil) async throws -> ProcessResult {
+    let child = try Child(arguments, environment: environment, directory: directory)
+    if let killAfter {
+        try await child.waitForExit(atMost: killAfter)
+        child.sendSIGKILL()
+    }
+    return try await child.finish()
+}
+
+/// A readiness condition that did not come true in time.
+struct NotReady: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Polls `condition` until it holds; throws `NotReady` naming `what` after `timeout`.
+///
+/// For ordering processes by what they did (a line written, a request accepted), never by how long they
+/// usually take: the deadline only bounds a hang, it decides nothing.
+func waitUntil(_ what: String, timeout: Duration = .seconds(120), _ condition: () async throws -> Bool) async throws {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while try await !condition() {
+        if clock.now >= deadline { throw NotReady(description: "timed out after \(timeout) waiting for \(what)") }
+        try await Task.sleep(for: .milliseconds(5))
+    }
 }
 
 /// A fresh temporary directory.
@@ -81,28 +145,48 @@ func temporaryDirectory() -> String {
     return path
 }
 
+/// A generated recipients CSV, and what a correct job does with it, known from how it was written (not
+/// from the code under test).
+struct RecipientsFixture {
+    /// The CSV.
+    var path: String
+    /// For each valid number (E.164), the `name` cell of its first row: it must be sent exactly once, with
+    /// that row's text. Later rows with the same number are duplicates; too-short numbers are invalid.
+    var names: [String: String]
+
+    /// The E.164 numbers that must be sent exactly once.
+    var expected: Set<String> { Set(names.keys) }
+}
+
 /// Writes a recipients CSV of `count` distinct valid Angolan numbers in mixed formats, plus a few
-/// invalid and duplicate rows. Returns the path and the E.164 numbers that must be sent exactly once.
-func writeRecipients(count: Int, in directory: String, seed: UInt64) throws -> (path: String, expected: Set<String>) {
+/// invalid and duplicate rows.
+func writeRecipientsFixture(count: Int, in directory: String, seed: UInt64) throws -> RecipientsFixture {
     var rng = TestRandom(seed: seed)
     var lines = ["phone,name"]
-    var expected = Set<String>()
+    var names: [String: String] = [:]
     var numbers: [String] = []
     while numbers.count < count {
         let prefixes = ["91", "92", "93", "94", "95", "99"]  // Angolan mobile ranges
         let national = prefixes[Int(rng.next() % 6)] + String(format: "%07d", Int(rng.next() % 10_000_000))
         let e164 = "+244" + national
-        if expected.contains(e164) { continue }
-        expected.insert(e164)
+        if names[e164] != nil { continue }
         numbers.append(national)
+        let name = "Person \(numbers.count)"
+        names[e164] = name
         let forms = ["+244\(national)", national, "00244\(national)", "+244 \(national.prefix(3)) \(national.dropFirst(3).prefix(3)) \(national.suffix(3))"]
-        lines.append("\(forms[Int(rng.next() % 4)]),Person \(numbers.count)")
+        lines.append("\(forms[Int(rng.next() % 4)]),\(name)")
         if rng.next() % 20 == 0 { lines.append("\(national.prefix(5)),Too Short") }
         if rng.next() % 15 == 0, let again = numbers.randomElement(using: &rng) { lines.append("+244\(again),Duplicate") }
     }
     let path = directory + "/recipients.csv"
     try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-    return (path, expected)
+    return RecipientsFixture(path: path, names: names)
+}
+
+/// `writeRecipientsFixture`, as the path and the numbers that must be sent exactly once.
+func writeRecipients(count: Int, in directory: String, seed: UInt64) throws -> (path: String, expected: Set<String>) {
+    let fixture = try writeRecipientsFixture(count: count, in: directory, seed: seed)
+    return (fixture.path, fixture.expected)
 }
 
 /// Reproducible test data.

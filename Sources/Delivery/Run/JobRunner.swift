@@ -24,25 +24,25 @@ public struct JobRunner {
     }
 
     /// Runs the job; never throws: every failure becomes a report with its exit code.
-    public func run(onProgress: (@Sendable (RunProgress) -> Void)? = nil) async -> RunReport {
+    public func run(onProgress: (@Sendable (RunProgress) -> Void)? = nil) async -> RunSummary {
         do {
             return try await runThrowing(onProgress: onProgress)
         } catch let error as RunFailure {
             return error.report
         } catch let error as CSVFileError {
-            return RunReport(exitStatus: ExitStatus(for: error), headline: "cannot use the input: \(error)")
+            return RunSummary(exitStatus: ExitStatus(for: error), headline: "cannot use the input: \(error)")
         } catch let error as PairSorterError {
-            return RunReport(exitStatus: .ioError, headline: "cannot write temporary files while finding duplicates: \(error)")
+            return RunSummary(exitStatus: .ioError, headline: "cannot write temporary files while finding duplicates: \(error)")
         } catch let error as StateStoreError {
-            return RunReport(exitStatus: ExitStatus(for: error), headline: "\(error)")
+            return RunSummary(exitStatus: ExitStatus(for: error), headline: "\(error)")
         } catch let error as any StateFileFailure {
-            return RunReport(exitStatus: .ioError, headline: "state file error: \(error)")
+            return RunSummary(exitStatus: .ioError, headline: "state file error: \(error)")
         } catch {
-            return RunReport(exitStatus: .software, headline: "internal error: \(error)")
+            return RunSummary(exitStatus: .software, headline: "internal error: \(error)")
         }
     }
 
-    private func runThrowing(onProgress: (@Sendable (RunProgress) -> Void)?) async throws -> RunReport {
+    private func runThrowing(onProgress: (@Sendable (RunProgress) -> Void)?) async throws -> RunSummary {
         // The lock file sits beside the state file: its directory must exist before either (mode 0700, as the store's).
         let directory = (options.statePath as NSString).deletingLastPathComponent
         if !directory.isEmpty {
@@ -77,7 +77,7 @@ public struct JobRunner {
         let plan = try PlanCalculator(
             store: store, job: job, maxRate: options.dispatch.maxRate, counts: ingested?.counts, messages: ingested?.messages
         ).summary()
-        var report = RunReport(exitStatus: .complete, headline: "")
+        var report = RunSummary(exitStatus: .complete, headline: "")
         report.jobName = job.name
         report.statePath = options.statePath
         report.plan = plan
@@ -195,8 +195,8 @@ public struct JobRunner {
 
 /// A failure that already knows its exit code and message.
 struct RunFailure: Error {
-    var report: RunReport
-    init(_ status: ExitStatus, _ message: String) { report = RunReport(exitStatus: status, headline: message) }
+    var report: RunSummary
+    init(_ status: ExitStatus, _ message: String) { report = RunSummary(exitStatus: status, headline: message) }
 }
 
 extension DispatchEnd {

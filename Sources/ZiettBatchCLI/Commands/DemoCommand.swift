@@ -51,10 +51,10 @@ struct DemoCommand: AsyncParsableCommand {
         options.chunkSize = 10
         let stop = StopFlag()
         let watcher = SignalWatcher.watch(stop)
-        let report = await JobRunner(options: options, stop: stop, logger: logger).run()
+        let summary = await JobRunner(options: options, stop: stop, logger: logger).run()
         watcher.cancel()
-        ReportPrinter.print(report, quiet: false)
-        if report.exitStatus == .complete, let store = try? StateStore(path: statePath), let job = try store.job(named: "demo") {
+        RunSummaryPrinter.print(summary, quiet: false)
+        if summary.exitStatus == .complete, let store = try? StateStore(path: statePath), let job = try store.job(named: "demo") {
             // What `ziett-batch track` does later: ask the API what became of each message.
             let client = ZiettClient(configuration: ZiettClientConfiguration(baseURL: server.baseURL, apiKey: "zk_test_demo"), logger: logger)
             let tracked = try await DeliveryTracker(
@@ -66,14 +66,14 @@ struct DemoCommand: AsyncParsableCommand {
         let ledger = await server.ledger()
         await server.stop()
         let reportPath = dir + "/demo-report.csv"
-        var text = ReportWriter.header
+        var text = RecipientReportWriter.header
         if let store = try? StateStore(path: statePath, readOnly: true), let job = try store.job(named: "demo") {
-            try store.forEachRecipientWithDelivery(jobID: job.id) { r, d in text += ReportWriter.line(r, d) }
+            try store.forEachRecipientWithDelivery(jobID: job.id) { r, d in text += RecipientReportWriter.line(r, d) }
         }
         try text.write(toFile: reportPath, atomically: true, encoding: .utf8)
         say("simulator accepted \(ledger.campaigns.count) batch(es), \(ledger.messages.count) message(s)")
         say("report: \(reportPath)")
         say("inspect: ziett-batch status --state \(statePath)")
-        if report.exitStatus != .complete { throw report.exitStatus.exitCode }
+        if summary.exitStatus != .complete { throw summary.exitStatus.exitCode }
     }
 }

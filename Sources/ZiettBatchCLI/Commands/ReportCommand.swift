@@ -1,8 +1,9 @@
 import ArgumentParser
 import Checkpoint
+import Delivery
 import Foundation
 
-/// `ziett-batch report`: one CSV line per data row of the input, with its fate.
+/// `ziett-batch report`: the per-recipient report, one CSV line per data row of the input, with its fate.
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
@@ -23,23 +24,23 @@ struct ReportCommand: ParsableCommand {
     var out: String?
 
     @Option(help: ArgumentHelp(
-        "Only these rows: \(ReportFilter.names).",
+        "Only these rows: \(RecipientReportFilter.names).",
         discussion: "failed = invalid + rejected (not sent); undelivered = tracked with a final status other than DELIVERED; untracked = sent, final status not known yet."))
     var only: String?
 
     func validate() throws {
-        if let only, ReportFilter(rawValue: only) == nil {
-            throw ValidationError("--only takes one of \(ReportFilter.names)")
+        if let only, RecipientReportFilter(rawValue: only) == nil {
+            throw ValidationError("--only takes one of \(RecipientReportFilter.names)")
         }
     }
 
     func run() throws {
-        var text = ReportWriter.header
+        var text = RecipientReportWriter.header
         let handle: FileHandle?
         if let out {
             guard FileManager.default.createFile(atPath: out, contents: nil, attributes: [.posixPermissions: 0o600]) else {
                 printError("cannot write \(out)")
-                throw ExitCode(74)
+                throw ExitStatus.ioError.exitCode
             }
             handle = FileHandle(forWritingAtPath: out)
         } else {
@@ -50,12 +51,12 @@ struct ReportCommand: ParsableCommand {
             if let handle { handle.write(Data(text.utf8)) } else { FileHandleOutput.write(text, fd: 1) }
             text = ""
         }
-        let filter = only.flatMap(ReportFilter.init(rawValue:))
+        let filter = only.flatMap(RecipientReportFilter.init(rawValue:))
         var written = 0
         try stateOptions.eachJob { store, job in
             try store.forEachRecipientWithDelivery(jobID: job.id) { r, d in
                 if let filter, !filter.keeps(r, d) { return }
-                text += ReportWriter.line(r, d)
+                text += RecipientReportWriter.line(r, d)
                 written += 1
                 flush(force: false)
             }
@@ -63,19 +64,5 @@ struct ReportCommand: ParsableCommand {
         flush(force: true)
         try? handle?.close()
         if let out { printError("report: \(written) row(s) written to \(out)") }
-    }
-}
-
-/// RFC 4180 quoting, plus a guard against spreadsheet formula injection.
-enum CSVCell {
-    static func escape(_ cell: String) -> String {
-        var value = cell
-        if let first = value.first, "=@".contains(first) || (first == "-" && value.count > 1 && !value.dropFirst().allSatisfy(\.isNumber)) {
-            value = "'" + value
-        }
-        if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return value
     }
 }

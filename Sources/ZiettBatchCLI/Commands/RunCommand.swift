@@ -4,7 +4,6 @@ import Delivery
 import Foundation
 import Logging
 import ZiettAPI
-import ZiettClient
 
 /// `ziett-batch run`: ingest, plan and send one job, resuming where the last run stopped.
 struct RunCommand: AsyncParsableCommand {
@@ -40,20 +39,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Read the message text from this file instead of --message.")
     var messageFile: String?
 
-    @Option(help: "Default ISO 3166 alpha-2 country for numbers without a country code, e.g. AO.")
-    var country: String?
+    @OptionGroup var csvOptions: CSVOptions
 
-    @Option(help: "The header of the phone column (default: the first of phone, msisdn, mobile, number, telefone, telemovel, celular, e164, to, recipient).")
-    var phoneColumn: String?
-
-    @Option(help: "Field delimiter: one of , ; | or 'tab' (default: sniffed).")
-    var delimiter: String?
-
-    @Option(help: "A suppression list: one number per line, or a CSV with a phone column. Matches are not sent.")
-    var suppress: String?
-
-    @Option(help: "API base URL (env ZIETT_BASE_URL, else https://api.ziett.co/c/v1).")
-    var baseURL: String?
+    @OptionGroup var api: APIOptions
 
     @Option(help: "State file (default: $XDG_STATE_HOME/ziett-batch/<job>.sqlite, mode 0600).")
     var state: String?
@@ -79,12 +67,23 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Attempts per chunk within one run before leaving it to the next run (default: 6).")
     var maxAttempts: Int?
 
-    @Option(help: .hidden) var backoffBase: Double = 1
-    @Option(help: .hidden) var backoffCap: Double = 60
-    @Option(help: .hidden) var readRate: String?
-    @Option(help: .hidden) var maxWait: Double = 900
-    @Option(help: .hidden) var seed: UInt64?
-    @Option(help: .hidden) var progressInterval: Double = 30
+    @Option(help: ArgumentHelp("Ceiling of the first retry delay in seconds; it doubles per attempt up to --backoff-cap (full jitter).", visibility: .hidden))
+    var backoffBase: Double = 1
+
+    @Option(help: ArgumentHelp("Largest retry delay ceiling in seconds.", visibility: .hidden))
+    var backoffCap: Double = 60
+
+    @Option(help: ArgumentHelp("Rate of the look-ups that settle in-doubt requests, e.g. 60/min (default: 60/min).", visibility: .hidden))
+    var readRate: String?
+
+    @Option(help: ArgumentHelp("The longest wait in seconds (pacing, backoff, Retry-After) the run sits through before it stops and leaves the rest to the next run.", visibility: .hidden))
+    var maxWait: Double = 900
+
+    @Option(help: ArgumentHelp("Seed for the retry jitter (default: random), to replay a run in tests.", visibility: .hidden))
+    var seed: UInt64?
+
+    @Option(help: ArgumentHelp("Seconds between progress lines.", visibility: .hidden))
+    var progressInterval: Double = 30
 
     @OptionGroup var logging: LoggingOptions
 
@@ -100,8 +99,7 @@ struct RunCommand: AsyncParsableCommand {
         if let chunkSize, !(1...1000).contains(chunkSize) { throw ValidationError("--chunk-size must be between 1 and 1000") }
         if let maxRate, RateLimit(parsing: maxRate) == nil { throw ValidationError("--max-rate must look like 10/min or 2/s") }
         if let readRate, RateLimit(parsing: readRate) == nil { throw ValidationError("--read-rate must look like 60/min") }
-        if let country, country.count != 2 { throw ValidationError("--country takes an ISO 3166 alpha-2 code such as AO") }
-        if let delimiter, Self.delimiterByte(delimiter) == nil { throw ValidationError("--delimiter must be one of , ; | tab") }
+        try csvOptions.validate()
         if UUID(uuidString: sender) == nil { throw ValidationError("--sender must be the remitter's UUID") }
         if let maxAttempts, maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
     }
@@ -118,11 +116,8 @@ struct RunCommand: AsyncParsableCommand {
             message = file.strings["message"]
             messageFile = file.strings["message-file"]
         }
-        take(&country, "country")
-        take(&phoneColumn, "phone-column")
-        take(&delimiter, "delimiter")
-        take(&suppress, "suppress")
-        take(&baseURL, "base-url")
+        csvOptions.apply(file)
+        api.apply(file)
         take(&state, "state")
         take(&chunkSize, "chunk-size")
         take(&maxRate, "max-rate")
@@ -132,14 +127,6 @@ struct RunCommand: AsyncParsableCommand {
         dryRun = dryRun || file.flags["dry-run"] == true
         allowChangedInput = allowChangedInput || file.flags["allow-changed-input"] == true
         logging.apply(file)
-    }
-
-    static func delimiterByte(_ text: String) -> String? {
-        switch text.lowercased() {
-        case ",", ";", "|": text
-        case "tab", "\\t", "\t": "\t"
-        default: nil
-        }
     }
 
     /// The options the job runs with (after `validate()` merged the job file).
@@ -156,12 +143,11 @@ struct RunCommand: AsyncParsableCommand {
         dispatch.maxWait = maxWait
         var options = RunOptions(
             csvPath: csv, jobName: jobName, statePath: state ?? StatePaths.file(job: jobName), sender: (sender ?? "").lowercased(),
-            message: messageText, baseURL: baseURL ?? env["ZIETT_BASE_URL"] ?? ZiettClientConfiguration.defaultBaseURL,
-            apiKey: env["ZIETT_API_KEY"], dispatch: dispatch)
-        options.country = country?.uppercased()
-        options.phoneColumn = phoneColumn
-        options.delimiter = delimiter.flatMap(Self.delimiterByte)
-        options.suppressPath = suppress
+            message: messageText, baseURL: api.resolvedBaseURL(environment: env), apiKey: APIOptions.apiKey(environment: env), dispatch: dispatch)
+        options.country = csvOptions.region
+        options.phoneColumn = csvOptions.phoneColumn
+        options.delimiter = csvOptions.delimiter?.separator
+        options.suppressPath = csvOptions.suppress
         options.chunkSize = chunkSize ?? 1000
         options.dryRun = dryRun
         options.allowChangedInput = allowChangedInput
@@ -187,9 +173,9 @@ struct RunCommand: AsyncParsableCommand {
         var progressLog = logger
         progressLog[metadataKey: "job.name"] = "\(options.jobName)"
         let progress = ProgressPrinter(mode: ProgressPrinter.mode(quiet: logging.quiet), logger: progressLog, interval: progressInterval)
-        let report = await JobRunner(options: options, stop: stop, logger: logger).run(onProgress: progress.update)
+        let summary = await JobRunner(options: options, stop: stop, logger: logger).run(onProgress: progress.update)
         progress.finish()
-        ReportPrinter.print(report, quiet: logging.quiet)
-        if report.exitStatus != .complete { throw report.exitStatus.exitCode }
+        RunSummaryPrinter.print(summary, quiet: logging.quiet)
+        if summary.exitStatus != .complete { throw summary.exitStatus.exitCode }
     }
 }

@@ -26,8 +26,7 @@ struct TrackCommand: AsyncParsableCommand {
 
     @OptionGroup var stateOptions: StateOptions
 
-    @Option(help: "API base URL (env ZIETT_BASE_URL, else https://api.ziett.co/c/v1).")
-    var baseURL: String?
+    @OptionGroup var api: APIOptions
 
     @Option(help: "Look-up rate, e.g. 60/min (default: 60/min, the stricter documented figure for GET /messages).")
     var readRate: String?
@@ -45,11 +44,11 @@ struct TrackCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = logging.bootstrap(label: "ziett-batch.track")
         let env = ProcessInfo.processInfo.environment
-        guard let apiKey = env["ZIETT_API_KEY"], !apiKey.isEmpty else {
+        guard let apiKey = APIOptions.apiKey(environment: env) else {
             printError("ZIETT_API_KEY is not set: export the API key in the environment (it is never taken as a flag)")
             throw ExitStatus.usage.exitCode
         }
-        let url = baseURL ?? env["ZIETT_BASE_URL"] ?? ZiettClientConfiguration.defaultBaseURL
+        let url = api.resolvedBaseURL(environment: env)
         let stop = StopFlag()
         let watcher = SignalWatcher.watch(stop)
         defer { watcher.cancel() }

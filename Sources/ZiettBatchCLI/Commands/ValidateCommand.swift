@@ -19,17 +19,7 @@ struct ValidateCommand: ParsableCommand {
     @Argument(help: "The recipients CSV.")
     var csv: String
 
-    @Option(help: "Default ISO 3166 alpha-2 country for numbers without a country code, e.g. AO.")
-    var country: String?
-
-    @Option(help: "The header of the phone column (default: found by name).")
-    var phoneColumn: String?
-
-    @Option(help: "Field delimiter: one of , ; | or 'tab' (default: sniffed).")
-    var delimiter: String?
-
-    @Option(help: "A suppression list (one number per line, or a CSV with a phone column).")
-    var suppress: String?
+    @OptionGroup var csvOptions: CSVOptions
 
     @Option(help: "The message template, to check its placeholders and each row's cells.")
     var message: String?
@@ -37,15 +27,10 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "Write the per-row JSONL report to this file.")
     var report: String?
 
-    func validate() throws {
-        if let country, country.count != 2 { throw ValidationError("--country takes an ISO 3166 alpha-2 code such as AO") }
-        if let delimiter, RunCommand.delimiterByte(delimiter) == nil { throw ValidationError("--delimiter must be one of , ; | tab") }
-    }
-
     func run() throws {
         let reader: CSVReader
         do {
-            reader = try CSVReader(path: csv, delimiter: delimiter.flatMap(RunCommand.delimiterByte)?.utf8.first)
+            reader = try CSVReader(path: csv, delimiter: csvOptions.delimiter?.byte)
         } catch {
             printError("\(error)")
             throw ExitStatus(for: error).exitCode
@@ -53,16 +38,17 @@ struct ValidateCommand: ParsableCommand {
         defer { reader.close() }
         let classifier: RecipientClassifier
         do {
-            classifier = try RecipientClassifier(header: reader.header, phoneColumn: phoneColumn, defaultRegion: country, message: message)
+            classifier = try RecipientClassifier(
+                header: reader.header, phoneColumn: csvOptions.phoneColumn, defaultRegion: csvOptions.country, message: message)
         } catch {
             printError("\(csv): \(error)")
             if case .template = error { throw ExitStatus.dataError.exitCode }
             throw ExitStatus.usage.exitCode
         }
         var suppressed = Set<UInt64>()
-        if let suppress {
+        if let suppress = csvOptions.suppress {
             do {
-                suppressed = Set(try SuppressionList.load(path: suppress, defaultRegion: country).numbers)
+                suppressed = Set(try SuppressionList.load(path: suppress, defaultRegion: csvOptions.country).numbers)
             } catch {
                 printError("suppression list \(error)")
                 throw ExitStatus.noInput.exitCode

@@ -78,6 +78,10 @@ struct JobFile: Equatable {
                 if key == "log-format", LogFormat(rawValue: string) == nil {
                     throw Problem(description: "\(path): \"\(rawKey)\" must be \"text\" or \"json\"")
                 }
+                if key == "delimiter", CSVDelimiter(argument: string) == nil {
+                    let choices = CSVDelimiter.allValueStrings.map { "\"\($0)\"" }.joined(separator: ", ")
+                    throw Problem(description: "\(path): \"\(rawKey)\" is \"\(string)\"; it must be one of \(choices)")
+                }
                 file.strings[key] = kind == .path ? resolve(string, against: directory) : string
             case .integer:
                 guard let int = value.int else { throw Problem(description: "\(path): \"\(rawKey)\" must be an integer") }

@@ -1,24 +1,19 @@
-import ArgumentParser
-import Delivery
-
-extension ExitStatus {
-    /// As ArgumentParser's exit code.
-    var exitCode: ExitCode { ExitCode(rawValue) }
-}
-
 /// Prints to standard error.
 func printError(_ text: String) {
     var stderr = StandardError()
     print(text, to: &stderr)
 }
 
+/// Standard error as a `TextOutputStream`, unbuffered.
 struct StandardError: TextOutputStream {
     mutating func write(_ string: String) {
         FileHandleOutput.write(string, fd: 2)
     }
 }
 
+/// Unbuffered writes to a file descriptor, retried until every byte is out.
 enum FileHandleOutput {
+    /// Writes `string` to `fd`; stops silently if the descriptor is closed (a gone cron mailer).
     static func write(_ string: String, fd: Int32) {
         var s = string
         s.withUTF8 { buffer in

@@ -32,14 +32,14 @@ struct StateOptions: ParsableArguments {
         let files = files()
         if files.isEmpty {
             printError("no state files under \(StatePaths.directory); give --state")
-            throw ExitCode(66)
+            throw ExitStatus.noInput.exitCode
         }
         var found = false
         for file in files {
             let store: StateStore
             do { store = try StateStore(path: file, readOnly: readOnly) } catch {
                 printError("\(file): \(error)")
-                throw ExitCode(66)
+                throw ExitStatus.noInput.exitCode
             }
             do {
                 for job in try store.jobs() where self.job == nil || job.name == self.job {
@@ -53,7 +53,7 @@ struct StateOptions: ParsableArguments {
         }
         if !found {
             printError(job.map { "no job named \($0)" } ?? "no jobs in \(files.joined(separator: ", "))")
-            throw ExitCode(66)
+            throw ExitStatus.noInput.exitCode
         }
     }
 }

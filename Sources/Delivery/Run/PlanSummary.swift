@@ -1,0 +1,21 @@
+/// What the job will send: for the dry run and for the first lines of a run.
+public struct PlanSummary: Sendable, Equatable, Codable {
+    /// Recipients to send to (pending + already sent).
+    public var recipients: Int
+    /// Recipients still pending.
+    public var pending: Int
+    /// Chunks (requests) still open.
+    public var openChunks: Int
+    /// `POST /campaigns/batch` or `POST /messages`.
+    public var endpoint: String
+    /// SMS segments of all pending messages.
+    public var segments: Int
+    /// Encoding of the (first) message.
+    public var encoding: String
+    /// Warnings about encoding (UCS-2 forced by a character, multi-segment texts).
+    public var warnings: [String]
+    /// The send rate used.
+    public var rate: String
+    /// Seconds the send will take at that rate.
+    public var estimatedSeconds: Double
+}
