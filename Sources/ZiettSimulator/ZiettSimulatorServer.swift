@@ -60,10 +60,15 @@ public final class ZiettSimulatorServer: Sendable {
         return ZiettSimulatorServer(state: state, group: box, port: bound)
     }
 
-    /// Stops listening, waits for the server to finish, and brings the SQLite ledger's statuses up to date.
+    /// Stops listening, finishes pending POST work, and brings the SQLite ledger's statuses up to date.
+    ///
+    /// Work held by `faults.workDelay` is not abandoned: its delay is cut short, the work is done (and
+    /// in the ledger) before `stop()` returns, whether or not its client is still waiting.
     public func stop() async {
+        await state.hurryPendingWork()
         await group.group.triggerGracefulShutdown()
         _ = await group.task?.result
+        await state.drainPendingWork()
         await state.syncStore()
     }
 

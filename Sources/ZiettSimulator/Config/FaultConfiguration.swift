@@ -16,6 +16,10 @@ public struct FaultConfiguration: Sendable, Equatable {
     /// Share of requests whose work is done and stored, then the connection is dropped without an answer.
     public var lostReplyRate: Double = 0
     /// Seconds a POST's work takes once its Idempotency-Key is reserved (makes the in-flight 409 observable).
+    ///
+    /// The work runs apart from the request, as a real API's workers do: it completes (campaign or message
+    /// stored, balance charged, ledger written) even when the client times out or disconnects meanwhile.
+    /// `ZiettSimulatorServer.stop()` cuts pending delays short and waits for the work.
     public var workDelay: Double = 0
     /// Share of GETs answered 503.
     public var readErrorRate: Double = 0
@@ -28,5 +32,6 @@ public struct FaultConfiguration: Sendable, Equatable {
     /// True when any fault is enabled.
     public var isEnabled: Bool {
         serverErrorRate > 0 || spuriousRateLimitRate > 0 || lostReplyRate > 0 || readErrorRate > 0 || latency > 0
+            || workDelay > 0
     }
 }
