@@ -34,6 +34,14 @@ public struct FidelityOptions: Sendable, Equatable {
     public var timestampStyle = TimestampStyle.microsecondsOffset
     /// `X-RateLimit-*` headers on 429 answers too (not only on admitted requests).
     public var rateLimitHeadersOn429 = true
+    /// Seconds (simulator clock) before a new campaign or message shows in lists and get-by-id; 0: at once.
+    ///
+    /// Models an eventually consistent read side (replicas, search index): the POST answers 202 with the
+    /// id, but `GET /campaigns`, `GET /messages`, `GET /campaigns/{id}/messages`, `GET /campaigns/{id}`
+    /// and `GET /messages/{id}` neither list nor find it (404) until `listLag` seconds after it was
+    /// created. A campaign's messages are created when PROCESSING ends (see
+    /// `messagesAppearAfterProcessing`), so they show `listLag` seconds after that.
+    public var listLag: Double = 0
 
     /// The newer site's reading.
     public init() {}
