@@ -42,6 +42,12 @@ public struct FidelityOptions: Sendable, Equatable {
     /// created. A campaign's messages are created when PROCESSING ends (see
     /// `messagesAppearAfterProcessing`), so they show `listLag` seconds after that.
     public var listLag: Double = 0
+    /// A base URL (`http://host:port`) every request is redirected to with `307 Temporary Redirect`; nil: none.
+    ///
+    /// Models a moved API or a proxy sending clients elsewhere: each request, whatever its path, key or
+    /// method, is answered 307 with `Location: <redirectTo><same path and query>` and nothing is done or
+    /// counted against limits. A client that follows it hands its `X-API-KEY` to the other origin.
+    public var redirectTo: String?
 
     /// The newer site's reading.
     public init() {}
