@@ -9,8 +9,9 @@ import ZiettAPI
 ///
 /// It serves the documented surface under `/c/v1`, validates like the docs say, moves campaigns and
 /// messages through their states as its clock advances, replays idempotent requests, limits rates per
-/// key and endpoint, misbehaves on purpose when asked (5xx, 429 bursts, latency, lost replies), and keeps
-/// a ledger of everything it accepted so that a test can count exactly what each number received.
+/// key and endpoint, misbehaves on purpose when asked (5xx, 429 bursts, latency, lost replies, slow work,
+/// phantom 200s, list lag, redirects), and keeps a ledger of everything it accepted so that a test can
+/// count exactly what each number received.
 public final class ZiettSimulatorServer: Sendable {
     let state: SimulatorState
     private let group: ServiceGroupBox
@@ -32,6 +33,8 @@ public final class ZiettSimulatorServer: Sendable {
     ) async throws -> ZiettSimulatorServer {
         let state = try SimulatorState(configuration: configuration)
         let router = Router(context: SimulatorRequestContext.self)
+        router.add(middleware: RedirectMiddleware(
+            target: { await state.configuration.fidelity.redirectTo }, count: { await state.count($0) }))
         router.add(middleware: ErrorObjectMiddleware(notFoundCode: { await state.configuration.fidelity.notFoundCode }))
         SimulatorRoutes(state: state).register(on: router)
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
@@ -60,10 +63,15 @@ public final class ZiettSimulatorServer: Sendable {
         return ZiettSimulatorServer(state: state, group: box, port: bound)
     }
 
-    /// Stops listening, waits for the server to finish, and brings the SQLite ledger's statuses up to date.
+    /// Stops listening, finishes pending POST work, and brings the SQLite ledger's statuses up to date.
+    ///
+    /// Work held by `faults.workDelay` is not abandoned: its delay is cut short, the work is done (and
+    /// in the ledger) before `stop()` returns, whether or not its client is still waiting.
     public func stop() async {
+        await state.hurryPendingWork()
         await group.group.triggerGracefulShutdown()
         _ = await group.task?.result
+        await state.drainPendingWork()
         await state.syncStore()
     }
 

@@ -143,6 +143,21 @@ struct SimCommand: AsyncParsableCommand {
     @Option(help: "Status of an unreadable JSON body: 422 or 400.")
     var malformedStatus: Int = 422
 
+    @Option(help: "Seconds (simulator clock) before a new campaign or message shows in lists and get-by-id.")
+    var listLag: Double = 0
+
+    @Option(help: "Seconds each POST's work takes; it completes even if the client has given up.")
+    var workDelay: Double = 0
+
+    @Option(help: "Share of POSTs answered 200 with an HTML page and nothing done (a misconfigured proxy).")
+    var phantomAcceptRate: Double = 0
+
+    @Option(help: "Answer every request 307 to this base URL (e.g. http://127.0.0.1:9090) plus the same path and query.")
+    var redirectTo: String?
+
+    @Option(parsing: .unconditional, help: "Seconds added to the simulator's clock (negative, e.g. -300: the API's clock is behind the client's).")
+    var clockOffset: Double = 0
+
     func validate() throws {
         guard ["sliding", "fixed"].contains(windowKind) else { throw ValidationError("--window-kind must be sliding or fixed") }
         guard ["object", "null"].contains(batchBody) else { throw ValidationError("--batch-body must be object or null") }
@@ -198,6 +213,11 @@ struct SimCommand: AsyncParsableCommand {
         if anyUUID { config.fidelity.requireUUIDv7 = false }
         config.fidelity.malformedBodyStatus = malformedStatus
         if let ledger, !ledger.hasSuffix(".json") { config.ledgerPath = ledger }
+        config.fidelity.listLag = listLag
+        config.faults.workDelay = workDelay
+        config.faults.phantomAcceptRate = phantomAcceptRate
+        config.fidelity.redirectTo = redirectTo
+        config.clockOffset = clockOffset
         return config
     }
 

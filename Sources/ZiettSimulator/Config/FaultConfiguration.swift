@@ -16,7 +16,17 @@ public struct FaultConfiguration: Sendable, Equatable {
     /// Share of requests whose work is done and stored, then the connection is dropped without an answer.
     public var lostReplyRate: Double = 0
     /// Seconds a POST's work takes once its Idempotency-Key is reserved (makes the in-flight 409 observable).
+    ///
+    /// The work runs apart from the request, as a real API's workers do: it completes (campaign or message
+    /// stored, balance charged, ledger written) even when the client times out or disconnects meanwhile.
+    /// `ZiettSimulatorServer.stop()` cuts pending delays short and waits for the work.
     public var workDelay: Double = 0
+    /// Share of requests answered `200 OK` with an HTML page (`Content-Type: text/html`) and nothing done.
+    ///
+    /// Models a misconfigured proxy or captive portal in front of the API: a 2xx that created nothing,
+    /// charged nothing and carries no id. The request is still counted (`responses`, and `requests` with
+    /// the outcome `phantom`).
+    public var phantomAcceptRate: Double = 0
     /// Share of GETs answered 503.
     public var readErrorRate: Double = 0
     /// Added latency per request, in seconds (uniform in 0…latency).
@@ -28,5 +38,6 @@ public struct FaultConfiguration: Sendable, Equatable {
     /// True when any fault is enabled.
     public var isEnabled: Bool {
         serverErrorRate > 0 || spuriousRateLimitRate > 0 || lostReplyRate > 0 || readErrorRate > 0 || latency > 0
+            || phantomAcceptRate > 0 || workDelay > 0
     }
 }

@@ -34,6 +34,20 @@ public struct FidelityOptions: Sendable, Equatable {
     public var timestampStyle = TimestampStyle.microsecondsOffset
     /// `X-RateLimit-*` headers on 429 answers too (not only on admitted requests).
     public var rateLimitHeadersOn429 = true
+    /// Seconds (simulator clock) before a new campaign or message shows in lists and get-by-id; 0: at once.
+    ///
+    /// Models an eventually consistent read side (replicas, search index): the POST answers 202 with the
+    /// id, but `GET /campaigns`, `GET /messages`, `GET /campaigns/{id}/messages`, `GET /campaigns/{id}`
+    /// and `GET /messages/{id}` neither list nor find it (404) until `listLag` seconds after it was
+    /// created. A campaign's messages are created when PROCESSING ends (see
+    /// `messagesAppearAfterProcessing`), so they show `listLag` seconds after that.
+    public var listLag: Double = 0
+    /// A base URL (`http://host:port`) every request is redirected to with `307 Temporary Redirect`; nil: none.
+    ///
+    /// Models a moved API or a proxy sending clients elsewhere: each request, whatever its path, key or
+    /// method, is answered 307 with `Location: <redirectTo><same path and query>` and nothing is done or
+    /// counted against limits. A client that follows it hands its `X-API-KEY` to the other origin.
+    public var redirectTo: String?
 
     /// The newer site's reading.
     public init() {}

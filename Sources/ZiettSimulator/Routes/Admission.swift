@@ -14,10 +14,12 @@ struct Admission: Sendable {
     var ownFaults: Bool
     /// The work will be done, then the connection dropped without an answer.
     var loseReply: Bool
+    /// Nothing will be done: the answer is a proxy's `200 OK` HTML page (`phantomAcceptRate`).
+    var phantomAccept = false
 }
 
 extension SimulatorRoutes {
-    /// Latency, key (401), scope (403), rate limit (429), injected 429 bursts and 5xx, in that order.
+    /// Latency, key (401), scope (403), rate limit (429), injected 429 bursts, 5xx and phantom 200s, in that order.
     func admit(_ request: Request, endpoint: ZiettEndpoint) async throws -> Admission {
         let config = await state.configuration
         let (faults, own) = config.faults(for: endpoint)
@@ -69,6 +71,9 @@ extension SimulatorRoutes {
         }
         if !endpoint.isWrite, faults.readErrorRate > 0, await state.random() < faults.readErrorRate {
             throw Self.serverError(503)
+        }
+        if postFaults, faults.phantomAcceptRate > 0, await state.random() < faults.phantomAcceptRate {
+            return Admission(apiKey: key, headers: [:], faults: faults, ownFaults: own, loseReply: false, phantomAccept: true)
         }
         var lose = false
         if postFaults, faults.lostReplyRate > 0 { lose = await state.random() < faults.lostReplyRate }

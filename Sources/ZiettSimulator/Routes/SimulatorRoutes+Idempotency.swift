@@ -8,15 +8,20 @@ extension SimulatorRoutes {
     /// A repeat within the window replays the stored answer (marked `Idempotent-Replayed: true`); the
     /// same key with another body is 422; a repeat while the first is still running is 409. Error answers
     /// release the key unless `replayErrorResponses` is set.
+    ///
+    /// Once the key is reserved, the work (after `faults.workDelay`) runs apart from the request
+    /// (`SimulatorState.runApart`): it completes, key and ledger included, even if the client has gone.
     func idempotent(
         _ request: Request, endpoint: ZiettEndpoint, admission: Admission, body: [UInt8],
-        work: (_ key: String?) async throws -> (status: Int, body: [UInt8], resourceID: String?)
+        work: @escaping @Sendable (_ key: String?) async throws -> (status: Int, body: [UInt8], resourceID: String?)
     ) async throws -> Response {
         let config = await state.configuration
         let t = await state.now
-        var key = request.headers[HTTPField.Name(ZiettHeader.idempotencyKey)!]
-        if config.ignoreIdempotencyKeys || (endpoint == .sendBatch && !config.fidelity.batchHonoursIdempotencyKey) { key = nil }
-        func log(_ status: Int?, _ outcome: String, _ id: String?) async {
+        let sent = request.headers[HTTPField.Name(ZiettHeader.idempotencyKey)!]
+        let ignored = config.ignoreIdempotencyKeys || (endpoint == .sendBatch && !config.fidelity.batchHonoursIdempotencyKey)
+        let key = ignored ? nil : sent
+        let state = self.state
+        @Sendable func log(_ status: Int?, _ outcome: String, _ id: String?) async {
             await state.record(LedgerRequest(time: t, endpoint: endpoint.rawValue, idempotencyKey: key, status: status, outcome: outcome, resourceID: id))
         }
         if let key, !Self.isValidIdempotencyKey(key, maxLength: config.fidelity.idempotencyKeyMaxLength) {
@@ -43,23 +48,30 @@ extension SimulatorRoutes {
                 break
             }
         }
-        if admission.faults.workDelay > 0 { try await Task.sleep(for: .milliseconds(Int(admission.faults.workDelay * 1000))) }
-        do {
-            let (status, bytes, id) = try await work(key)
-            if let key { await state.finishIdempotent(apiKey: admission.apiKey, key: key, response: .init(status: status, body: bytes, resourceID: id)) }
-            await log(admission.loseReply ? nil : status, admission.loseReply ? "created, reply lost" : "created", id)
-            return json(status, bytes)
-        } catch let error as SimulatorError {
-            if let key {
-                let stored = config.fidelity.replayErrorResponses ? StoredResponse(status: Int(error.status.code), body: error.bytes) : nil
-                await state.finishIdempotent(apiKey: admission.apiKey, key: key, response: stored)
+        let apiKey = admission.apiKey
+        let loseReply = admission.loseReply
+        let replayErrors = config.fidelity.replayErrorResponses
+        let done = await state.runApart(after: admission.faults.workDelay) { () async throws -> (Int, [UInt8]) in
+            do {
+                let (status, bytes, id) = try await work(key)
+                if let key { await state.finishIdempotent(apiKey: apiKey, key: key, response: .init(status: status, body: bytes, resourceID: id)) }
+                await log(loseReply ? nil : status, loseReply ? "created, reply lost" : "created", id)
+                return (status, bytes)
+            } catch let error as SimulatorError {
+                if let key {
+                    let stored = replayErrors ? StoredResponse(status: Int(error.status.code), body: error.bytes) : nil
+                    await state.finishIdempotent(apiKey: apiKey, key: key, response: stored)
+                }
+                await log(Int(error.status.code), "rejected", nil)
+                throw error
+            } catch {
+                if let key { await state.finishIdempotent(apiKey: apiKey, key: key, response: nil) }
+                throw error
             }
-            await log(Int(error.status.code), "rejected", nil)
-            throw error
-        } catch {
-            if let key { await state.finishIdempotent(apiKey: admission.apiKey, key: key, response: nil) }
-            throw error
         }
+        // Not cancelled with the request: waiting here never abandons the work.
+        let (status, bytes) = try await done.value
+        return json(status, bytes)
     }
 
     /// 1 to `maxLength` visible ASCII characters (`^[!-~]{1,255}$`): no spaces, no control characters.

@@ -31,6 +31,7 @@ struct SimulatorRoutes: Sendable {
         do {
             let admission = try await admit(request, endpoint: endpoint)
             admitted = admission
+            if admission.phantomAccept { return await phantomAccept(request, endpoint: endpoint) }
             var response = try await work(admission)
             if admission.loseReply {
                 await state.count("\(endpoint.rawValue) lost")
@@ -44,6 +45,22 @@ struct SimulatorRoutes: Sendable {
             throw error.adding(admitted?.headers ?? [:])
         }
     }
+
+    /// A misconfigured proxy's `200 OK` HTML page: nothing is stored or charged, the POST is logged as `phantom`.
+    func phantomAccept(_ request: Request, endpoint: ZiettEndpoint) async -> Response {
+        if endpoint.isWrite {
+            let key = request.headers[HTTPField.Name(ZiettHeader.idempotencyKey)!]
+            await state.record(LedgerRequest(
+                time: await state.now, endpoint: endpoint.rawValue, idempotencyKey: key, status: 200, outcome: "phantom", resourceID: nil))
+        }
+        await state.count("\(endpoint.rawValue) 200")
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.phantomPage)))
+    }
+
+    /// The page a proxy answers with.
+    static let phantomPage = "<html><head><title>OK</title></head><body><h1>OK</h1><p>Request received.</p></body></html>\n"
 
     /// Closes the connection without a byte of answer: the client sees the connection drop.
     func dropConnection(_ context: SimulatorRequestContext) async throws -> Never {

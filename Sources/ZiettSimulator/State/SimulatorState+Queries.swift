@@ -64,24 +64,29 @@ extension SimulatorState {
             completedAt: completed <= t ? completed : nil)
     }
 
-    /// The message with this id, if it exists yet.
+    /// Seconds a new record stays out of reads (`fidelity.listLag`).
+    var listLag: Double { max(0, configuration.fidelity.listLag) }
+
+    /// The message with this id, if it exists yet and is past the list lag.
     func message(id: String) -> MessageView? {
         let t = now
-        guard let index = messageIndex[id.lowercased()], messages[index].createdAt <= t else { return nil }
+        guard let index = messageIndex[id.lowercased()], messages[index].createdAt + listLag <= t else { return nil }
         return messageView(messages[index], at: t)
     }
 
-    /// The campaign with this id.
+    /// The campaign with this id, once it is past the list lag.
     func campaign(id: String) -> CampaignView? {
-        guard let index = campaignIndex[id.lowercased()] else { return nil }
-        return campaignView(campaigns[index], at: now)
+        let t = now
+        guard let index = campaignIndex[id.lowercased()], campaigns[index].acceptedAt + listLag <= t else { return nil }
+        return campaignView(campaigns[index], at: t)
     }
 
-    /// Visible messages matching `filter`, in `order`.
+    /// Visible messages (existing and past the list lag) matching `filter`, in `order`.
     func findMessages(_ filter: MessageFilter, order: ListOrder) -> [MessageView] {
         let t = now
+        let lag = listLag
         var found: [MessageView] = []
-        for m in messages where m.createdAt <= t {
+        for m in messages where m.createdAt + lag <= t {
             if let q = filter.q, !q.isEmpty, !((m.e164 ?? m.raw).contains(q) || m.id == q.lowercased()) { continue }
             if !filter.campaignIDs.isEmpty, !filter.campaignIDs.contains(m.campaignID ?? "") { continue }
             if !filter.contactIDs.isEmpty { continue }
@@ -96,11 +101,12 @@ extension SimulatorState {
         return Self.sorted(found, order: order, created: { $0.record.createdAt }, updated: { $0.updatedAt }, sequence: { $0.record.sequence })
     }
 
-    /// Campaigns matching `filter`, in `order`.
+    /// Visible campaigns (past the list lag) matching `filter`, in `order`.
     func findCampaigns(_ filter: CampaignFilter, order: ListOrder) -> [CampaignView] {
         let t = now
+        let lag = listLag
         var found: [CampaignView] = []
-        for c in campaigns {
+        for c in campaigns where c.acceptedAt + lag <= t {
             if let q = filter.q, !q.isEmpty, !c.name.lowercased().contains(q.lowercased()) { continue }
             if !filter.channelTypes.isEmpty, !filter.channelTypes.contains("SMS") { continue }
             if !filter.remitterIDs.isEmpty, !filter.remitterIDs.contains(c.remitterID.lowercased()) { continue }

@@ -20,6 +20,11 @@ actor SimulatorState {
     var pendingRefunds: [Int] = []
     var rng: SimulatorRandom
     let store: SQLiteLedger?
+    /// POST work running apart from its request (see `SimulatorState+PendingWork`), by number.
+    var pendingWork: [Int: PendingWork] = [:]
+    var nextWorkNumber = 0
+    /// Set by `stop()`: delays are skipped from now on, so the server can drain.
+    var stopping = false
 
     init(configuration: SimulatorConfiguration) throws {
         self.configuration = configuration
