@@ -193,10 +193,11 @@ extension StateStore {
                 "SELECT count(*) FROM recipient WHERE job_id = ? AND chunk = ? AND status = 'pending'", [.int(jobID), .int(seq)])
             guard remaining > 0 else { return nil }
             let next = Int(try database.scalar("SELECT coalesce(max(seq), -1) + 1 FROM chunk WHERE job_id = ?", [.int(jobID)]))
-            let kind = try database.first("SELECT kind FROM chunk WHERE job_id = ? AND seq = ?", [.int(jobID), .int(seq)]) { $0.text(0) } ?? "batch"
+            let storedKind = try database.first("SELECT kind FROM chunk WHERE job_id = ? AND seq = ?", [.int(jobID), .int(seq)]) { $0.text(0) } ?? ""
+            let kind: ChunkKind = try decode(storedKind, table: "chunk", column: "kind", jobID: jobID)
             try database.run(
                 "INSERT INTO chunk (job_id, seq, kind, state, size, parent_seq, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
-                [.int(jobID), .int(next), .text(kind), .int(remaining), .int(seq), .double(now)])
+                [.int(jobID), .int(next), .text(kind.rawValue), .int(remaining), .int(seq), .double(now)])
             try database.run(
                 "UPDATE recipient SET chunk = ? WHERE job_id = ? AND chunk = ? AND status = 'pending'",
                 [.int(next), .int(jobID), .int(seq)])
@@ -238,9 +239,20 @@ extension StateStore {
         try database.transaction {
             let job: SQLiteValue = .int(jobID)
             guard let (stored, size, cursor) = try database.first(
-                "SELECT chunk_kind, chunk_size, cut_row FROM job WHERE id = ?", [job], { ($0.optionalText(0), max(1, $0.int(1)), $0.int(2)) }),
-                let stored
+                "SELECT chunk_kind, chunk_size, cut_row FROM job WHERE id = ?", [job], { ($0.optionalText(0), max(1, $0.int(1)), $0.int(2)) })
             else { return 0 }
+            guard let stored else {
+                // A job without a recorded kind has nothing to cut only if no pending row waits for a chunk;
+                // otherwise answering 0 would end the send with those rows silently unsent.
+                let waiting = try database.scalar(
+                    "SELECT count(*) FROM recipient WHERE job_id = ? AND status = 'pending' AND chunk IS NULL", [job])
+                guard waiting == 0 else {
+                    throw StateStoreError(.undecodable(
+                        table: "job", column: "chunk_kind", jobID: jobID,
+                        reason: "no chunk kind is recorded while \(waiting) pending recipient(s) wait to be cut into chunks"), path: path)
+                }
+                return 0
+            }
             let kind: ChunkKind = try decode(stored, table: "job", column: "chunk_kind", jobID: jobID)
             let rows = try database.query(
                 """

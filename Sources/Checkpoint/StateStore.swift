@@ -38,11 +38,6 @@ public final class StateStore {
         }
     }
 
-    /// Unix time now, from the system clock.
-    ///
-    /// Kept for callers outside Checkpoint that have no store at hand; inside, every time comes from `clock`.
-    public static func now() -> Double { Date().timeIntervalSince1970 }
-
     // MARK: Jobs
 
     /// Every job in the file, oldest first.

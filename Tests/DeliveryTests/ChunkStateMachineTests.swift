@@ -19,7 +19,7 @@ struct ChunkStateMachineTests {
     ) -> ChunkStateMachine {
         var machine = ChunkStateMachine(configuration: .init(
             maxAttemptsPerRun: maxAttempts, maxErrors: maxErrors, backoff: Backoff(base: 1, cap: 60, seed: 9)))
-        #expect(machine.chunkOpened(chunk) == .send(notBefore: chunk.notBefore))
+        #expect(machine.chunkOpened(chunk, now: Self.now) == .send(notBefore: chunk.notBefore))
         return machine
     }
 
@@ -35,27 +35,27 @@ struct ChunkStateMachineTests {
 
     @Test func answer202WithACampaignIdIsRecordedAcceptedAndTheNextChunkFollows() {
         var machine = Self.sending()
-        let action = machine.answerReceived(Self.answer(202, #"{"campaign_id":"c-1"}"#), httpStatus: 202, now: Self.now)
+        let action = machine.answerReceived(Self.answer(202, #"{"campaign_id":"c-1"}"#), httpStatus: 202, startedAt: Self.now, now: Self.now)
         #expect(action == .record(.accepted(campaignID: "c-1", messageID: nil, httpStatus: 202, how: "accepted")))
-        #expect(machine.recorded() == .nextChunk)
+        #expect(machine.recorded(now: Self.now) == .nextChunk)
     }
 
     @Test func answer2xxWithoutTheIdIsInDoubtAndLookedUpOnlyProofCountsAsSent() {
         var machine = Self.sending()
-        guard case .record(.inDoubt(let error, let notBefore)) = machine.answerReceived(Self.answer(202, "null"), httpStatus: 202, now: Self.now) else {
+        guard case .record(.inDoubt(let error, let notBefore)) = machine.answerReceived(Self.answer(202, "null"), httpStatus: 202, startedAt: Self.now, now: Self.now) else {
             Issue.record("a 202 without an id must leave the chunk in doubt")
             return
         }
         #expect(error.code == "UNPROVEN_ACCEPTANCE")
-        #expect(machine.recorded() == .lookUp(notBefore: notBefore))
+        #expect(machine.recorded(now: Self.now) == .lookUp(notBefore: notBefore))
         #expect(machine.lookUpFinished(.found(campaignID: "c-9", messageID: nil))
             == .record(.accepted(campaignID: "c-9", messageID: nil, httpStatus: nil, how: "reconciled")))
-        #expect(machine.recorded() == .nextChunk)
+        #expect(machine.recorded(now: Self.now) == .nextChunk)
     }
 
     @Test func aRedirectStopsTheRunAsAConfigurationErrorAndMarksNothing() {
         var machine = Self.sending()
-        let action = machine.answerReceived(Self.answer(302, "<html>moved</html>"), httpStatus: 302, now: Self.now)
+        let action = machine.answerReceived(Self.answer(302, "<html>moved</html>"), httpStatus: 302, startedAt: Self.now, now: Self.now)
         guard case .stop(.misconfigured(let error)) = action else {
             Issue.record("expected a configuration stop without a record, got \(action)")
             return
@@ -67,51 +67,51 @@ struct ChunkStateMachineTests {
     @Test(arguments: [401, 403])
     func answer401Or403PutsTheChunkBackToPendingAndStopsTheRunForTheKey(status: Int) {
         var machine = Self.sending()
-        let action = machine.answerReceived(Self.answer(status, Self.error(status, "AUTH")), httpStatus: status, now: Self.now)
+        let action = machine.answerReceived(Self.answer(status, Self.error(status, "AUTH")), httpStatus: status, startedAt: Self.now, now: Self.now)
         guard case .record(.notProcessed(let error?, notBefore: nil)) = action else {
             Issue.record("expected not processed, got \(action)")
             return
         }
         #expect(error.httpStatus == status)
-        #expect(machine.recorded() == .stop(.authentication(error)))
+        #expect(machine.recorded(now: Self.now) == .stop(.authentication(error)))
         #expect(DispatchEnd.authentication(error).exitStatus == .authentication)
     }
 
     @Test func answer402PutsTheChunkBackToPendingAndStopsTheRunUntilTheBalanceIsToppedUp() {
         var machine = Self.sending()
-        let action = machine.answerReceived(Self.answer(402, Self.error(402, "BILLING_INSUFFICIENT_FUNDS")), httpStatus: 402, now: Self.now)
+        let action = machine.answerReceived(Self.answer(402, Self.error(402, "BILLING_INSUFFICIENT_FUNDS")), httpStatus: 402, startedAt: Self.now, now: Self.now)
         guard case .record(.notProcessed(let error?, notBefore: nil)) = action else {
             Issue.record("expected not processed, got \(action)")
             return
         }
         #expect(error.code == "BILLING_INSUFFICIENT_FUNDS")
-        #expect(machine.recorded() == .stop(.insufficientFunds(error)))
+        #expect(machine.recorded(now: Self.now) == .stop(.insufficientFunds(error)))
         #expect(DispatchEnd.insufficientFunds(error).exitStatus == .runAgainLater)
     }
 
     @Test func answer422NamingSomeRecipientsSplitsTheChunkAndTheRunGoesOn() {
         var machine = Self.sending()
         let json = #"{"code":"VALIDATION_ERROR","message":"m","fields":{"recipients[1]":"bad number"}}"#
-        let action = machine.answerReceived(Self.answer(422, json), httpStatus: 422, now: Self.now)
+        let action = machine.answerReceived(Self.answer(422, json), httpStatus: 422, startedAt: Self.now, now: Self.now)
         guard case .record(.split(let recipients, let error)) = action else {
             Issue.record("expected a split, got \(action)")
             return
         }
         #expect(recipients == [1: "bad number"])
         #expect(error.code == "VALIDATION_ERROR")
-        #expect(machine.recorded() == .nextChunk)
+        #expect(machine.recorded(now: Self.now) == .nextChunk)
     }
 
     @Test func answer422NamingEveryRecipientOrNoneRejectsTheWholeChunk() {
         for fields in [#"{"content":"too long"}"#, #"{"recipients[0]":"a","recipients[1]":"b","recipients[2]":"c","recipients[3]":"d"}"#] {
             var machine = Self.sending()
             let json = #"{"code":"VALIDATION_ERROR","message":"m","fields":\#(fields)}"#
-            guard case .record(.rejected(let error)) = machine.answerReceived(Self.answer(422, json), httpStatus: 422, now: Self.now) else {
+            guard case .record(.rejected(let error)) = machine.answerReceived(Self.answer(422, json), httpStatus: 422, startedAt: Self.now, now: Self.now) else {
                 Issue.record("expected a rejection for \(fields)")
                 continue
             }
             #expect(error.httpStatus == 422)
-            #expect(machine.recorded() == .nextChunk)
+            #expect(machine.recorded(now: Self.now) == .nextChunk)
         }
     }
 
@@ -119,7 +119,7 @@ struct ChunkStateMachineTests {
         let single = ChunkStateMachine.OpenChunk(seq: 0, endpoint: .sendMessage, recipients: 1, inDoubt: false, notBefore: nil)
         var machine = Self.sending(single)
         let json = #"{"code":"VALIDATION_ERROR","message":"m","fields":{"recipients[0]":"bad"}}"#
-        guard case .record(.rejected) = machine.answerReceived(Self.answer(422, json), httpStatus: 422, now: Self.now) else {
+        guard case .record(.rejected) = machine.answerReceived(Self.answer(422, json), httpStatus: 422, startedAt: Self.now, now: Self.now) else {
             Issue.record("expected a rejection")
             return
         }
@@ -128,15 +128,15 @@ struct ChunkStateMachineTests {
     @Test(arguments: [400, 404, 413])
     func otherFinalRefusalsRejectTheChunkAndMaxErrorsStopsTheRun(status: Int) {
         var machine = Self.sending(maxErrors: 2)
-        guard case .record(.rejected(let error)) = machine.answerReceived(Self.answer(status, Self.error(status, "X")), httpStatus: status, now: Self.now) else {
+        guard case .record(.rejected(let error)) = machine.answerReceived(Self.answer(status, Self.error(status, "X")), httpStatus: status, startedAt: Self.now, now: Self.now) else {
             Issue.record("expected a rejection")
             return
         }
         #expect(error.httpStatus == status)
-        #expect(machine.recorded() == .nextChunk)
-        #expect(machine.chunkOpened(Self.batch) == .send(notBefore: nil))
-        _ = machine.answerReceived(Self.answer(status, Self.error(status, "X")), httpStatus: status, now: Self.now)
-        #expect(machine.recorded() == .stop(.tooManyErrors(2)))
+        #expect(machine.recorded(now: Self.now) == .nextChunk)
+        #expect(machine.chunkOpened(Self.batch, now: Self.now) == .send(notBefore: nil))
+        _ = machine.answerReceived(Self.answer(status, Self.error(status, "X")), httpStatus: status, startedAt: Self.now, now: Self.now)
+        #expect(machine.recorded(now: Self.now) == .stop(.tooManyErrors(2)))
         #expect(DispatchEnd.tooManyErrors(2).exitStatus == .dataError)
     }
 
@@ -144,49 +144,49 @@ struct ChunkStateMachineTests {
     func answer429Or425IsNotProcessedAndRetriedAfterBackoffAndNeverBeforeRetryAfter(status: Int) {
         var machine = Self.sending()
         let action = machine.answerReceived(
-            Self.answer(status, Self.error(status, "RATE_LIMITED"), retryAfter: 7), httpStatus: status, now: Self.now)
+            Self.answer(status, Self.error(status, "RATE_LIMITED"), retryAfter: 7), httpStatus: status, startedAt: Self.now, now: Self.now)
         guard case .record(.notProcessed(_?, notBefore: let notBefore?)) = action else {
             Issue.record("expected not processed with a retry time, got \(action)")
             return
         }
         // Attempt 1's backoff ceiling is 1 s, so the server's 7 s decides.
         #expect(notBefore == Self.now + 7)
-        #expect(machine.recorded() == .send(notBefore: notBefore))
+        #expect(machine.recorded(now: Self.now) == .send(notBefore: notBefore))
     }
 
     @Test func aRefusedConnectionIsNotProcessedAndResentAfterBackoff() {
         var machine = Self.sending()
         let refused = SendOutcome.classify(.failure(ZiettTransportError(kind: .connect, message: "connection refused")), for: .sendBatch)
-        guard case .record(.notProcessed(_?, notBefore: let notBefore?)) = machine.answerReceived(refused, httpStatus: nil, now: Self.now) else {
+        guard case .record(.notProcessed(_?, notBefore: let notBefore?)) = machine.answerReceived(refused, httpStatus: nil, startedAt: Self.now, now: Self.now) else {
             Issue.record("expected not processed")
             return
         }
         #expect(notBefore >= Self.now && notBefore <= Self.now + 1)
-        #expect(machine.recorded() == .send(notBefore: notBefore))
+        #expect(machine.recorded(now: Self.now) == .send(notBefore: notBefore))
     }
 
     @Test(arguments: [408, 409, 500, 502, 503, 504])
     func ambiguousAnswersLeaveTheChunkInDoubtAndItIsLookedUpNeverResent(status: Int) {
         var machine = Self.sending()
-        let action = machine.answerReceived(Self.answer(status, Self.error(status, "E")), httpStatus: status, now: Self.now)
+        let action = machine.answerReceived(Self.answer(status, Self.error(status, "E")), httpStatus: status, startedAt: Self.now, now: Self.now)
         guard case .record(.inDoubt(let error, let notBefore)) = action else {
             Issue.record("expected in doubt, got \(action)")
             return
         }
         #expect(error.httpStatus == status)
         #expect(notBefore >= Self.now && notBefore <= Self.now + 1)
-        #expect(machine.recorded() == .lookUp(notBefore: notBefore))
+        #expect(machine.recorded(now: Self.now) == .lookUp(notBefore: notBefore))
     }
 
     @Test(arguments: [ZiettTransportError.Kind.timeout, .connectionLost])
     func aTimeoutOrALostReplyLeavesTheChunkInDoubt(kind: ZiettTransportError.Kind) {
         var machine = Self.sending()
         let outcome = SendOutcome.classify(.failure(ZiettTransportError(kind: kind, message: "gone")), for: .sendBatch)
-        guard case .record(.inDoubt(_, let notBefore)) = machine.answerReceived(outcome, httpStatus: nil, now: Self.now) else {
+        guard case .record(.inDoubt(_, let notBefore)) = machine.answerReceived(outcome, httpStatus: nil, startedAt: Self.now, now: Self.now) else {
             Issue.record("expected in doubt")
             return
         }
-        #expect(machine.recorded() == .lookUp(notBefore: notBefore))
+        #expect(machine.recorded(now: Self.now) == .lookUp(notBefore: notBefore))
     }
 
     // MARK: Reconciliation
@@ -196,26 +196,27 @@ struct ChunkStateMachineTests {
         var chunk = Self.batch
         chunk.inDoubt = true
         chunk.notBefore = 1_234
-        #expect(machine.chunkOpened(chunk) == .lookUp(notBefore: 1_234))
+        // Without a settle time (0 here) the stored backoff is left to the gate: the look-up is due at 1234.
+        #expect(machine.chunkOpened(chunk, now: Self.now) == .lookUp(notBefore: 1_234))
     }
 
     @Test func aLookUpThatFindsTheRequestRecordsItReconciledAndNeverSends() {
         var machine = ChunkStateMachine(configuration: .init(maxAttemptsPerRun: 6, maxErrors: nil, backoff: Backoff(seed: 1)))
         var chunk = Self.batch
         chunk.inDoubt = true
-        _ = machine.chunkOpened(chunk)
+        _ = machine.chunkOpened(chunk, now: Self.now)
         #expect(machine.lookUpFinished(.found(campaignID: "c-2", messageID: nil))
             == .record(.accepted(campaignID: "c-2", messageID: nil, httpStatus: nil, how: "reconciled")))
-        #expect(machine.recorded() == .nextChunk)
+        #expect(machine.recorded(now: Self.now) == .nextChunk)
     }
 
     @Test func aLookUpThatProvesAbsenceIsRecordedBeforeTheResend() {
         var machine = ChunkStateMachine(configuration: .init(maxAttemptsPerRun: 6, maxErrors: nil, backoff: Backoff(seed: 1)))
         var chunk = Self.batch
         chunk.inDoubt = true
-        _ = machine.chunkOpened(chunk)
+        _ = machine.chunkOpened(chunk, now: Self.now)
         #expect(machine.lookUpFinished(.absent) == .record(.notProcessed(nil, notBefore: nil)))
-        #expect(machine.recorded() == .send(notBefore: nil))
+        #expect(machine.recorded(now: Self.now) == .send(notBefore: nil))
     }
 
     @Test func aLookUpThatProvesNothingStopsTheRunAndNeverSendsBlind() {
@@ -230,7 +231,7 @@ struct ChunkStateMachineTests {
             var machine = ChunkStateMachine(configuration: .init(maxAttemptsPerRun: 6, maxErrors: nil, backoff: Backoff(seed: 1)))
             var chunk = Self.batch
             chunk.inDoubt = true
-            _ = machine.chunkOpened(chunk)
+            _ = machine.chunkOpened(chunk, now: Self.now)
             #expect(machine.lookUpFinished(.unproven(end)) == .stop(expected))
         }
     }
@@ -238,8 +239,8 @@ struct ChunkStateMachineTests {
     @Test func aChunkWithNoRecipientLeftIsRecordedEmptyWithoutARequest() {
         var machine = ChunkStateMachine(configuration: .init(maxAttemptsPerRun: 6, maxErrors: nil, backoff: Backoff(seed: 1)))
         let empty = ChunkStateMachine.OpenChunk(seq: 1, endpoint: .sendBatch, recipients: 0, inDoubt: false, notBefore: nil)
-        #expect(machine.chunkOpened(empty) == .record(.accepted(campaignID: nil, messageID: nil, httpStatus: nil, how: "empty")))
-        #expect(machine.recorded() == .nextChunk)
+        #expect(machine.chunkOpened(empty, now: Self.now) == .record(.accepted(campaignID: nil, messageID: nil, httpStatus: nil, how: "empty")))
+        #expect(machine.recorded(now: Self.now) == .nextChunk)
     }
 
     // MARK: A refusal after a doubt is not final
@@ -248,33 +249,33 @@ struct ChunkStateMachineTests {
         var chunk = Self.batch
         chunk.earlierAttempts = 1
         var machine = Self.sending(chunk)
-        #expect(machine.answerReceived(Self.answer(422, Self.error(422, "VALIDATION_ERROR")), httpStatus: 422, now: Self.now) == .lookUp(notBefore: nil))
+        #expect(machine.answerReceived(Self.answer(422, Self.error(422, "VALIDATION_ERROR")), httpStatus: 422, startedAt: Self.now, now: Self.now) == .lookUp(notBefore: nil))
         #expect(machine.lookUpFinished(.found(campaignID: "c-1", messageID: nil))
             == .record(.accepted(campaignID: "c-1", messageID: nil, httpStatus: nil, how: "reconciled")))
-        #expect(machine.recorded() == .nextChunk)
+        #expect(machine.recorded(now: Self.now) == .nextChunk)
     }
 
     @Test func aRefusalAfterADoubtInThisRunIsFinalOnlyOnceTheLookUpProvesAbsence() {
         var machine = Self.sending()
-        guard case .record(.inDoubt(_, let notBefore)) = machine.answerReceived(Self.answer(503, Self.error(503, "E")), httpStatus: 503, now: Self.now) else {
+        guard case .record(.inDoubt(_, let notBefore)) = machine.answerReceived(Self.answer(503, Self.error(503, "E")), httpStatus: 503, startedAt: Self.now, now: Self.now) else {
             Issue.record("expected in doubt")
             return
         }
-        #expect(machine.recorded() == .lookUp(notBefore: notBefore))
+        #expect(machine.recorded(now: Self.now) == .lookUp(notBefore: notBefore))
         _ = machine.lookUpFinished(.absent)
-        #expect(machine.recorded() == .send(notBefore: nil))
-        #expect(machine.answerReceived(Self.answer(422, Self.error(422, "VALIDATION_ERROR")), httpStatus: 422, now: notBefore) == .lookUp(notBefore: nil))
+        #expect(machine.recorded(now: Self.now) == .send(notBefore: nil))
+        #expect(machine.answerReceived(Self.answer(422, Self.error(422, "VALIDATION_ERROR")), httpStatus: 422, startedAt: notBefore, now: notBefore) == .lookUp(notBefore: nil))
         guard case .record(.rejected(let error)) = machine.lookUpFinished(.absent) else {
             Issue.record("absent after the look-up: the refusal is final")
             return
         }
         #expect(error.httpStatus == 422)
-        #expect(machine.recorded() == .nextChunk)
+        #expect(machine.recorded(now: Self.now) == .nextChunk)
     }
 
     @Test func aRefusalOfAFirstAttemptIsFinalAtOnce() {
         var machine = Self.sending()
-        guard case .record(.rejected) = machine.answerReceived(Self.answer(422, Self.error(422, "V")), httpStatus: 422, now: Self.now) else {
+        guard case .record(.rejected) = machine.answerReceived(Self.answer(422, Self.error(422, "V")), httpStatus: 422, startedAt: Self.now, now: Self.now) else {
             Issue.record("a first attempt's refusal needs no look-up")
             return
         }
@@ -284,7 +285,7 @@ struct ChunkStateMachineTests {
         var chunk = Self.batch
         chunk.earlierAttempts = 2
         var machine = Self.sending(chunk)
-        _ = machine.answerReceived(Self.answer(400, Self.error(400, "BAD")), httpStatus: 400, now: Self.now)
+        _ = machine.answerReceived(Self.answer(400, Self.error(400, "BAD")), httpStatus: 400, startedAt: Self.now, now: Self.now)
         #expect(machine.lookUpFinished(.unproven(.interrupted)) == .stop(.interrupted))
     }
 
@@ -295,18 +296,18 @@ struct ChunkStateMachineTests {
         var now = Self.now
         var delays: [Double] = []
         for attempt in 1...4 {
-            let action = machine.answerReceived(Self.answer(503, Self.error(503, "E")), httpStatus: 503, now: now)
+            let action = machine.answerReceived(Self.answer(503, Self.error(503, "E")), httpStatus: 503, startedAt: now, now: now)
             guard case .record(.inDoubt(let error, let notBefore)) = action else {
                 Issue.record("attempt \(attempt): \(action)")
                 return
             }
             delays.append(notBefore - now)
-            let next = machine.recorded()
+            let next = machine.recorded(now: now)
             if attempt < 4 {
                 #expect(next == .lookUp(notBefore: notBefore))
                 now = notBefore
                 #expect(machine.lookUpFinished(.absent) == .record(.notProcessed(nil, notBefore: nil)))
-                #expect(machine.recorded() == .send(notBefore: nil))
+                #expect(machine.recorded(now: now) == .send(notBefore: nil))
             } else {
                 #expect(next == .stop(.retriesExhausted(error)))
             }
@@ -367,5 +368,87 @@ struct RequestScheduleTests {
             return
         }
         #expect(until >= 60)
+    }
+}
+
+@Suite("Settling before trusting absence")
+struct SettleTests {
+    static let settle = 60.0
+
+    static func machine() -> ChunkStateMachine {
+        ChunkStateMachine(configuration: .init(maxAttemptsPerRun: 6, maxErrors: nil, backoff: Backoff(seed: 2), settleAfter: settle))
+    }
+
+    static func inDoubt(lastAttemptAt: Double?, notBefore: Double? = nil) -> ChunkStateMachine.OpenChunk {
+        .init(seq: 1, endpoint: .sendMessage, recipients: 1, inDoubt: true, notBefore: notBefore, earlierAttempts: 1, lastAttemptAt: lastAttemptAt)
+    }
+
+    @Test func aChunkFoundInFlightSecondsAfterItsAttemptIsParkedUntilTheAttemptSettled() {
+        var machine = Self.machine()
+        // The run that sent it was killed 50 ms ago: the API may still be working on the request.
+        #expect(machine.chunkOpened(Self.inDoubt(lastAttemptAt: 999.95), now: 1_000) == .park(until: 999.95 + Self.settle))
+        // The machine is free for other chunks meanwhile.
+        #expect(machine.chunkOpened(ChunkStateMachineTests.batch, now: 1_000) == .send(notBefore: nil))
+    }
+
+    @Test func aChunkIsLookedUpOnlyOnceItsAttemptHasSettled() {
+        var machine = Self.machine()
+        #expect(machine.chunkOpened(Self.inDoubt(lastAttemptAt: 1_000), now: 1_000 + Self.settle) == .lookUp(notBefore: nil))
+        var other = Self.machine()
+        #expect(other.chunkOpened(Self.inDoubt(lastAttemptAt: 1_000), now: 1_000 + Self.settle - 0.001) == .park(until: 1_000 + Self.settle))
+    }
+
+    @Test func anAmbiguousAnswerStoresTheSettleTimeSoTheNextRunWaitsToo() {
+        var machine = Self.machine()
+        let open = ChunkStateMachine.OpenChunk(seq: 2, endpoint: .sendBatch, recipients: 3, inDoubt: false, notBefore: nil)
+        #expect(machine.chunkOpened(open, now: 1_000) == .send(notBefore: nil))
+        let timeout = SendOutcome.classify(.failure(ZiettTransportError(kind: .timeout, message: "t")), for: .sendBatch)
+        // Sent at 1000, timed out at 1030.
+        guard case .record(.inDoubt(_, let notBefore)) = machine.answerReceived(timeout, httpStatus: nil, startedAt: 1_000, now: 1_030) else {
+            Issue.record("expected in doubt")
+            return
+        }
+        #expect(notBefore == 1_000 + Self.settle)
+        #expect(machine.recorded(now: 1_030) == .park(until: 1_000 + Self.settle))
+    }
+
+    @Test func aChunkWithoutARecordedAttemptTimeIsLookedUpAtOnce() {
+        var machine = Self.machine()
+        #expect(machine.chunkOpened(Self.inDoubt(lastAttemptAt: nil), now: 1_000) == .lookUp(notBefore: nil))
+    }
+}
+
+extension SettleTests {
+    @Test func aChunkParkedAndOpenedAgainKeepsCountingItsFailuresSoTheRunEnds() {
+        var machine = ChunkStateMachine(configuration: .init(maxAttemptsPerRun: 3, maxErrors: nil, backoff: Backoff(seed: 2), settleAfter: Self.settle))
+        var now = 1_000.0
+        var chunk = ChunkStateMachine.OpenChunk(seq: 4, endpoint: .sendBatch, recipients: 3, inDoubt: false, notBefore: nil)
+        var ends: [ChunkStateMachine.Action] = []
+        for _ in 0..<10 {
+            var action = machine.chunkOpened(chunk, now: now)
+            if case .lookUp = action {
+                action = machine.lookUpFinished(.absent)
+                action = machine.recorded(now: now)
+            }
+            guard action == .send(notBefore: chunk.notBefore) || action == .send(notBefore: nil) else {
+                Issue.record("expected a send, got \(action)")
+                return
+            }
+            let failed = SendOutcome.classify(.success(ZiettHTTPResponse(status: 503, body: [])), for: .sendBatch)
+            guard case .record(.inDoubt(_, let notBefore)) = machine.answerReceived(failed, httpStatus: 503, startedAt: now, now: now) else {
+                Issue.record("expected in doubt")
+                return
+            }
+            let next = machine.recorded(now: now)
+            if case .stop = next {
+                ends.append(next)
+                break
+            }
+            #expect(next == .park(until: notBefore))
+            // Opened again once it has settled, as the dispatcher does with a parked chunk.
+            now = notBefore
+            chunk = .init(seq: 4, endpoint: .sendBatch, recipients: 3, inDoubt: true, notBefore: notBefore, earlierAttempts: 1, lastAttemptAt: now - Self.settle)
+        }
+        #expect(ends.count == 1, "the third failure must end the run, not park the chunk again")
     }
 }

@@ -9,7 +9,7 @@ extension EndToEnd {
         func arguments(_ csv: String, _ state: String, _ server: ZiettSimulatorServer, extra: [String] = []) -> [String] {
             ["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hello from the test.", "--country", "AO", "--state", state,
              "--base-url", server.baseURL, "--chunk-size", "10", "--max-rate", "200/s", "--read-rate", "2000/s",
-             "--backoff-base", "0.01", "--backoff-cap", "0.05"] + extra
+             "--backoff-base", "0.01", "--backoff-cap", "0.05", "--request-timeout", "2", "--settle", "0.2"] + extra
         }
 
         @Test func insufficientFundsStopsResumablyAndFinishesOnceFundsAreRestored() async throws {

@@ -38,7 +38,7 @@ extension EndToEnd {
                 "run", fixture.path, "--sender", Self.sender, "--message", template,
                 "--country", "AO", "--state", state, "--chunk-size", "7", "--max-rate", personalised ? "40/s" : "10/s", "--read-rate", "2000/s",
                 "--backoff-base", "0.005", "--backoff-cap", "0.02", "--max-attempts", "50", "--base-url", server.baseURL,
-                "--seed", "\(seed)", "--quiet",
+                "--seed", "\(seed)", "--quiet", "--request-timeout", "2", "--settle", "0.2",
             ]
             let env = ["ZIETT_API_KEY": "zk_test_torture"]
             var landed = 0  // children that died of our SIGKILL

@@ -14,18 +14,27 @@ public protocol JobClock: WallClock {
     func sleep(for seconds: Double) async
 }
 
-/// The system clock: `Date` for wall time, `ContinuousClock` (through `Task.sleep`) for waiting.
+/// The system clock for one run: the wall clock read once, at the start, and advanced by the monotonic
+/// clock from then on.
+///
+/// A run lasts minutes (a cron tick), and every time it records, compares or waits for (attempt times,
+/// not-before, the pacer's window) is on this one time line, so a wall-clock step during a run (NTP, a
+/// person setting the date) neither stalls a wait nor shortens one; the next run reads the wall clock
+/// afresh. `ContinuousClock` keeps counting while the machine sleeps, as wall time does.
 public struct SystemClock: JobClock {
-    private let wall = SystemWallClock()
-    private let origin = ContinuousClock.now
+    private let wallAtStart: Double
+    private let start: ContinuousClock.Instant
 
-    /// Creates the system clock.
-    public init() {}
+    /// Creates a clock anchored at the wall clock's time now.
+    public init() {
+        wallAtStart = SystemWallClock().now()
+        start = ContinuousClock.now
+    }
 
-    public func now() -> Double { wall.now() }
+    public func now() -> Double { wallAtStart + monotonicNow() }
 
     public func monotonicNow() -> Double {
-        let elapsed = origin.duration(to: .now).components
+        let elapsed = start.duration(to: .now).components
         return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
     }
 

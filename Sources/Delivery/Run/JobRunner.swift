@@ -52,7 +52,7 @@ public struct JobRunner {
             throw RunFailure(.runAgainLater, "another run of this job holds \(options.statePath).lock; nothing was sent")
         }
         defer { withExtendedLifetime(lock) {} }
-        let store = try StateStore(path: options.statePath)
+        let store = try StateStore(path: options.statePath, clock: clock)
         var job = try prepareJob(store)
         var log = logger
         log[metadataKey: "job.name"] = "\(job.name)"
@@ -90,7 +90,11 @@ public struct JobRunner {
         guard let apiKey = options.apiKey, !apiKey.isEmpty else {
             throw RunFailure(.usage, "ZIETT_API_KEY is not set: export the API key in the environment (it is never taken as a flag)")
         }
-        let client = ZiettClient(configuration: ZiettClientConfiguration(baseURL: options.baseURL, apiKey: apiKey), logger: log)
+        // The client's timeout and the dispatcher's settle rule must agree: one number, from the options.
+        let client = ZiettClient(
+            configuration: ZiettClientConfiguration(
+                baseURL: options.baseURL, apiKey: apiKey, requestTimeout: .milliseconds(Int64(options.dispatch.requestTimeout * 1000))),
+            logger: log)
         let end: DispatchEnd
         let dispatcher: Dispatcher
         do {

@@ -20,12 +20,17 @@ public struct ChunkStateMachine: Sendable {
         public var maxErrors: Int?
         /// The retry delays (seeded, so a run can be replayed).
         public var backoff: Backoff
+        /// Seconds after an attempt's start before its absence at the API is believed: the request
+        /// timeout (the API may still be working on it until the client gives up, and after) plus a settle
+        /// margin (for lists that show writes late). A look-up of an in-doubt chunk waits for it.
+        public var settleAfter: Double
 
         /// Creates a configuration.
-        public init(maxAttemptsPerRun: Int, maxErrors: Int?, backoff: Backoff) {
+        public init(maxAttemptsPerRun: Int, maxErrors: Int?, backoff: Backoff, settleAfter: Double = 0) {
             self.maxAttemptsPerRun = maxAttemptsPerRun
             self.maxErrors = maxErrors
             self.backoff = backoff
+            self.settleAfter = settleAfter
         }
     }
 
@@ -44,15 +49,21 @@ public struct ChunkStateMachine: Sendable {
         /// Requests made for it by earlier runs (or earlier in this run). Any of them may have ended in
         /// doubt and still arrived, so a refusal of a later one is not taken as final before a look-up.
         public var earlierAttempts: Int
+        /// When its last attempt began: until that attempt has settled, its absence proves nothing.
+        public var lastAttemptAt: Double?
 
         /// Creates a description of an open chunk.
-        public init(seq: Int, endpoint: ZiettEndpoint, recipients: Int, inDoubt: Bool, notBefore: Double?, earlierAttempts: Int = 0) {
+        public init(
+            seq: Int, endpoint: ZiettEndpoint, recipients: Int, inDoubt: Bool, notBefore: Double?, earlierAttempts: Int = 0,
+            lastAttemptAt: Double? = nil
+        ) {
             self.seq = seq
             self.endpoint = endpoint
             self.recipients = recipients
             self.inDoubt = inDoubt
             self.notBefore = notBefore
             self.earlierAttempts = earlierAttempts
+            self.lastAttemptAt = lastAttemptAt
         }
     }
 
@@ -66,6 +77,10 @@ public struct ChunkStateMachine: Sendable {
         case send(notBefore: Double?)
         /// Commit this transition; then report `recorded`.
         case record(ChunkTransition)
+        /// The chunk is in doubt and its look-up is not due before `until` (its last attempt may still be
+        /// in progress at the API): leave it as recorded, go on with other chunks, and open it again at
+        /// `until` or later.
+        case park(until: Double)
         /// The chunk is final: open the next one.
         case nextChunk
         /// The run ends here; every open chunk is left as recorded for the next run.
@@ -92,6 +107,9 @@ public struct ChunkStateMachine: Sendable {
     private var configuration: Configuration
     /// Failed attempts of the open chunk in this run.
     private var failures = 0
+    /// Failed attempts of every chunk opened in this run, so that a chunk parked and opened again keeps
+    /// counting towards `maxAttemptsPerRun` instead of starting over (which would retry it forever).
+    private var failuresBySeq: [Int: Int] = [:]
     /// Refused requests in this run.
     private var rejections = 0
     /// The open chunk may have reached the API before (it was in doubt, or sent in an earlier run).
@@ -100,15 +118,12 @@ public struct ChunkStateMachine: Sendable {
     /// Creates a machine with no chunk open.
     public init(configuration: Configuration) { self.configuration = configuration }
 
-    /// A chunk was taken up.
-    public mutating func chunkOpened(_ chunk: OpenChunk) -> Action {
+    /// A chunk was taken up at `now`.
+    public mutating func chunkOpened(_ chunk: OpenChunk, now: Double) -> Action {
         guard case .idle = state else { return misuse("chunkOpened") }
-        failures = 0
+        failures = failuresBySeq[chunk.seq] ?? 0
         mayHaveArrived = chunk.inDoubt || chunk.earlierAttempts > 0
-        if chunk.inDoubt {
-            state = .reconciling(chunk)
-            return .lookUp(notBefore: chunk.notBefore)
-        }
+        if chunk.inDoubt { return lookUpDue(chunk, now: now) }
         if chunk.recipients == 0 {
             return record(chunk, .accepted(campaignID: nil, messageID: nil, httpStatus: nil, how: "empty"), then: .nextChunk)
         }
@@ -148,9 +163,11 @@ public struct ChunkStateMachine: Sendable {
         }
     }
 
-    /// The answer to the chunk's request, classified, arrived at `now`.
-    public mutating func answerReceived(_ outcome: SendOutcome, httpStatus: Int?, now: Double) -> Action {
-        guard case .sending(let chunk) = state else { return misuse("answerReceived") }
+    /// The answer to the chunk's request (which began at `startedAt`), classified, arrived at `now`.
+    public mutating func answerReceived(_ outcome: SendOutcome, httpStatus: Int?, startedAt: Double, now: Double) -> Action {
+        guard case .sending(var chunk) = state else { return misuse("answerReceived") }
+        chunk.lastAttemptAt = startedAt
+        chunk.earlierAttempts += 1
         switch outcome {
         case .accepted(let campaignID, let messageID):
             return record(chunk, .accepted(campaignID: campaignID, messageID: messageID, httpStatus: httpStatus, how: "accepted"), then: .nextChunk)
@@ -172,15 +189,17 @@ public struct ChunkStateMachine: Sendable {
             return record(chunk, refusal, then: then)
         case .notProcessed(let error, let retryAfter), .inDoubt(let error, let retryAfter):
             failures += 1
+            failuresBySeq[chunk.seq] = failures
             let notBefore = now + configuration.backoff.delay(afterFailures: failures, retryAfter: retryAfter)
             let exhausted = failures >= configuration.maxAttemptsPerRun
             if case .inDoubt = outcome {
                 mayHaveArrived = true
                 var doubtful = chunk
                 doubtful.inDoubt = true
-                doubtful.notBefore = notBefore
-                return record(doubtful, .inDoubt(error, notBefore: notBefore),
-                              then: exhausted ? .stop(.retriesExhausted(error)) : .lookUp(notBefore: notBefore))
+                // Stored, so that the next run also waits for the attempt to settle.
+                doubtful.notBefore = max(notBefore, startedAt + configuration.settleAfter)
+                return record(doubtful, .inDoubt(error, notBefore: doubtful.notBefore ?? notBefore),
+                              then: exhausted ? .stop(.retriesExhausted(error)) : .lookUp(notBefore: doubtful.notBefore))
             }
             var pending = chunk
             pending.notBefore = notBefore
@@ -197,17 +216,32 @@ public struct ChunkStateMachine: Sendable {
         }
     }
 
-    /// The transition asked for was committed.
-    public mutating func recorded() -> Action {
+    /// The transition asked for was committed, at `now`.
+    public mutating func recorded(now: Double) -> Action {
         guard case .recording(let chunk, let then) = state else { return misuse("recorded") }
         switch then {
-        case .lookUp: state = .reconciling(chunk)
+        case .lookUp: return lookUpDue(chunk, now: now)
         case .send: state = .sending(chunk)
         case .nextChunk: state = .idle
         case .stop: state = .stopped
-        case .record: return misuse("recorded → record")
+        case .record, .park: return misuse("recorded → \(then)")
         }
         return then
+    }
+
+    /// The look-up of an in-doubt chunk once its last attempt has settled; until then the chunk is parked.
+    ///
+    /// Absence found before the attempt settled proves nothing (the API may still be working on it, or
+    /// its lists may not show it yet), so no look-up is made before `lastAttemptAt + settleAfter`. A
+    /// look-up that only waits for its backoff (`notBefore`) is not parked: the gate waits for it.
+    private mutating func lookUpDue(_ chunk: OpenChunk, now: Double) -> Action {
+        let settled = (chunk.lastAttemptAt ?? -.infinity) + configuration.settleAfter
+        if settled > now {
+            state = .idle
+            return .park(until: max(chunk.notBefore ?? settled, settled))
+        }
+        state = .reconciling(chunk)
+        return .lookUp(notBefore: chunk.notBefore)
     }
 
     /// The gate lets the due request leave only at `until`, after the longest wait a run sits through.

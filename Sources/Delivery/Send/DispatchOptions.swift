@@ -17,6 +17,16 @@ public struct DispatchOptions: Sendable {
     /// The longest wait the run sits through (pacing, backoff) before it stops and leaves the rest to
     /// the next cron tick.
     public var maxWait: Double = 15 * 60
+    /// The request timeout the client uses (seconds): an in-doubt request may still be worked on by
+    /// the API until then, and after.
+    public var requestTimeout: Double = 30
+    /// Seconds after the request timeout before the absence of an in-doubt request at the API is
+    /// believed (`--settle`): covers work the API finishes after the client gave up and lists that show
+    /// writes late. A look-up of an in-doubt chunk is made no earlier than its last attempt's start +
+    /// `requestTimeout` + `settleMargin`.
+    public var settleMargin: Double = 30
+    /// `requestTimeout + settleMargin`.
+    public var settleAfter: Double { requestTimeout + settleMargin }
     /// Seconds an interrupted run still waits for an in-flight request's answer before it leaves the
     /// chunk in doubt for the next run to look up.
     public var stopGrace: Double = 3

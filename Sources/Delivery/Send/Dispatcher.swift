@@ -83,24 +83,64 @@ public final class Dispatcher {
         reconciler = Reconciler(reader: reader)
         machine = ChunkStateMachine(configuration: .init(
             maxAttemptsPerRun: options.maxAttemptsPerRun, maxErrors: options.maxErrors,
-            backoff: Backoff(base: options.backoffBase, cap: options.backoffCap, seed: options.seed)))
+            backoff: Backoff(base: options.backoffBase, cap: options.backoffCap, seed: options.seed),
+            settleAfter: options.settleAfter))
     }
 
     /// Works through every open chunk in order until the job is complete or the run must stop. When none
     /// is open, the next pending rows are cut into chunks (`StateStore.cutChunks`); the job is complete
-    /// when none is left to cut.
+    /// when none is left to cut and no chunk is parked.
+    ///
+    /// A chunk in doubt whose last attempt has not settled yet is parked: the run goes on with the other
+    /// chunks and comes back to it when it is due. A run left with parked chunks only waits for the
+    /// earliest when the wait is within `maxWait`, else it ends (exit 75) and the next cron tick looks it up.
     public func run() async throws -> DispatchEnd {
         var cursor = -1
+        var parked: [(seq: Int, until: Double)] = []
         while true {
-            guard let chunk = try store.nextOpenChunk(jobID: job.id, after: cursor) else {
-                if try store.cutChunks(jobID: job.id) > 0 { continue }
+            let chunk: Chunk
+            if let next = try store.nextOpenChunk(jobID: job.id, after: cursor) {
+                cursor = next.seq
+                chunk = next
+            } else if try store.cutChunks(jobID: job.id) > 0 {
+                continue
+            } else if let earliest = parked.indices.min(by: { parked[$0].until < parked[$1].until }) {
+                let (seq, until) = parked.remove(at: earliest)
+                switch await gate.pass(.listCampaigns, notBefore: until) {
+                case .stopped: return .interrupted
+                case .tooFar(let until): return .waiting(until: until)
+                case .go: break
+                }
+                guard let reloaded = try store.chunk(jobID: job.id, seq: seq), reloaded.state == .inflight || reloaded.state == .pending else {
+                    continue
+                }
+                chunk = reloaded
+            } else {
                 return .complete
             }
-            cursor = chunk.seq
-            if let end = try await drive(chunk) { return end }
-            chunksDoneThisRun += 1
-            reportProgress()
+            switch try await drive(chunk) {
+            case .final:
+                chunksDoneThisRun += 1
+                reportProgress()
+            case .parked(let until):
+                logger.info("in-doubt chunk parked until its last attempt has settled", metadata: [
+                    "chunk.seq": "\(chunk.seq)", "until": "\(Date(timeIntervalSince1970: until))",
+                ])
+                parked.append((chunk.seq, until))
+            case .stop(let end):
+                return end
+            }
         }
+    }
+
+    /// How driving one chunk ended.
+    private enum DriveEnd {
+        /// The chunk is final.
+        case final
+        /// The chunk waits for its last attempt to settle.
+        case parked(until: Double)
+        /// The run ends.
+        case stop(DispatchEnd)
     }
 
     private func reportProgress() {
@@ -109,28 +149,31 @@ public final class Dispatcher {
             chunksDone: chunksDoneThisRun))
     }
 
-    /// Carries out the machine's actions for one chunk until it is final (nil) or the run must stop.
-    private func drive(_ chunk: Chunk) async throws -> DispatchEnd? {
+    /// Carries out the machine's actions for one chunk until it is final or parked, or the run must stop.
+    private func drive(_ chunk: Chunk) async throws -> DriveEnd {
         var log = logger
         log[metadataKey: "chunk.seq"] = "\(chunk.seq)"
         let request = try prepare(chunk)
         var attemptID: Int64?
+        var startedAt = 0.0
         var action = stop.isRequested
             ? machine.stopRequested()
             : machine.chunkOpened(.init(
                 seq: chunk.seq, endpoint: request?.endpoint ?? ChunkRequest.endpoint(kind: chunk.kind, recipients: chunk.size),
                 recipients: request == nil ? 0 : chunk.size, inDoubt: chunk.state == .inflight && request != nil,
-                notBefore: chunk.notBefore, earlierAttempts: chunk.attempts))
+                notBefore: chunk.notBefore, earlierAttempts: chunk.attempts, lastAttemptAt: chunk.lastAttemptAt), now: clock.now())
         while true {
             switch action {
             case .nextChunk:
-                return nil
+                return .final
+            case .park(let until):
+                return .parked(until: until)
             case .stop(let end):
-                return end
+                return .stop(end)
             case .record(let transition):
                 try record(transition, of: chunk, attemptID: attemptID, log: log)
                 attemptID = nil
-                action = machine.recorded()
+                action = machine.recorded(now: clock.now())
             case .lookUp(let notBefore):
                 guard let request else { throw DispatchError.noRequest(seq: chunk.seq) }
                 let readEndpoint: ZiettEndpoint = request.endpoint == .sendMessage ? .listMessages : .listCampaigns
@@ -145,9 +188,10 @@ public final class Dispatcher {
                 case .stopped: action = machine.stopRequested()
                 case .tooFar(let until): action = machine.gateTooFar(until: until)
                 case .go:
+                    startedAt = clock.now()
                     attemptID = try store.markInFlight(
                         jobID: job.id, seq: chunk.seq, name: request.name, body: request.body,
-                        idempotencyKey: request.idempotencyKey, endpoint: request.endpoint.rawValue, at: clock.now())
+                        idempotencyKey: request.idempotencyKey, endpoint: request.endpoint.rawValue, at: startedAt)
                     requestsThisRun += 1
                     guard let result = await post(request) else {
                         // Abandoned after the stop's grace period: it stays in flight (in doubt) for the next run.
@@ -155,7 +199,8 @@ public final class Dispatcher {
                         continue
                     }
                     gate.record(request.endpoint, result)
-                    action = machine.answerReceived(SendOutcome.classify(result, for: request.endpoint), httpStatus: result.status, now: clock.now())
+                    action = machine.answerReceived(
+                        SendOutcome.classify(result, for: request.endpoint), httpStatus: result.status, startedAt: startedAt, now: clock.now())
                 }
             }
         }

@@ -67,6 +67,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Attempts per chunk within one run before leaving it to the next run (default: 6).")
     var maxAttempts: Int?
 
+    @Option(help: "Seconds a request may take before the run stops waiting for its answer (default: 30).")
+    var requestTimeout: Double?
+
+    @Option(help: ArgumentHelp(
+        "Seconds after a request's timeout before its absence at the API is believed (default: 30).",
+        discussion: "An unanswered request may still be finished by the API after the run gave up on it, and lists may show it late: it is looked up only after its start + --request-timeout + --settle, and parked meanwhile."))
+    var settle: Double?
+
     @Option(help: ArgumentHelp("Ceiling of the first retry delay in seconds; it doubles per attempt up to --backoff-cap (full jitter).", visibility: .hidden))
     var backoffBase: Double = 1
 
@@ -102,6 +110,10 @@ struct RunCommand: AsyncParsableCommand {
         try csvOptions.validate()
         if UUID(uuidString: sender) == nil { throw ValidationError("--sender must be the remitter's UUID") }
         if let maxAttempts, maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
+        if let requestTimeout, !(requestTimeout >= 1 && requestTimeout <= 600) {
+            throw ValidationError("--request-timeout must be between 1 and 600 seconds")
+        }
+        if let settle, !(settle >= 0 && settle <= 3600) { throw ValidationError("--settle must be between 0 and 3600 seconds") }
     }
 
     /// Fills every option not given on the command line from the job file.
@@ -124,6 +136,8 @@ struct RunCommand: AsyncParsableCommand {
         take(&job, "job")
         take(&maxErrors, "max-errors")
         take(&maxAttempts, "max-attempts")
+        if requestTimeout == nil { requestTimeout = file.integers["request-timeout"].map(Double.init) }
+        if settle == nil { settle = file.integers["settle"].map(Double.init) }
         dryRun = dryRun || file.flags["dry-run"] == true
         allowChangedInput = allowChangedInput || file.flags["allow-changed-input"] == true
         logging.apply(file)
@@ -141,6 +155,8 @@ struct RunCommand: AsyncParsableCommand {
         dispatch.backoffBase = backoffBase
         dispatch.backoffCap = backoffCap
         dispatch.maxWait = maxWait
+        if let requestTimeout { dispatch.requestTimeout = requestTimeout }
+        if let settle { dispatch.settleMargin = settle }
         var options = RunOptions(
             csvPath: csv, jobName: jobName, statePath: state ?? StatePaths.file(job: jobName), sender: (sender ?? "").lowercased(),
             message: messageText, baseURL: api.resolvedBaseURL(environment: env), apiKey: APIOptions.apiKey(environment: env), dispatch: dispatch)
