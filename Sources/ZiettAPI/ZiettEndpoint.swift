@@ -4,7 +4,7 @@ import Foundation
 ///
 /// The one spelling of an endpoint for the client (method and path), the pacer (limit and bucket), the
 /// plan (requests per endpoint), the state (the `attempt.endpoint` label is `rawValue`) and the simulator.
-public enum ZiettEndpoint: String, Sendable, Hashable, CaseIterable, Codable {
+public enum ZiettEndpoint: String, Sendable, Hashable, CaseIterable, Codable, CustomStringConvertible {
     /// `POST /messages`: one text to one number.
     case sendMessage = "POST /messages"
     /// `GET /messages`: a page of messages, filtered.
@@ -19,6 +19,9 @@ public enum ZiettEndpoint: String, Sendable, Hashable, CaseIterable, Codable {
     case getCampaign = "GET /campaigns/{id}"
     /// `GET /campaigns/{id}/messages`.
     case listCampaignMessages = "GET /campaigns/{id}/messages"
+
+    /// `POST /campaigns/batch`: method and path template, as the docs and logs spell it.
+    public var description: String { rawValue }
 
     /// `POST` or `GET`.
     public var method: String { isWrite ? "POST" : "GET" }

@@ -78,6 +78,10 @@ public final class ZiettSimulatorServer: Sendable {
     /// Everything accepted so far, with statuses as of now.
     public func ledger() async -> LedgerSnapshot { await state.snapshot() }
 
+    /// Idempotency-Keys whose first request is being worked on (no answer stored yet): a readiness signal
+    /// for tests that must send a second request while the first is in flight.
+    public func idempotencyKeysInFlight() async -> Int { await state.idempotencyKeysInFlight }
+
     /// Writes current statuses to the SQLite ledger (when `ledgerPath` is set).
     public func syncLedger() async { await state.syncStore() }
 

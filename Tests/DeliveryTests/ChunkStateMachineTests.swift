@@ -36,7 +36,7 @@ struct ChunkStateMachineTests {
     @Test func answer202WithACampaignIdIsRecordedAcceptedAndTheNextChunkFollows() {
         var machine = Self.sending()
         let action = machine.answerReceived(Self.answer(202, #"{"campaign_id":"c-1"}"#), httpStatus: 202, startedAt: Self.now, now: Self.now)
-        #expect(action == .record(.accepted(campaignID: "c-1", messageID: nil, httpStatus: 202, how: "accepted")))
+        #expect(action == .record(.accepted(campaignID: "c-1", messageID: nil, httpStatus: 202, how: .answered)))
         #expect(machine.recorded(now: Self.now) == .nextChunk)
     }
 
@@ -49,7 +49,7 @@ struct ChunkStateMachineTests {
         #expect(error.code == "UNPROVEN_ACCEPTANCE")
         #expect(machine.recorded(now: Self.now) == .lookUp(notBefore: notBefore))
         #expect(machine.lookUpFinished(.found(campaignID: "c-9", messageID: nil))
-            == .record(.accepted(campaignID: "c-9", messageID: nil, httpStatus: nil, how: "reconciled")))
+            == .record(.accepted(campaignID: "c-9", messageID: nil, httpStatus: nil, how: .reconciled)))
         #expect(machine.recorded(now: Self.now) == .nextChunk)
     }
 
@@ -119,7 +119,8 @@ struct ChunkStateMachineTests {
         let single = ChunkStateMachine.OpenChunk(seq: 0, endpoint: .sendMessage, recipients: 1, inDoubt: false, notBefore: nil)
         var machine = Self.sending(single)
         let json = #"{"code":"VALIDATION_ERROR","message":"m","fields":{"recipients[0]":"bad"}}"#
-        guard case .record(.rejected) = machine.answerReceived(Self.answer(422, json), httpStatus: 422, startedAt: Self.now, now: Self.now) else {
+        let outcome = SendOutcome.classify(.success(ZiettHTTPResponse(status: 422, body: Array(json.utf8))), for: .sendMessage)
+        guard case .record(.rejected) = machine.answerReceived(outcome, httpStatus: 422, startedAt: Self.now, now: Self.now) else {
             Issue.record("expected a rejection")
             return
         }
@@ -206,7 +207,7 @@ struct ChunkStateMachineTests {
         chunk.inDoubt = true
         _ = machine.chunkOpened(chunk, now: Self.now)
         #expect(machine.lookUpFinished(.found(campaignID: "c-2", messageID: nil))
-            == .record(.accepted(campaignID: "c-2", messageID: nil, httpStatus: nil, how: "reconciled")))
+            == .record(.accepted(campaignID: "c-2", messageID: nil, httpStatus: nil, how: .reconciled)))
         #expect(machine.recorded(now: Self.now) == .nextChunk)
     }
 
@@ -239,7 +240,7 @@ struct ChunkStateMachineTests {
     @Test func aChunkWithNoRecipientLeftIsRecordedEmptyWithoutARequest() {
         var machine = ChunkStateMachine(configuration: .init(maxAttemptsPerRun: 6, maxErrors: nil, backoff: Backoff(seed: 1)))
         let empty = ChunkStateMachine.OpenChunk(seq: 1, endpoint: .sendBatch, recipients: 0, inDoubt: false, notBefore: nil)
-        #expect(machine.chunkOpened(empty, now: Self.now) == .record(.accepted(campaignID: nil, messageID: nil, httpStatus: nil, how: "empty")))
+        #expect(machine.chunkOpened(empty, now: Self.now) == .record(.accepted(campaignID: nil, messageID: nil, httpStatus: nil, how: .empty)))
         #expect(machine.recorded(now: Self.now) == .nextChunk)
     }
 
@@ -251,7 +252,7 @@ struct ChunkStateMachineTests {
         var machine = Self.sending(chunk)
         #expect(machine.answerReceived(Self.answer(422, Self.error(422, "VALIDATION_ERROR")), httpStatus: 422, startedAt: Self.now, now: Self.now) == .lookUp(notBefore: nil))
         #expect(machine.lookUpFinished(.found(campaignID: "c-1", messageID: nil))
-            == .record(.accepted(campaignID: "c-1", messageID: nil, httpStatus: nil, how: "reconciled")))
+            == .record(.accepted(campaignID: "c-1", messageID: nil, httpStatus: nil, how: .reconciled)))
         #expect(machine.recorded(now: Self.now) == .nextChunk)
     }
 
@@ -271,6 +272,40 @@ struct ChunkStateMachineTests {
         }
         #expect(error.httpStatus == 422)
         #expect(machine.recorded(now: Self.now) == .nextChunk)
+    }
+
+    @Test func aSplitAfterADoubtWaitsForTheLookUpAndADuplicateRefusalDoesNotCountTowardsMaxErrors() {
+        var chunk = Self.batch
+        chunk.earlierAttempts = 1
+        var machine = Self.sending(chunk, maxErrors: 1)
+        let json = #"{"code":"VALIDATION_ERROR","message":"m","fields":{"recipients[2]":"bad"}}"#
+        #expect(machine.answerReceived(Self.answer(422, json), httpStatus: 422, startedAt: Self.now, now: Self.now) == .lookUp(notBefore: nil))
+        // Found: the earlier attempt arrived; not a refusal, so --max-errors 1 is not reached.
+        _ = machine.lookUpFinished(.found(campaignID: "c-3", messageID: nil))
+        #expect(machine.recorded(now: Self.now) == .nextChunk)
+        // The next chunk's refusal, absent at the API, is the first that counts: it splits and stops the run.
+        #expect(machine.chunkOpened(chunk, now: Self.now) == .send(notBefore: nil))
+        _ = machine.answerReceived(Self.answer(422, json), httpStatus: 422, startedAt: Self.now, now: Self.now)
+        guard case .record(.split(let recipients, _)) = machine.lookUpFinished(.absent) else {
+            Issue.record("absent: the split is final")
+            return
+        }
+        #expect(recipients == [2: "bad"])
+        #expect(machine.recorded(now: Self.now) == .stop(.tooManyErrors(1)))
+    }
+
+    @Test func aSingleMessageIsAcceptedWithItsMessageIdAndInDoubtWithoutIt() {
+        let single = ChunkStateMachine.OpenChunk(seq: 5, endpoint: .sendMessage, recipients: 1, inDoubt: false, notBefore: nil)
+        var machine = Self.sending(single)
+        let proven = SendOutcome.classify(.success(ZiettHTTPResponse(status: 202, body: Array(#"{"message_id":"m-7"}"#.utf8))), for: .sendMessage)
+        #expect(machine.answerReceived(proven, httpStatus: 202, startedAt: Self.now, now: Self.now)
+            == .record(.accepted(campaignID: nil, messageID: "m-7", httpStatus: 202, how: .answered)))
+        var other = Self.sending(single)
+        let unproven = SendOutcome.classify(.success(ZiettHTTPResponse(status: 202, body: Array(#"{"campaign_id":"c"}"#.utf8))), for: .sendMessage)
+        guard case .record(.inDoubt) = other.answerReceived(unproven, httpStatus: 202, startedAt: Self.now, now: Self.now) else {
+            Issue.record("a single message without its message id must stay in doubt")
+            return
+        }
     }
 
     @Test func aRefusalOfAFirstAttemptIsFinalAtOnce() {

@@ -97,6 +97,7 @@ struct DispatcherTests {
             config.ignoreIdempotencyKeys = true
         }
         let clock = ManualClock()
+        let start = clock.now()
         let dispatcher = try Dispatcher(
             store: f.store, job: f.job, client: f.client, options: Self.options(), stop: StopFlag(), clock: clock,
             logger: Logger(label: "test"))
@@ -106,6 +107,8 @@ struct DispatcherTests {
         await f.close()
 
         #expect(end == .complete)
+        // No look-up before the attempts settled: the run parked both chunks and waited on its clock.
+        #expect(clock.now() - start >= DispatchOptions(seed: 0).settleAfter)
         // The fault happened: each POST's reply was lost, and each was then found by a look-up.
         #expect(ledger.responses["POST /campaigns/batch lost"] == 2)
         #expect(Self.answered(ledger, .sendBatch) == 0)
@@ -118,21 +121,28 @@ struct DispatcherTests {
     @Test func theReconcilerPagesThroughCampaignsAndRetriesAFailingRead() async throws {
         let f = try await Self.fixture(count: 2) { config in
             var faults = FaultConfiguration()
-            faults.readErrorRate = 0.5
+            faults.readErrorRate = 0.3
             config.faults = faults
         }
-        // 3 campaigns whose names all match the search; the one wanted is the last created.
-        for name in ["zb-find-a", "zb-find-b", "zb-find"] {
+        // 205 campaigns whose names all match the search, more than one page of 200; the one wanted is the
+        // last created, so it is on the second page (lists are read oldest first).
+        let names = (0..<204).map { "zb-find-\($0)" } + ["zb-find"]
+        for name in names {
             let body = try WireCoding.encoder().encode(BatchCampaignRequest(
                 name: name, remitterID: "0190f0aa-8c5e-7b7d-9c4e-5f1a2b3c4d5e", content: "x",
                 recipients: ["+244923000001", "+244923000002"], countryAlpha2: nil))
-            for _ in 0..<10 where (try? await f.client.postBatch(body: Array(body), idempotencyKey: name).get().isSuccess) != true {}
+            var created = false
+            for _ in 0..<10 where !created {
+                created = (try? await f.client.postBatch(body: Array(body), idempotencyKey: name).get().isSuccess) == true
+            }
+            try #require(created)
         }
         let clock = ManualClock()
         let gate = RequestGate(schedule: RequestSchedule(maxWait: 900), clock: clock, stop: StopFlag())
         let reader = ListReader(client: f.client, gate: gate, maxAttempts: 20, backoff: Backoff(seed: 3), logger: Logger(label: "test"))
         let reconciler = Reconciler(reader: reader)
         let found = await reconciler.findBatch(named: "zb-find")
+        let afterFound = reader.pagesRead
         let absent = await reconciler.findBatch(named: "zb-never-sent")
         let ledger = await f.server.ledger()
         await f.close()
@@ -141,14 +151,43 @@ struct DispatcherTests {
             Issue.record("expected the campaign, got \(found)")
             return
         }
-        #expect(id.isEmpty == false)
+        #expect(!id.isEmpty)
         #expect(absent == .absent)
-        // Read errors were injected and retried: every request the reader made reached the simulator, and
-        // some were answered with an error.
-        let failed = ledger.responses.filter { $0.key.hasPrefix("GET /campaigns ") && $0.key != "GET /campaigns 200" }.values.reduce(0, +)
-        #expect(reader.pagesRead == Self.answered(ledger, .listCampaigns))
+        // Two pages were read to find it (plus retries of the failed reads).
+        let ok = ledger.responses["GET /campaigns 200", default: 0]
+        let failed = Self.answered(ledger, .listCampaigns) - ok
+        #expect(ok >= 3, "two pages for the one found, at least one for the absent one")
+        #expect(afterFound >= 2)
+        // Read errors were injected and retried: every request the reader made reached the simulator.
         #expect(failed > 0)
-        #expect(reader.pagesRead == ledger.responses["GET /campaigns 200", default: 0] + failed)
+        #expect(reader.pagesRead == ok + failed)
+    }
+
+    @Test func aSingleMessageStampedByASlowAPIClockIsFoundWithinTheSkewMargin() async throws {
+        let f = try await Self.fixture(count: 1) { config in
+            config.clockOffset = -120  // the API's clock is two minutes behind ours
+        }
+        let sender = "0190f0aa-8c5e-7b7d-9c4e-5f1a2b3c4d5e"
+        let body = try WireCoding.encoder().encode(SendMessageRequest(remitterID: sender, targetE164: "+244923000009", content: "Hi"))
+        let sentAt = Date().timeIntervalSince1970
+        _ = try await f.client.postMessage(body: Array(body), idempotencyKey: "skew").get()
+        let gate = RequestGate(schedule: RequestSchedule(maxWait: 900), clock: ManualClock(), stop: StopFlag())
+        let reconciler = Reconciler(reader: ListReader(
+            client: f.client, gate: gate, maxAttempts: 3, backoff: Backoff(seed: 1), logger: Logger(label: "test")))
+        let withMargin = await reconciler.findMessage(e164: "+244 923 000 009", content: "Hi", sender: sender, since: sentAt, clockSkewMargin: 300)
+        let withoutMargin = await reconciler.findMessage(e164: "+244923000009", content: "Hi", sender: sender, since: sentAt, clockSkewMargin: 1)
+        let otherSender = await reconciler.findMessage(
+            e164: "+244923000009", content: "Hi", sender: "0190f0aa-8c5e-7b7d-9c4e-000000000000", since: sentAt, clockSkewMargin: 300)
+        await f.close()
+
+        guard case .found(nil, let id?) = withMargin else {
+            Issue.record("our message must be found despite the API's slow clock, got \(withMargin)")
+            return
+        }
+        #expect(!id.isEmpty)
+        // The fault bites: a window without the margin would have called our own message absent.
+        #expect(withoutMargin == .absent)
+        #expect(otherSender == .absent)
     }
 
     @Test func theTrackerRecordsDeliveryOfEveryAcceptedRecipient() async throws {

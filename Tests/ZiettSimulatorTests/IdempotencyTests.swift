@@ -31,9 +31,10 @@ import ZiettSimulator
     }
 
     @Test func repeatWhileTheFirstIsInFlightIs409() async throws {
-        try await SimulatorHarness.with({ $0.faults.workDelay = 0.8 }) { sim async throws in
+        try await SimulatorHarness.with({ $0.faults.workDelay = 3 }) { sim async throws in
             async let first = sim.message("+244923000001", idempotencyKey: "slow")
-            try await Task.sleep(for: .milliseconds(200))
+            // Ready when the simulator holds the first request's key (not after a fixed sleep).
+            #expect(await eventually { await sim.server.idempotencyKeysInFlight() == 1 })
             let second = try await sim.message("+244923000001", idempotencyKey: "slow")
             #expect(second.status == 409)
             #expect(second["code"] == "IDEMPOTENCY_KEY_IN_USE")

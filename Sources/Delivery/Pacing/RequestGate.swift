@@ -56,8 +56,4 @@ public final class RequestGate {
         }
     }
 
-    /// Waits `seconds` (a backoff), waking early on a stop; false when stopped.
-    public func sleep(for seconds: Double) async -> Bool {
-        await stop.sleep(until: clock.now() + seconds, clock: clock)
-    }
 }

@@ -21,8 +21,10 @@ public final class ListReader {
         case waiting(until: Double)
         /// 401/403: the key or its scope was refused.
         case authentication(RecordedError)
-        /// The API kept failing, or refused the query.
+        /// The API kept failing, or refused the query, or the list read was incomplete.
         case failed(RecordedError)
+        /// A redirect: the base URL is not the API (never followed).
+        case misconfigured(RecordedError)
     }
 
     let client: ZiettClient
@@ -45,16 +47,30 @@ public final class ListReader {
 
     /// Reads the pages of `query` from the first, handing each entry to `take` until it returns false
     /// or the last page is read.
+    ///
+    /// `.finished` after the last page means the whole list was seen: the entries read add up to the
+    /// list's `total`. A read that ends short of it (an empty page before the last, `pages` that disagree
+    /// with `total`) proves nothing and ends `.failed` (`INCOMPLETE_LIST`), so a look-up never takes a
+    /// partial list for absence.
     public func read<Query: ListQuery>(_ query: Query, _ take: (Query.Entry) -> Bool) async -> End {
         var page = 1
+        var seen = 0
         while true {
             let list: Page<Query.Entry>
             switch await fetch(query, page: page) {
             case .failure(let end): return end
             case .success(let fetched): list = fetched
             }
+            seen += list.entries.count
             for entry in list.entries where !take(entry) { return .finished }
-            if page >= list.pages || list.entries.isEmpty { return .finished }
+            if page >= list.pages || list.entries.isEmpty {
+                guard seen >= list.total else {
+                    return .failed(RecordedError(
+                        httpStatus: nil, code: "INCOMPLETE_LIST",
+                        message: "\(Query.endpoint.rawValue) ended at page \(page) of \(list.pages) with \(seen) of \(list.total) entries"))
+                }
+                return .finished
+            }
             page += 1
         }
     }
@@ -62,8 +78,9 @@ public final class ListReader {
     /// One page, retried.
     private func fetch<Query: ListQuery>(_ query: Query, page: Int) async -> Result<Page<Query.Entry>, End> {
         var failures = 0
+        var retryAt: Double?
         while true {
-            switch await gate.pass(Query.endpoint) {
+            switch await gate.pass(Query.endpoint, notBefore: retryAt) {
             case .go: break
             case .stopped: return .failure(.interrupted)
             case .tooFar(let until): return .failure(.waiting(until: until))
@@ -79,8 +96,10 @@ public final class ListReader {
             switch SendOutcome.classify(result, for: Query.endpoint) {
             case .authentication(let e):
                 return .failure(.authentication(e))
-            case .rejected(let e, _), .insufficientFunds(let e), .redirected(let e):
-                // A refused query (422, 404) or a redirect will not succeed by asking again.
+            case .redirected(let e):
+                return .failure(.misconfigured(e))
+            case .rejected(let e, _), .insufficientFunds(let e):
+                // A refused query (422, 404) will not succeed by asking again.
                 return .failure(.failed(e))
             case .notProcessed(let e, let after), .inDoubt(let e, let after):
                 error = e
@@ -91,9 +110,8 @@ public final class ListReader {
             failures += 1
             logger.warning("look-up failed: \(error.summary)", metadata: ["api.trace_id": "\(error.traceID ?? "-")"])
             if failures >= maxAttempts { return .failure(.failed(error)) }
-            guard await gate.sleep(for: backoff.delay(afterFailures: failures, retryAfter: retryAfter)) else {
-                return .failure(.interrupted)
-            }
+            // The retry waits at the gate like every request: past `--max-wait` the read ends `.waiting`.
+            retryAt = gate.clock.now() + backoff.delay(afterFailures: failures, retryAfter: retryAfter)
         }
     }
 }

@@ -36,16 +36,27 @@ public struct Reconciler {
         return end == .finished ? .absent : .unproven(end)
     }
 
-    /// Looks for a single message to `e164` with exactly `content`, created at or after `since` (less
-    /// one second, as the API filters by whole seconds).
-    public func findMessage(e164: String, content: String, since: Double) async -> Finding {
+    /// Looks for a single message from `sender` to `e164` with exactly `content`, created at or after
+    /// `since` less `clockSkewMargin`.
+    ///
+    /// Numbers are compared by their digits (`+244 923…` and `244923…` are one number). The margin
+    /// covers an API clock behind ours: its `created_at` for our message can be earlier than our clock's
+    /// `since`, and a window that starts too late would call our own message absent.
+    public func findMessage(e164: String, content: String, sender: String, since: Double, clockSkewMargin: Double) async -> Finding {
         var match: Message?
-        let query = MessageListQuery(search: e164, createdAtOrAfter: Date(timeIntervalSince1970: since - 1))
+        let digits = Self.digits(e164)
+        let query = MessageListQuery(
+            search: "+" + digits, createdAtOrAfter: Date(timeIntervalSince1970: since - max(1, clockSkewMargin)), remitterID: sender)
         let end = await reader.read(query) { message in
-            if message.e164 == e164 && message.content == content && message.campaignID == nil { match = message }
+            if let number = message.e164, Self.digits(number) == digits, message.content == content, message.campaignID == nil {
+                match = message
+            }
             return match == nil
         }
         if let match { return .found(campaignID: nil, messageID: match.id) }
         return end == .finished ? .absent : .unproven(end)
     }
+
+    /// The digits of a phone number as written (`+244 923-456-789` → `244923456789`).
+    static func digits(_ number: String) -> String { String(number.unicodeScalars.filter { $0.properties.numericType == .decimal && $0.isASCII }.map(Character.init)) }
 }

@@ -53,9 +53,9 @@ public struct ChangedInput {
             }
             try append(batch)
         }
-        let kind = ChunkKind(personalised: classifier.isPersonalised)
+        // The job already decided how it sends (planned jobs only reach here): read it back, never decide again.
         return .appended(
             rows: rows, queued: queued,
-            chunks: ChunkKind.chunks(for: queued, size: kind.recipientsPerChunk(configured: settings.chunkSize)))
+            chunks: ChunkKind.chunks(for: queued, size: job.sendingKind.recipientsPerChunk(configured: job.chunkSize)))
     }
 }

@@ -106,7 +106,7 @@ public struct JobRunner {
                 let sent = start.recipients(.sent)
                 let total = sent + start.recipients(.pending)
                 let open = start.openChunks
-                let rate = options.dispatch.maxRate ?? (ZiettEndpoint(rawValue: plan.endpoint) ?? .sendBatch).documentedLimit
+                let rate = options.dispatch.maxRate ?? plan.endpoint.documentedLimit
                 onProgress(RunProgress(
                     accepted: sent, total: total, acceptedThisRun: 0, requestsThisRun: 0, retriesThisRun: 0, chunksDone: 0,
                     chunksOpen: open, rate: rate))

@@ -67,13 +67,14 @@ public struct PlanCalculator {
             }
             if analysis.segments > 1 { warnings.append("the message is \(analysis.segments) SMS segments long (\(analysis.units) \(encoding == .gsm7 ? "septets" : "UTF-16 units"))") }
         }
-        let limit = maxRate ?? (personalised ? .single : .batch)
+        let endpoint: ZiettEndpoint = personalised ? .sendMessage : .sendBatch
+        let limit = maxRate ?? endpoint.documentedLimit
         let requests = counts.openChunks
         // A sliding window lets `count` requests go at once; every further one waits its turn.
         let seconds = requests <= limit.count ? 0 : Double(requests - limit.count) * limit.interval
         return PlanSummary(
             recipients: pending + counts.recipients(.sent), pending: pending, openChunks: requests,
-            endpoint: personalised ? "POST /messages" : "POST /campaigns/batch", segments: segments,
+            endpoint: endpoint, segments: segments,
             encoding: encoding.rawValue, warnings: warnings, rate: limit.description, estimatedSeconds: seconds)
     }
 }

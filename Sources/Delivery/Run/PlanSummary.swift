@@ -1,3 +1,5 @@
+public import ZiettAPI
+
 /// What the job will send: for the dry run and for the first lines of a run.
 public struct PlanSummary: Sendable, Equatable, Codable {
     /// Recipients to send to (pending + already sent).
@@ -6,8 +8,8 @@ public struct PlanSummary: Sendable, Equatable, Codable {
     public var pending: Int
     /// Chunks (requests) still open.
     public var openChunks: Int
-    /// `POST /campaigns/batch` or `POST /messages`.
-    public var endpoint: String
+    /// `POST /campaigns/batch` or `POST /messages` (encoded as that text).
+    public var endpoint: ZiettEndpoint
     /// SMS segments of all pending messages.
     public var segments: Int
     /// Encoding of the (first) message.

@@ -92,9 +92,9 @@ public struct ChunkStateMachine: Sendable {
         case idle
         /// In doubt: its look-up is due (or under way).
         case reconciling(OpenChunk)
-        /// Refused after an earlier attempt that may have arrived: looking it up before the refusal
-        /// (`refusal`, then `then`) is recorded as final.
-        case confirmingRefusal(OpenChunk, refusal: ChunkTransition, then: Action)
+        /// Refused after an earlier attempt that may have arrived: looking it up before the refusal is
+        /// recorded as final.
+        case confirmingRefusal(OpenChunk, refusal: ChunkTransition)
         /// Pending: its send is due (or under way).
         case sending(OpenChunk)
         /// A transition is being committed; `then` follows once it is.
@@ -125,7 +125,7 @@ public struct ChunkStateMachine: Sendable {
         mayHaveArrived = chunk.inDoubt || chunk.earlierAttempts > 0
         if chunk.inDoubt { return lookUpDue(chunk, now: now) }
         if chunk.recipients == 0 {
-            return record(chunk, .accepted(campaignID: nil, messageID: nil, httpStatus: nil, how: "empty"), then: .nextChunk)
+            return record(chunk, .accepted(campaignID: nil, messageID: nil, httpStatus: nil, how: .empty), then: .nextChunk)
         }
         state = .sending(chunk)
         return .send(notBefore: chunk.notBefore)
@@ -137,7 +137,7 @@ public struct ChunkStateMachine: Sendable {
         case .reconciling(let chunk):
             switch finding {
             case .found(let campaignID, let messageID):
-                return record(chunk, .accepted(campaignID: campaignID, messageID: messageID, httpStatus: nil, how: "reconciled"), then: .nextChunk)
+                return record(chunk, .accepted(campaignID: campaignID, messageID: messageID, httpStatus: nil, how: .reconciled), then: .nextChunk)
             case .absent:
                 var pending = chunk
                 pending.inDoubt = false
@@ -147,13 +147,13 @@ public struct ChunkStateMachine: Sendable {
                 state = .stopped
                 return .stop(Self.dispatchEnd(end))
             }
-        case .confirmingRefusal(let chunk, let refusal, let then):
+        case .confirmingRefusal(let chunk, let refusal):
             switch finding {
             case .found(let campaignID, let messageID):
                 // An earlier attempt arrived: the refusal was of a duplicate, and the chunk is sent.
-                return record(chunk, .accepted(campaignID: campaignID, messageID: messageID, httpStatus: nil, how: "reconciled"), then: .nextChunk)
+                return record(chunk, .accepted(campaignID: campaignID, messageID: messageID, httpStatus: nil, how: .reconciled), then: .nextChunk)
             case .absent:
-                return record(chunk, refusal, then: then)
+                return recordRefusal(chunk, refusal)
             case .unproven(let end):
                 state = .stopped
                 return .stop(Self.dispatchEnd(end))
@@ -170,10 +170,8 @@ public struct ChunkStateMachine: Sendable {
         chunk.earlierAttempts += 1
         switch outcome {
         case .accepted(let campaignID, let messageID):
-            return record(chunk, .accepted(campaignID: campaignID, messageID: messageID, httpStatus: httpStatus, how: "accepted"), then: .nextChunk)
+            return record(chunk, .accepted(campaignID: campaignID, messageID: messageID, httpStatus: httpStatus, how: .answered), then: .nextChunk)
         case .rejected(let error, let recipients):
-            rejections += 1
-            let then: Action = rejections >= (configuration.maxErrors ?? .max) ? .stop(.tooManyErrors(rejections)) : .nextChunk
             let refusal: ChunkTransition
             if chunk.endpoint == .sendBatch, !recipients.isEmpty, recipients.count < chunk.recipients,
                recipients.keys.allSatisfy({ $0 >= 0 && $0 < chunk.recipients })
@@ -183,10 +181,10 @@ public struct ChunkStateMachine: Sendable {
                 refusal = .rejected(error)
             }
             if mayHaveArrived {
-                state = .confirmingRefusal(chunk, refusal: refusal, then: then)
+                state = .confirmingRefusal(chunk, refusal: refusal)
                 return .lookUp(notBefore: nil)
             }
-            return record(chunk, refusal, then: then)
+            return recordRefusal(chunk, refusal)
         case .notProcessed(let error, let retryAfter), .inDoubt(let error, let retryAfter):
             failures += 1
             failuresBySeq[chunk.seq] = failures
@@ -264,7 +262,16 @@ public struct ChunkStateMachine: Sendable {
         case .waiting(let until): .waiting(until: until)
         case .authentication(let error): .authentication(error)
         case .failed(let error): .retriesExhausted(error)
+        case .misconfigured(let error): .misconfigured(error)
         }
+    }
+
+    /// Records a final refusal; it counts towards `--max-errors` (a refusal a look-up showed to be of a
+    /// duplicate does not).
+    private mutating func recordRefusal(_ chunk: OpenChunk, _ refusal: ChunkTransition) -> Action {
+        rejections += 1
+        let then: Action = rejections >= (configuration.maxErrors ?? .max) ? .stop(.tooManyErrors(rejections)) : .nextChunk
+        return record(chunk, refusal, then: then)
     }
 
     private mutating func record(_ chunk: OpenChunk, _ transition: ChunkTransition, then: Action) -> Action {

@@ -3,9 +3,8 @@ public import Checkpoint
 /// A durable step of a chunk that the state machine asks for: one `StateStore` method, one transaction,
 /// committed before the next external action.
 public enum ChunkTransition: Sendable, Equatable {
-    /// Accepted: the chunk and its recipients are done (`markAccepted`). `how` is the attempt's outcome
-    /// label: `accepted` (an answer), `reconciled` (found by a look-up), `empty` (no recipient left).
-    case accepted(campaignID: String?, messageID: String?, httpStatus: Int?, how: String)
+    /// Accepted: the chunk and its recipients are done (`markAccepted`), proven `how`.
+    case accepted(campaignID: String?, messageID: String?, httpStatus: Int?, how: AcceptanceProof)
     /// Refused for good (`markRejected`).
     case rejected(RecordedError)
     /// Refused for some recipients, named by their index in the request (`split`): those are rejected,
@@ -16,4 +15,14 @@ public enum ChunkTransition: Sendable, Equatable {
     case notProcessed(RecordedError?, notBefore: Double?)
     /// The request's fate is unknown: it stays in flight, looked up not before `notBefore` (`markInDoubt`).
     case inDoubt(RecordedError, notBefore: Double)
+}
+
+/// What proved a chunk accepted; its raw value is the attempt's recorded outcome.
+public enum AcceptanceProof: String, Sendable, Equatable {
+    /// The documented 2xx with the id.
+    case answered = "accepted"
+    /// A look-up found the request at the API.
+    case reconciled
+    /// No recipient was left in the chunk: nothing to send.
+    case empty
 }

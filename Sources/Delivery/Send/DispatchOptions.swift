@@ -25,6 +25,10 @@ public struct DispatchOptions: Sendable {
     /// writes late. A look-up of an in-doubt chunk is made no earlier than its last attempt's start +
     /// `requestTimeout` + `settleMargin`.
     public var settleMargin: Double = 30
+    /// How far the API's clock may be behind ours (seconds): a single message is looked for from the
+    /// job's creation less this margin, so our own message is not called absent when the API stamps it
+    /// earlier than our clock says.
+    public var clockSkewMargin: Double = 300
     /// `requestTimeout + settleMargin`.
     public var settleAfter: Double { requestTimeout + settleMargin }
     /// Seconds an interrupted run still waits for an in-flight request's answer before it leaves the

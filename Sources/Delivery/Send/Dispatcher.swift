@@ -223,10 +223,10 @@ public final class Dispatcher {
         case .accepted(let campaignID, let messageID, let httpStatus, let how):
             try store.markAccepted(
                 jobID: job.id, seq: chunk.seq, campaignID: campaignID, messageID: messageID, httpStatus: httpStatus,
-                traceID: nil, attemptID: attemptID, outcome: how)
-            guard how != "empty" else { return }
+                traceID: nil, attemptID: attemptID, outcome: how.rawValue)
+            guard how != .empty else { return }
             acceptedThisRun += chunk.size
-            if how == "reconciled" {
+            if how == .reconciled {
                 log.info("in-doubt chunk found at the API: recorded as accepted", metadata: ["campaign.id": "\(campaignID ?? messageID ?? "-")"])
             } else {
                 log.debug("accepted", metadata: ["campaign.id": "\(campaignID ?? messageID ?? "-")"])
@@ -267,7 +267,9 @@ public final class Dispatcher {
         if request.endpoint == .sendMessage,
            let message = try? WireCoding.decoder().decode(SendMessageRequest.self, from: Data(request.body))
         {
-            return await reconciler.findMessage(e164: message.targetE164, content: message.content, since: job.createdAt)
+            return await reconciler.findMessage(
+                e164: message.targetE164, content: message.content, sender: message.remitterID, since: job.createdAt,
+                clockSkewMargin: options.clockSkewMargin)
         }
         return await reconciler.findBatch(named: request.name)
     }

@@ -113,7 +113,7 @@ public final class DeliveryTracker {
         case .finished: nil
         case .interrupted: .interrupted
         case .authentication(let error): .authentication(error)
-        case .failed(let error): .retriesExhausted(error)
+        case .failed(let error), .misconfigured(let error): .retriesExhausted(error)
         case .waiting(let until):
             .retriesExhausted(RecordedError(
                 httpStatus: 429, code: "RATE_LIMITED",

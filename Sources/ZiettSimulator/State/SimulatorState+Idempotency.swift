@@ -25,6 +25,9 @@ enum IdempotencyDecision: Sendable {
 
 extension SimulatorState {
     /// Checks and reserves the key (scoped to the API key) for a request with this method, path and body.
+    /// Keys reserved by a request whose answer is not stored yet.
+    var idempotencyKeysInFlight: Int { idempotency.values.filter { $0.response == nil }.count }
+
     func beginIdempotent(apiKey: String, key: String, method: String, path: String, body: [UInt8]) -> IdempotencyDecision {
         let id = apiKey + " " + key
         var hasher = SHA256()
