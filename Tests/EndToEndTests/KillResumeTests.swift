@@ -1,6 +1,7 @@
 import Foundation
 import Recipients
 import Testing
+import ZiettAPI
 import ZiettSimulator
 
 /// `ZIETT_SOAK_SCALE=N` multiplies recipients and kills (scripts/soak); 1 in the regular suite.
@@ -18,12 +19,16 @@ extension EndToEnd {
     struct KillResumeTests {
         static let sender = "0190f0aa-8c5e-7b7d-9c4e-5f1a2b3c4d5e"
 
-        func torture(ignoreIdempotencyKeys: Bool, faults: FaultConfiguration, kills: Int, name: String, personalised: Bool = false) async throws {
+        func torture(
+            ignoreIdempotencyKeys: Bool, faults: FaultConfiguration, kills: Int, name: String, personalised: Bool = false,
+            recipients: Int? = nil, timing: [String] = ["--request-timeout", "2", "--settle", "0.2"],
+            configure: (inout SimulatorConfiguration) -> Void = { _ in }
+        ) async throws {
             let seed = testSeed(name)
             var rng = TestRandom(seed: seed)
             let dir = temporaryDirectory()
             let scale = Soak.scale
-            let fixture = try writeRecipientsFixture(count: (personalised ? 60 : 240) * scale, in: dir, seed: seed)
+            let fixture = try writeRecipientsFixture(count: (recipients ?? (personalised ? 60 : 240)) * scale, in: dir, seed: seed)
             let expected = fixture.expected
             // Each number's text, from the row that introduced it, as the CSV was written.
             let template = personalised ? "Hello {{name}}, see you soon." : "Your appointment is confirmed."
@@ -32,14 +37,15 @@ extension EndToEnd {
             config.ignoreIdempotencyKeys = ignoreIdempotencyKeys
             config.faults = faults
             config.seed = seed
+            configure(&config)
             let server = try await ZiettSimulatorServer.start(configuration: config)
             let state = dir + "/state.sqlite"
             let arguments = [
                 "run", fixture.path, "--sender", Self.sender, "--message", template,
                 "--country", "AO", "--state", state, "--chunk-size", "7", "--max-rate", personalised ? "40/s" : "10/s", "--read-rate", "2000/s",
                 "--backoff-base", "0.005", "--backoff-cap", "0.02", "--max-attempts", "50", "--base-url", server.baseURL,
-                "--seed", "\(seed)", "--quiet", "--request-timeout", "2", "--settle", "0.2",
-            ]
+                "--seed", "\(seed)", "--quiet",
+            ] + timing
             let env = ["ZIETT_API_KEY": "zk_test_torture"]
             var landed = 0  // children that died of our SIGKILL
             var landedMidSend = 0  // … after the simulator accepted a request of theirs, with numbers still unsent
@@ -122,6 +128,28 @@ extension EndToEnd {
             faults.lostReplyRate = 0.2
             faults.serverErrorRate = 0.05
             try await torture(ignoreIdempotencyKeys: true, faults: faults, kills: 8, name: "kill+singles", personalised: true)
+        }
+
+        /// An API slower and laggier than the client: every send is finished 1.5 s after it arrived, after
+        /// the client gave up at 1 s (a timeout, in doubt), and lists show a write only 0.5 s later still;
+        /// some 2xx answers are a proxy's page that did nothing; keys are ignored. A look-up made before the
+        /// attempt settled would find nothing and resend: the run must park the chunk until its start +
+        /// --request-timeout + --settle (here 1 + 1.5 s), then look.
+        @Test(arguments: [false, true])
+        func exactlyOnceHoldsAgainstSlowWorkLaggingListsAndPhantomAnswers(personalised: Bool) async throws {
+            var faults = FaultConfiguration()
+            faults.phantomAcceptRate = 0.15
+            faults.latency = 0.01
+            try await torture(
+                ignoreIdempotencyKeys: true, faults: faults, kills: 6, name: "slow+lag+phantom\(personalised ? "+singles" : "")",
+                personalised: personalised, recipients: personalised ? 24 : 70, timing: ["--request-timeout", "1", "--settle", "1.5"]
+            ) { config in
+                var slow = config.faults
+                slow.workDelay = 1.5
+                config.faultsByEndpoint[.sendBatch] = slow
+                config.faultsByEndpoint[.sendMessage] = slow
+                config.fidelity.listLag = 0.5
+            }
         }
     }
 }
