@@ -85,7 +85,8 @@ extension StateStore {
     /// one more attempt. Returns the attempt's id.
     ///
     /// After this commit, a crash at any instant leaves a chunk that the next run looks up before it
-    /// resends: it can never be forgotten, and never sent blind a second time.
+    /// resends: it can never be forgotten, and never sent blind a second time. Compare-and-set: the chunk
+    /// must be `pending`, else `StateStoreError.chunkChangedUnderneath` and nothing changes.
     @discardableResult
     public func markInFlight(
         jobID: Int64, seq: Int, name: String, body: [UInt8], idempotencyKey: String, endpoint: String, at now: Double
@@ -95,9 +96,14 @@ extension StateStore {
                 """
                 UPDATE chunk SET state = 'inflight', name = ?, body = ?, idempotency_key = ?, attempts = attempts + 1,
                     last_attempt_at = ?, not_before = NULL, in_doubt = 1, updated_at = ?
-                WHERE job_id = ? AND seq = ?
+                WHERE job_id = ? AND seq = ? AND state = 'pending'
                 """,
                 [.text(name), .blob(body), .text(idempotencyKey), .double(now), .double(now), .int(jobID), .int(seq)])
+            // Compare-and-set: only a pending chunk may become in flight. Anything else means another process
+            // moved it (despite the lock); sending now could send it twice.
+            guard database.changes == 1 else {
+                throw StateStoreError(.chunkChangedUnderneath(jobID: jobID, seq: seq, expected: "pending"), path: path)
+            }
             try database.run(
                 "INSERT INTO attempt (job_id, chunk_seq, endpoint, started_at) VALUES (?, ?, ?, ?)",
                 [.int(jobID), .int(seq), .text(endpoint), .double(now)])

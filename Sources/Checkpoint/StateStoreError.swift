@@ -7,7 +7,7 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
     /// What kind of problem, without its details.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         fileprivate enum Value: String, Sendable {
-            case jobVanished, unknownStoredValue, undecodableStoredValue, ingestRestartRefused
+            case jobVanished, unknownStoredValue, undecodableStoredValue, ingestRestartRefused, chunkChangedUnderneath
         }
         fileprivate let value: Value
 
@@ -20,6 +20,9 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         public static let undecodableStoredValue = Code(value: .undecodableStoredValue)
         /// Ingest was asked to start again on a job that is past reading its CSV, or has sent requests.
         public static let ingestRestartRefused = Code(value: .ingestRestartRefused)
+        /// A chunk was not in the state a transition starts from (the move to in flight is only from
+        /// pending): another process is writing the same job despite the lock.
+        public static let chunkChangedUnderneath = Code(value: .chunkChangedUnderneath)
 
         public var description: String { value.rawValue }
     }
@@ -29,6 +32,7 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case unknownValue(table: String, column: String, value: String, jobID: Int64)
         case undecodable(table: String, column: String, jobID: Int64, reason: String)
         case ingestRestartRefused(jobID: Int64)
+        case chunkChangedUnderneath(jobID: Int64, seq: Int, expected: String)
     }
 
     let kind: Kind
@@ -47,6 +51,7 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case .unknownValue: .unknownStoredValue
         case .undecodable: .undecodableStoredValue
         case .ingestRestartRefused: .ingestRestartRefused
+        case .chunkChangedUnderneath: .chunkChangedUnderneath
         }
     }
 
@@ -63,6 +68,9 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case let .ingestRestartRefused(jobID):
             "state file \(path): job \(jobID) cannot read its input again from the start: it is past reading its CSV "
                 + "or has sent requests"
+        case let .chunkChangedUnderneath(jobID, seq, expected):
+            "state file \(path): chunk \(seq) of job \(jobID) is no longer \(expected); another process is writing "
+                + "this job (a copy or link of the state file?); nothing was sent for it"
         }
     }
 }

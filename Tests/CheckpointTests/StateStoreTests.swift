@@ -109,6 +109,21 @@ struct StateStoreTests {
         #expect(try store.cutChunks(jobID: job.id) == 0)
     }
 
+    @Test func theMoveToInFlightIsCompareAndSetOnlyFromPending() throws {
+        let store = try freshStore()
+        let job = try store.createJob(name: "j", settings: settings(), inputFingerprint: "f")
+        try ingest(store, job, (1...2).map { row($0, 244_923_000_000 + UInt64($0)) }, chunkSize: 2)
+        try store.markInFlight(jobID: job.id, seq: 0, name: "n0", body: [1], idempotencyKey: "k0", endpoint: "POST /campaigns/batch", at: 1)
+        // A second writer (a copy of the run, another process on a link of the file) moving it again fails,
+        // and changes nothing: the first attempt's record stands.
+        #expect {
+            try store.markInFlight(jobID: job.id, seq: 0, name: "n0", body: [9], idempotencyKey: "k9", endpoint: "POST /campaigns/batch", at: 2)
+        } throws: { ($0 as? StateStoreError)?.code == .chunkChangedUnderneath }
+        let chunk = try #require(try store.chunk(jobID: job.id, seq: 0))
+        #expect(chunk.state == .inflight && chunk.idempotencyKey == "k0" && chunk.attempts == 1)
+        #expect(try store.attemptTimes(endpoint: "POST /campaigns/batch", since: 0).count == 1)
+    }
+
     @Test func splitRejectsNamedRowsAndRechunksTheRestUnderANewNumber() throws {
         let store = try freshStore()
         let job = try store.createJob(name: "j", settings: settings(chunkSize: 3), inputFingerprint: "f")

@@ -49,6 +49,20 @@ struct PacingAndBackoffTests {
         #expect(ZiettClient.retryAfterCap == 3600)
     }
 
+    @Test func theKeyGoesOnlyOverHTTPSOrToLoopbackUnlessInsecureHTTPIsAllowed() {
+        func problem(_ url: String, allow: Bool = false) -> String? {
+            ZiettClientConfiguration(baseURL: url, apiKey: "k").transportProblem(allowInsecureHTTP: allow)
+        }
+        for url in ["https://api.ziett.co/c/v1", "http://127.0.0.1:8080/c/v1", "http://127.9.9.9/c/v1", "http://localhost:1/c/v1", "http://[::1]:9/c/v1"] {
+            #expect(problem(url) == nil, "\(url)")
+        }
+        for url in ["http://api.ziett.co/c/v1", "http://127.0.0.1.example.com/c/v1", "http://10.0.0.5/c/v1", "ftp://api.ziett.co/", "api.ziett.co/c/v1"] {
+            #expect(problem(url) != nil, "\(url)")
+        }
+        #expect(problem("http://api.ziett.co/c/v1", allow: true) == nil)
+        #expect(problem("http://api.ziett.co/c/v1")?.contains("--allow-insecure-http") == true)
+    }
+
     @Test func backoffWithTheSameSeedReplaysTheSameDelays() {
         var a = Backoff(seed: 7)
         var b = Backoff(seed: 7)

@@ -17,6 +17,19 @@ extension EndToEnd {
             #expect(lines.count == sample.split(separator: "\n").count, "one report line per data row, plus the header")
         }
 
+        @Test func plainHTTPToAHostOtherThanLoopbackIsRefusedBeforeAnyRequest() async throws {
+            let dir = temporaryDirectory()
+            let (csv, _) = try writeRecipients(count: 5, in: dir, seed: 1)
+            // 192.0.2.1 is TEST-NET-1: nothing is contacted, the run stops before it makes a client.
+            let result = try await runBinary(
+                ["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", dir + "/s.sqlite",
+                 "--base-url", "http://192.0.2.1/c/v1"],
+                environment: ["ZIETT_API_KEY": "zk_test_insecure"])
+            #expect(result.status == 64)
+            #expect((result.stdout + result.stderr).contains("--allow-insecure-http"))
+            #expect((result.stdout + result.stderr).contains("nothing was sent"))
+        }
+
         @Test func runWithoutAPIKeyIsAUsageError() async throws {
             let dir = temporaryDirectory()
             let (csv, _) = try writeRecipients(count: 5, in: dir, seed: 1)

@@ -9,11 +9,14 @@ extension ExitStatus {
     /// - A job gone right after it was created: someone else changed the file under us. 74 (EX_IOERR).
     /// - Reading the input again from the start for a job past reading it (planned, or it has sent): the
     ///   input changed under a job that must not forget its plan. 65 (EX_DATAERR), as for a changed CSV.
+    /// - A chunk changed under the run (the move to in flight found it no longer pending): another process
+    ///   writes the job. Nothing was sent for that chunk; run again later: 75 (EX_TEMPFAIL).
     /// - Anything this build does not know yet: 70 (EX_SOFTWARE), please report it.
     public init(for error: StateStoreError) {
         switch error.code {
         case .unknownStoredValue, .undecodableStoredValue, .jobVanished: self = .ioError
         case .ingestRestartRefused: self = .dataError
+        case .chunkChangedUnderneath: self = .runAgainLater
         default: self = .software
         }
     }

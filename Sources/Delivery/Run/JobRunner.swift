@@ -91,10 +91,12 @@ public struct JobRunner {
             throw RunFailure(.usage, "ZIETT_API_KEY is not set: export the API key in the environment (it is never taken as a flag)")
         }
         // The client's timeout and the dispatcher's settle rule must agree: one number, from the options.
-        let client = ZiettClient(
-            configuration: ZiettClientConfiguration(
-                baseURL: options.baseURL, apiKey: apiKey, requestTimeout: .milliseconds(Int64(options.dispatch.requestTimeout * 1000))),
-            logger: log)
+        let configuration = ZiettClientConfiguration(
+            baseURL: options.baseURL, apiKey: apiKey, requestTimeout: .milliseconds(Int64(options.dispatch.requestTimeout * 1000)))
+        if let problem = configuration.transportProblem(allowInsecureHTTP: options.allowInsecureHTTP) {
+            throw RunFailure(.usage, "\(problem); nothing was sent")
+        }
+        let client = ZiettClient(configuration: configuration, logger: log)
         let end: DispatchEnd
         let dispatcher: Dispatcher
         do {

@@ -30,6 +30,8 @@ public struct RunOptions: Sendable {
     public var baseURL: String
     /// API key (from the environment only).
     public var apiKey: String?
+    /// Allow plain http to a host other than loopback (`--allow-insecure-http`).
+    public var allowInsecureHTTP = false
     /// Pacing and retry.
     public var dispatch: DispatchOptions
 

@@ -165,6 +165,7 @@ struct RunCommand: AsyncParsableCommand {
         options.delimiter = csvOptions.delimiter?.separator
         options.suppressPath = csvOptions.suppress
         options.chunkSize = chunkSize ?? 1000
+        options.allowInsecureHTTP = api.allowInsecureHTTP
         options.dryRun = dryRun
         options.allowChangedInput = allowChangedInput
         return options

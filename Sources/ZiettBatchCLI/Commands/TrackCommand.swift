@@ -49,6 +49,10 @@ struct TrackCommand: AsyncParsableCommand {
             throw ExitStatus.usage.exitCode
         }
         let url = api.resolvedBaseURL(environment: env)
+        if let problem = ZiettClientConfiguration(baseURL: url, apiKey: apiKey).transportProblem(allowInsecureHTTP: api.allowInsecureHTTP) {
+            printError("\(problem); nothing was asked")
+            throw ExitStatus.usage.exitCode
+        }
         let stop = StopFlag()
         let watcher = SignalWatcher.watch(stop)
         defer { watcher.cancel() }

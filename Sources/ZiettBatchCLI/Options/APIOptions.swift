@@ -7,6 +7,9 @@ struct APIOptions: ParsableArguments {
     @Option(help: "API base URL (env ZIETT_BASE_URL, else https://api.ziett.co/c/v1).")
     var baseURL: String?
 
+    @Flag(help: "Allow a plain http base URL to a host other than loopback (the key would cross the network unencrypted).")
+    var allowInsecureHTTP = false
+
     /// `--base-url`, else `ZIETT_BASE_URL`, else the production API.
     func resolvedBaseURL(environment env: [String: String]) -> String {
         baseURL ?? env["ZIETT_BASE_URL"] ?? ZiettClientConfiguration.defaultBaseURL
@@ -21,5 +24,6 @@ struct APIOptions: ParsableArguments {
     /// Takes `base-url` from the job file unless the command line set it.
     mutating func apply(_ file: JobFile) {
         if baseURL == nil { baseURL = file.strings["base-url"] }
+        allowInsecureHTTP = allowInsecureHTTP || file.flags["allow-insecure-http"] == true
     }
 }

@@ -27,7 +27,7 @@ struct JobFile: Equatable {
         "phone-column": .string, "delimiter": .string, "suppress": .path, "base-url": .string, "state": .path,
         "chunk-size": .integer, "max-rate": .string, "job": .string, "dry-run": .flag, "allow-changed-input": .flag,
         "max-errors": .integer, "max-attempts": .integer, "log-format": .string, "quiet": .flag, "verbose": .flag,
-        "request-timeout": .integer, "settle": .integer,
+        "request-timeout": .integer, "settle": .integer, "allow-insecure-http": .flag,
     ]
 
     /// A problem with a job file, naming the file (and the key).
