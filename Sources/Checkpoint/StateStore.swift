@@ -8,9 +8,10 @@ import SQLite
 /// and no public method takes or returns an SQLite type, so a second backend can stand in for this one.
 ///
 /// Durability: WAL with `synchronous = FULL`, so a committed chunk transition survives power loss
-/// (measured cost in docs/architecture.md). Ingest batches relax this to `synchronous = OFF`: losing
-/// the last ingest commit only means re-reading those rows, because the ingest position is committed in
-/// the same transaction as the rows it covers.
+/// (measured cost in docs/architecture.md). Ingest batches relax this to `synchronous = NORMAL` (never
+/// `OFF`, which may corrupt the file on power loss): losing the last ingest commits only means
+/// re-reading those rows, because the ingest position is committed in the same transaction as the rows
+/// it covers, and in WAL mode NORMAL cannot corrupt the file.
 public final class StateStore {
     /// The connection: Checkpoint's own (tests reach it with `@testable import`).
     let database: SQLiteDatabase
