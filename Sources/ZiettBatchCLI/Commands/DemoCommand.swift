@@ -38,6 +38,9 @@ struct DemoCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var simConfig = SimulatorConfiguration()
         simConfig.batchLimit = .init(count: 5, window: 1)
+        // Campaigns move through PROCESSING → SENDING → COMPLETED at once, so the delivery look-up right
+        // after the send has something to show (with the API's real timing it would find nothing yet).
+        simConfig.lifecycle = .instant
         let server = try await ZiettSimulatorServer.start(configuration: simConfig)
         say("simulator: \(server.baseURL)")
         let statePath = dir + "/demo.sqlite"
