@@ -45,10 +45,7 @@ public struct RequestSchedule: Sendable {
 
     /// When a request to `endpoint` that must not leave before `notBefore` may leave, seen at `now`.
     public mutating func gate(_ endpoint: ZiettEndpoint, notBefore: Double? = nil, now: Double) -> Gate {
-        let bucket = endpoint.pacingBucket
-        var pacer = pacers[bucket] ?? SlidingWindowPacer(limit: limit(of: bucket))
-        let at = pacer.earliestSend(now: now, notBefore: notBefore)
-        pacers[bucket] = pacer
+        let at = withPacer(of: endpoint) { $0.earliestSend(now: now, notBefore: notBefore) }
         if at <= now { return .go }
         return at - now > maxWait ? .tooFar(until: at) : .wait(until: at)
     }
@@ -58,18 +55,20 @@ public struct RequestSchedule: Sendable {
     /// The server counts a request when it arrives, somewhere between sending and the answer; the
     /// answer's time is the bound that never undercounts the server's window.
     public mutating func record(_ endpoint: ZiettEndpoint, at time: Double) {
-        let bucket = endpoint.pacingBucket
-        var pacer = pacers[bucket] ?? SlidingWindowPacer(limit: limit(of: bucket))
-        pacer.recordSend(at: time)
-        pacers[bucket] = pacer
+        withPacer(of: endpoint) { $0.recordSend(at: time) }
     }
 
     /// Takes in the server's rate-limit signals from an answer to `endpoint`.
     public mutating func observe(_ endpoint: ZiettEndpoint, retryAfter: Double?, remaining: Int?, reset: Double?, now: Double) {
+        withPacer(of: endpoint) { $0.observe(retryAfter: retryAfter, remaining: remaining, reset: reset, now: now) }
+    }
+
+    /// Runs `body` on the pacer of `endpoint`'s bucket in place (created on first use), so its list of
+    /// send times is never copied.
+    private mutating func withPacer<Result>(of endpoint: ZiettEndpoint, _ body: (inout SlidingWindowPacer) -> Result) -> Result {
         let bucket = endpoint.pacingBucket
-        var pacer = pacers[bucket] ?? SlidingWindowPacer(limit: limit(of: bucket))
-        pacer.observe(retryAfter: retryAfter, remaining: remaining, reset: reset, now: now)
-        pacers[bucket] = pacer
+        let fresh = SlidingWindowPacer(limit: limit(of: bucket))
+        return body(&pacers[bucket, default: fresh])
     }
 
     private static func documentedLimit(_ bucket: PacingBucket) -> RateLimit {

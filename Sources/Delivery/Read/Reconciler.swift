@@ -44,11 +44,14 @@ public struct Reconciler {
     /// `since`, and a window that starts too late would call our own message absent.
     public func findMessage(e164: String, content: String, sender: String, since: Double, clockSkewMargin: Double) async -> Finding {
         var match: Message?
-        let digits = Self.digits(e164)
+        guard let digits = e164.phoneDigits else {
+            // Our own stored body always names a number; without one nothing can be proven absent.
+            return .unproven(.failed(RecordedError(httpStatus: nil, code: "NO_NUMBER", message: "no number to look for in \"\(e164)\"")))
+        }
         let query = MessageListQuery(
-            search: "+" + digits, createdAtOrAfter: Date(timeIntervalSince1970: since - max(1, clockSkewMargin)), remitterID: sender)
+            search: "+\(digits)", createdAtOrAfter: Date(timeIntervalSince1970: since - max(1, clockSkewMargin)), remitterID: sender)
         let end = await reader.read(query) { message in
-            if let number = message.e164, Self.digits(number) == digits, message.content == content, message.campaignID == nil {
+            if message.e164?.phoneDigits == digits, message.content == content, message.campaignID == nil {
                 match = message
             }
             return match == nil
@@ -56,7 +59,4 @@ public struct Reconciler {
         if let match { return .found(campaignID: nil, messageID: match.id) }
         return end == .finished ? .absent : .unproven(end)
     }
-
-    /// The digits of a phone number as written (`+244 923-456-789` → `244923456789`).
-    static func digits(_ number: String) -> String { String(number.unicodeScalars.filter { $0.properties.numericType == .decimal && $0.isASCII }.map(Character.init)) }
 }

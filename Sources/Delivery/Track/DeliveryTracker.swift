@@ -123,14 +123,8 @@ public final class DeliveryTracker {
 
     /// A message as an update, when it names a number.
     static func update(_ message: Message) -> DeliveryUpdate? {
-        guard let digits = message.e164.flatMap(digits) else { return nil }
+        guard let digits = message.e164?.phoneDigits else { return nil }
         return DeliveryUpdate(
             e164: digits, messageID: message.id, status: message.status.uppercased(), errorCode: message.errorCode, cost: message.cost)
-    }
-
-    /// The digits of an E.164 string (`+244923456789` → 244923456789).
-    static func digits(_ e164: String) -> UInt64? {
-        let digits = e164.filter(\.isNumber)
-        return digits.isEmpty ? nil : UInt64(digits)
     }
 }
