@@ -7,3 +7,17 @@
 static inline int csqlite_disable_memory_statistics(void) {
     return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
+
+#ifdef __linux__
+#include <sys/vfs.h>
+/// The `statfs` magic number of the filesystem holding the open file `fd`, or 0 when it cannot be read.
+/// Here because Swift's Glibc module does not export `fstatfs`: SQLite's own advice is to keep databases
+/// off network filesystems, and the state store checks before it locks (`SQLiteDatabase.filesystemMagic`).
+static inline unsigned long csqlite_filesystem_magic(int fd) {
+    struct statfs info;
+    if (fstatfs(fd, &info) != 0) return 0;
+    return (unsigned long)info.f_type;
+}
+#else
+static inline unsigned long csqlite_filesystem_magic(int fd) { (void)fd; return 0; }
+#endif

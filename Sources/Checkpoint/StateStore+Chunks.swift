@@ -211,18 +211,35 @@ extension StateStore {
         }
     }
 
+    /// What `requeueRejected` did.
+    public struct Requeue: Sendable, Equatable {
+        /// Recipients made pending again.
+        public var requeued: Int
+        /// Rejected recipients left alone because their chunk is still in doubt: an earlier attempt may
+        /// have reached the API, so the refusal may be of a duplicate. The next run reconciles them first.
+        public var heldBack: Int
+    }
+
     /// Re-queues rejected recipients (after the operator fixed the cause): they become pending again,
     /// without a chunk, and are cut into new chunks (new names, new keys) when the job next sends. Sent rows
-    /// are never touched. Returns how many recipients were re-queued.
-    public func requeueRejected(jobID: Int64) throws -> Int {
-        try database.transaction {
+    /// are never touched, nor rows whose chunk still has an unresolved in-doubt attempt (in flight, or in
+    /// doubt): re-queueing those could send a recipient a second time.
+    public func requeueRejected(jobID: Int64) throws -> Requeue {
+        let undecided = """
+            EXISTS (SELECT 1 FROM chunk WHERE chunk.job_id = recipient.job_id AND chunk.seq = recipient.chunk
+                AND (chunk.in_doubt = 1 OR chunk.state = 'inflight'))
+            """
+        return try database.transaction {
             let job: SQLiteValue = .int(jobID)
+            let heldBack = try database.scalar(
+                "SELECT count(*) FROM recipient WHERE job_id = ? AND status = 'rejected' AND e164 IS NOT NULL AND \(undecided)", [job])
             let first = try database.scalar(
-                "SELECT coalesce(min(row), 0) FROM recipient WHERE job_id = ? AND status = 'rejected' AND e164 IS NOT NULL", [job])
+                "SELECT coalesce(min(row), 0) FROM recipient WHERE job_id = ? AND status = 'rejected' AND e164 IS NOT NULL AND NOT \(undecided)",
+                [job])
             try database.run(
                 """
                 UPDATE recipient SET status = 'pending', reason = NULL, chunk = NULL, updated_at = ?
-                WHERE job_id = ? AND status = 'rejected' AND e164 IS NOT NULL
+                WHERE job_id = ? AND status = 'rejected' AND e164 IS NOT NULL AND NOT \(undecided)
                 """, [.double(clock.now()), job])
             let count = database.changes
             if count > 0 {
@@ -230,7 +247,7 @@ extension StateStore {
                     "UPDATE job SET phase = 'planned', cut_row = min(cut_row, ?), updated_at = ? WHERE id = ?",
                     [.int(first - 1), .double(clock.now()), job])
             }
-            return count
+            return Requeue(requeued: count, heldBack: Int(heldBack))
         }
     }
 

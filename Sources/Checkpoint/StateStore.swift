@@ -19,9 +19,33 @@ public final class StateStore {
     public var path: String { database.path }
     /// The wall clock whose time the state records (`created_at`, `updated_at`, outcome times).
     public let clock: any WallClock
+    /// A writer's exclusive lock on the file (nil when read-only), taken before the schema is migrated and
+    /// held until the store is gone.
+    private let lock: StateFileLock?
 
-    /// Opens or creates the state file (mode 0600) and brings its schema up to date.
-    public init(path: String, readOnly: Bool = false, clock: any WallClock = SystemWallClock()) throws {
+    /// How a command uses the state file.
+    public enum Access: Sendable {
+        /// Reads only (`status`, `report`): no lock; WAL gives a consistent snapshot while others write.
+        case read
+        /// Sends or re-queues (`run`, `retry`): one such writer per file.
+        case send
+        /// Records delivery outcomes (`track`): one such writer per file, beside a sender.
+        case track
+    }
+
+    /// Opens the state file to read, or to send (creating it, mode 0600, and bringing its schema up to date).
+    public convenience init(path: String, readOnly: Bool = false, clock: any WallClock = SystemWallClock()) throws {
+        try self.init(path: path, access: readOnly ? .read : .send, clock: clock)
+    }
+
+    /// Opens the state file for `access`: a writer creates it (mode 0600) and brings its schema up to date.
+    ///
+    /// A writer first takes the file's lock for its role (`StateFileLock`): one sender and one tracker per
+    /// state file, whatever path, symlink or hard link reaches it, and a schema migration only when no
+    /// other writer has the file. A held role throws `StateStoreError` `.locked` at once; a state file on
+    /// a network filesystem throws `.networkFilesystem`.
+    public init(path: String, access: Access, clock: any WallClock = SystemWallClock()) throws {
+        let readOnly = access == .read
         if !readOnly {
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty {
@@ -30,13 +54,27 @@ public final class StateStore {
             }
         }
         self.clock = clock
+        switch access {
+        case .read: lock = nil
+        case .send: lock = try StateFileLock(path: path, role: .sender)
+        case .track: lock = try StateFileLock(path: path, role: .tracker)
+        }
         database = try SQLiteDatabase(path: path, create: !readOnly, readOnly: readOnly)
-        if !readOnly {
+        if let lock {
             try database.execute("PRAGMA journal_mode = WAL")
             try database.execute("PRAGMA synchronous = FULL")
             try database.execute("PRAGMA foreign_keys = ON")
-            try StateSchema.migrator.migrate(database)
+            if try !StateSchema.migrator.isCurrent(database) {
+                try lock.holdingEveryRole { try StateSchema.migrator.migrate(database) }
+            }
         }
+    }
+
+    deinit {
+        // The connection first, then the lock: closing the lock's descriptor drops every fcntl lock this
+        // process holds on the file, SQLite's included (see StateFileLock).
+        database.close()
+        lock?.release()
     }
 
     // MARK: Jobs

@@ -8,6 +8,7 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         fileprivate enum Value: String, Sendable {
             case jobVanished, unknownStoredValue, undecodableStoredValue, ingestRestartRefused, chunkChangedUnderneath
+            case locked, networkFilesystem, cannotOpen
         }
         fileprivate let value: Value
 
@@ -23,6 +24,12 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         /// A chunk was not in the state a transition starts from (the move to in flight is only from
         /// pending): another process is writing the same job despite the lock.
         public static let chunkChangedUnderneath = Code(value: .chunkChangedUnderneath)
+        /// Another process (or another open in this one) is writing this state file, by whatever path.
+        public static let locked = Code(value: .locked)
+        /// The state file is on a network filesystem, where its lock and SQLite's cannot be trusted.
+        public static let networkFilesystem = Code(value: .networkFilesystem)
+        /// The state file cannot be opened or created for writing.
+        public static let cannotOpen = Code(value: .cannotOpen)
 
         public var description: String { value.rawValue }
     }
@@ -33,6 +40,9 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case undecodable(table: String, column: String, jobID: Int64, reason: String)
         case ingestRestartRefused(jobID: Int64)
         case chunkChangedUnderneath(jobID: Int64, seq: Int, expected: String)
+        case locked
+        case networkFilesystem(kind: String)
+        case cannotOpen(reason: String)
     }
 
     let kind: Kind
@@ -52,6 +62,9 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case .undecodable: .undecodableStoredValue
         case .ingestRestartRefused: .ingestRestartRefused
         case .chunkChangedUnderneath: .chunkChangedUnderneath
+        case .locked: .locked
+        case .networkFilesystem: .networkFilesystem
+        case .cannotOpen: .cannotOpen
         }
     }
 
@@ -71,6 +84,14 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case let .chunkChangedUnderneath(jobID, seq, expected):
             "state file \(path): chunk \(seq) of job \(jobID) is no longer \(expected); another process is writing "
                 + "this job (a copy or link of the state file?); nothing was sent for it"
+        case .locked:
+            "state file \(path) is in use by another ziett-batch process (a run, retry or track of it, by this or "
+                + "another path); nothing was changed: try again later"
+        case let .networkFilesystem(kind):
+            "state file \(path) is on a network filesystem (\(kind)): its locks cannot keep two hosts from writing "
+                + "one job, so it is refused; keep state files on a local disk"
+        case let .cannotOpen(reason):
+            "state file \(path) cannot be opened for writing: \(reason)"
         }
     }
 }

@@ -21,7 +21,7 @@ public final class SQLiteDatabase {
         self.path = path
         if create && !readOnly && !FileManager.default.fileExists(atPath: path) {
             let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
-            if fd >= 0 { close(fd) }
+            if fd >= 0 { Glibc.close(fd) }
         }
         _ = Self.configured
         var db: OpaquePointer?
@@ -45,10 +45,24 @@ public final class SQLiteDatabase {
         return true
     }()
 
-    deinit {
+    private var isClosed = false
+
+    /// The `statfs` magic number of the filesystem that holds the open file `fd` (0 when unknown), for a
+    /// caller that refuses network filesystems before it opens a database there.
+    public static func filesystemMagic(of fd: Int32) -> UInt64 {
+        UInt64(csqlite_filesystem_magic(fd))
+    }
+
+    /// Closes the connection now rather than at deinit, for an owner that must release something after
+    /// it (the state store's file lock). Nothing may use the connection afterwards.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
         statementCache.removeAll()
         sqlite3_close_v2(handle)
     }
+
+    deinit { close() }
 
     /// Runs one or more statements that take no arguments and return no rows.
     public func execute(_ sql: String) throws(SQLiteError) {

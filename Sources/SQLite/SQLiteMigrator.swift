@@ -22,6 +22,12 @@ public struct SQLiteMigrator: Sendable {
     /// Creates a migrator.
     public init(_ migrations: [Migration]) { self.migrations = migrations }
 
+    /// Whether `database` is at exactly the version this build knows: if not, `migrate` has work (a new
+    /// or older file) or refuses it (a newer one).
+    public func isCurrent(_ database: SQLiteDatabase) throws -> Bool {
+        Int(try database.scalar("PRAGMA user_version")) == migrations.count
+    }
+
     /// Brings `database` up to the newest version.
     ///
     /// A file written by a newer ziett-batch (a higher version than this build knows) is refused rather

@@ -100,7 +100,7 @@ struct StateStoreTests {
         let counts = try store.counts(jobID: job.id)
         #expect(counts.recipients(.sent) == 2 && counts.recipients(.rejected) == 2 && counts.openChunks == 0)
         let requeued = try store.requeueRejected(jobID: job.id)
-        #expect(requeued == 2)
+        #expect(requeued == StateStore.Requeue(requeued: 2, heldBack: 0))
         let after = try store.counts(jobID: job.id)
         #expect(after.recipients(.sent) == 2 && after.recipients(.pending) == 2 && after.openChunks == 1)
         // Re-queued rows lie before the cut point: it moves back so the next cut finds them, in a new chunk.
@@ -135,8 +135,28 @@ struct StateStoreTests {
     }
 
     @Test func aStateFileFromANewerVersionIsRefused() throws {
+        let path = try {
+            let store = try freshStore()
+            try store.database.execute("PRAGMA user_version = 99")
+            return store.path
+        }()
+        #expect(throws: SQLiteError.self) { try StateStore(path: path) }
+    }
+
+    @Test func retryLeavesRejectedRowsWhoseChunkIsStillInDoubt() throws {
         let store = try freshStore()
-        try store.database.execute("PRAGMA user_version = 99")
-        #expect(throws: SQLiteError.self) { try StateStore(path: store.path) }
+        let job = try store.createJob(name: "j", settings: settings(), inputFingerprint: "f")
+        try ingest(store, job, (1...4).map { row($0, 244_923_000_000 + UInt64($0)) }, chunkSize: 2)
+        for seq in [0, 1] {
+            try store.markInFlight(jobID: job.id, seq: seq, name: "n\(seq)", body: [1], idempotencyKey: "k\(seq)", endpoint: "POST /campaigns/batch", at: 1)
+            try store.markRejected(jobID: job.id, seq: seq, error: RecordedError(httpStatus: 422, code: "VALIDATION_ERROR", message: "bad"), attemptID: nil)
+        }
+        // A refusal recorded while an earlier attempt of chunk 1 is unresolved (as a build without the
+        // confirm-the-refusal rule left it): that attempt may have reached the API.
+        try store.database.run("UPDATE chunk SET in_doubt = 1 WHERE job_id = ? AND seq = 1", [.int(job.id)])
+        #expect(try store.requeueRejected(jobID: job.id) == StateStore.Requeue(requeued: 2, heldBack: 2))
+        let counts = try store.counts(jobID: job.id)
+        #expect(counts.recipients(.pending) == 2 && counts.recipients(.rejected) == 2)
+        #expect(try store.requeueRejected(jobID: job.id) == StateStore.Requeue(requeued: 0, heldBack: 2))
     }
 }

@@ -121,13 +121,24 @@ extension EndToEnd {
                 return await !server.ledger().campaigns.isEmpty
             }
             try #require(first.isRunning, "the first run ended early: \(first.stdoutSoFar)\(first.stderrSoFar)")
-            let started = Date()
-            let second = try await runBinary(args + ["--max-rate", "100/s"], environment: env)
-            #expect(second.status == 75, "\(second.stdout)\(second.stderr)")
-            #expect(Date().timeIntervalSince(started) < 5)
-            #expect(second.stdout.contains("another run"))
-            #expect(first.isRunning, "the first run held the lock for the whole of the second")
-            #expect(await server.ledger().campaigns.count == 1, "the second run sent nothing")
+            // The lock follows the file: a second run by the same path, a symlink or a hard link, and a
+            // `retry` by a hard link, each exit 75 at once and change nothing.
+            let symlink = dir + "/via-symlink.sqlite", hardLink = dir + "/via-hard-link.sqlite"
+            try FileManager.default.createSymbolicLink(atPath: symlink, withDestinationPath: dir + "/s.sqlite")
+            try FileManager.default.linkItem(atPath: dir + "/s.sqlite", toPath: hardLink)
+            for path in [dir + "/s.sqlite", symlink, hardLink] {
+                let started = Date()
+                var second = args + ["--max-rate", "100/s"]
+                second[second.firstIndex(of: dir + "/s.sqlite")!] = path
+                let result = try await runBinary(second, environment: env)
+                #expect(result.status == 75, "\(path): \(result.stdout)\(result.stderr)")
+                #expect(Date().timeIntervalSince(started) < 5)
+                #expect((result.stdout + result.stderr).contains("in use by another ziett-batch process"), "\(result.stdout)\(result.stderr)")
+            }
+            let retry = try await runBinary(["retry", "--rejected", "--state", hardLink], environment: env)
+            #expect(retry.status == 75, "\(retry.stdout)\(retry.stderr)")
+            #expect(first.isRunning, "the first run held the lock for the whole of the others")
+            #expect(await server.ledger().campaigns.count == 1, "the others sent nothing")
             first.terminate()
             let firstResult = try await first.finish()
             #expect(firstResult.status == 75, "stopped resumably: \(firstResult.stdout)\(firstResult.stderr)")

@@ -116,16 +116,18 @@ extension EndToEnd {
             let dir = temporaryDirectory()
             let state = dir + "/march.sqlite"
             try FixedState.build(at: state)
-            // Hold the lock as a running `run` would.
-            let fd = open(state + ".lock", O_CREAT | O_RDWR, 0o600)
-            #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
-            let locked = try await runBinary(["retry", "--rejected", "--state", state])
-            #expect(locked.status == 75, "\(locked.stdout)\(locked.stderr)")
-            #expect(locked.stderr.contains("another run"))
-            let untouched = try StateStore(path: state, readOnly: true)
-            #expect(try untouched.counts(jobID: 1).recipients(.rejected) == 2)
-            flock(fd, LOCK_UN)
-            close(fd)
+            // Hold the lock as a running `run` would, through a symlink: the lock follows the file.
+            let symlink = dir + "/elsewhere.sqlite"
+            try FileManager.default.createSymbolicLink(atPath: symlink, withDestinationPath: state)
+            do {
+                let holder = try StateStore(path: symlink)
+                let locked = try await runBinary(["retry", "--rejected", "--state", state])
+                #expect(locked.status == 75, "\(locked.stdout)\(locked.stderr)")
+                #expect(locked.stderr.contains("in use by another ziett-batch process"))
+                let untouched = try StateStore(path: state, readOnly: true)
+                #expect(try untouched.counts(jobID: 1).recipients(.rejected) == 2)
+                withExtendedLifetime(holder) {}
+            }
 
             let free = try await runBinary(["retry", "--rejected", "--state", state])
             #expect(free.status == 0, "\(free.stdout)\(free.stderr)")

@@ -11,12 +11,18 @@ extension ExitStatus {
     ///   input changed under a job that must not forget its plan. 65 (EX_DATAERR), as for a changed CSV.
     /// - A chunk changed under the run (the move to in flight found it no longer pending): another process
     ///   writes the job. Nothing was sent for that chunk; run again later: 75 (EX_TEMPFAIL).
+    /// - The state file is in use by another process (a run, `retry` or `track` of a job in it, by any
+    ///   path): nothing was changed; run again later: 75 (EX_TEMPFAIL).
+    /// - The state file is on a network filesystem: a configuration to change, 64 (EX_USAGE).
+    /// - It cannot be opened or created for writing: 74 (EX_IOERR).
     /// - Anything this build does not know yet: 70 (EX_SOFTWARE), please report it.
     public init(for error: StateStoreError) {
         switch error.code {
         case .unknownStoredValue, .undecodableStoredValue, .jobVanished: self = .ioError
         case .ingestRestartRefused: self = .dataError
-        case .chunkChangedUnderneath: self = .runAgainLater
+        case .chunkChangedUnderneath, .locked: self = .runAgainLater
+        case .networkFilesystem: self = .usage
+        case .cannotOpen: self = .ioError
         default: self = .software
         }
     }

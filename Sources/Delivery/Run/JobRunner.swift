@@ -43,16 +43,12 @@ public struct JobRunner {
     }
 
     private func runThrowing(onProgress: (@Sendable (RunProgress) -> Void)?) async throws -> RunSummary {
-        // The lock file sits beside the state file: its directory must exist before either (mode 0700, as the store's).
-        let directory = (options.statePath as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // Opening for writing takes the state file's lock (one writer, whatever path reaches the file) before
+        // the schema is migrated or anything is read: another run of the job means 75, nothing sent.
+        let store: StateStore
+        do { store = try StateStore(path: options.statePath, clock: clock) } catch let error as StateStoreError where error.code == .locked {
+            throw RunFailure(.runAgainLater, "\(error)")
         }
-        guard let lock = try JobLock(statePath: options.statePath) else {
-            throw RunFailure(.runAgainLater, "another run of this job holds \(options.statePath).lock; nothing was sent")
-        }
-        defer { withExtendedLifetime(lock) {} }
-        let store = try StateStore(path: options.statePath, clock: clock)
         var job = try prepareJob(store)
         var log = logger
         log[metadataKey: "job.name"] = "\(job.name)"

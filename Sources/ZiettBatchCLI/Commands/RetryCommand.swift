@@ -9,8 +9,8 @@ struct RetryCommand: ParsableCommand {
         abstract: "Re-queue rejected recipients into new requests (sent ones are never touched).",
         discussion: """
             After fixing what made the API refuse some recipients (e.g. the sender ID), re-queue them, then \
-            run the job again. Takes the job's lock like `run`: while a run of the job is active it exits 75 \
-            and changes nothing.
+            run the job again. Takes the state file's lock like `run`: while a run of the job is active it \
+            exits 75 and changes nothing.
 
             Example:
               ziett-batch retry --rejected --state march.sqlite && ziett-batch run march.csv …
@@ -26,19 +26,15 @@ struct RetryCommand: ParsableCommand {
     }
 
     func run() throws {
-        try stateOptions.eachJob(readOnly: false) { store, job in
-            let lock: JobLock?
-            do { lock = try JobLock(statePath: store.path) } catch {
-                printError("\(store.path).lock: \(error)")
-                throw ExitStatus.ioError.exitCode
-            }
-            guard let lock else {
-                printError("another run of this job holds \(store.path).lock; nothing was changed (try again later)")
-                throw ExitStatus.runAgainLater.exitCode
-            }
-            try withExtendedLifetime(lock) {
-                let count = try store.requeueRejected(jobID: job.id)
-                print("job \(job.name): \(count) rejected recipient(s) re-queued; run the job again to send them")
+        try stateOptions.eachJob(access: .send) { store, job in
+            // `eachJob(access: .send)` opened the file for writing, which holds its lock: while another
+            // process writes it, the open failed with 75 and nothing changed.
+            let result = try store.requeueRejected(jobID: job.id)
+            print("job \(job.name): \(result.requeued) rejected recipient(s) re-queued; run the job again to send them")
+            if result.heldBack > 0 {
+                printError(
+                    "job \(job.name): \(result.heldBack) rejected recipient(s) left as they are: an earlier attempt of "
+                        + "their request is still in doubt and may have reached the API; run the job to reconcile it first")
             }
         }
     }

@@ -58,7 +58,7 @@ struct TrackCommand: AsyncParsableCommand {
         defer { watcher.cancel() }
         var worst = ExitStatus.complete
         var work: [(StateStore, Job)] = []
-        try stateOptions.eachJob(readOnly: false) { store, job in work.append((store, job)) }
+        try stateOptions.eachJob(access: .track) { store, job in work.append((store, job)) }
         for (store, job) in work {
             var log = logger
             log[metadataKey: "job.name"] = "\(job.name)"

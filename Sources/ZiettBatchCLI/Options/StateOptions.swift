@@ -28,7 +28,7 @@ struct StateOptions: ParsableArguments {
     }
 
     /// Opens each file and yields its jobs (filtered by `--job`).
-    func eachJob(readOnly: Bool = true, _ body: (StateStore, Job) throws -> Void) throws {
+    func eachJob(access: StateStore.Access = .read, _ body: (StateStore, Job) throws -> Void) throws {
         let files = files()
         if files.isEmpty {
             printError("no state files under \(StatePaths.directory); give --state")
@@ -37,7 +37,11 @@ struct StateOptions: ParsableArguments {
         var found = false
         for file in files {
             let store: StateStore
-            do { store = try StateStore(path: file, readOnly: readOnly) } catch {
+            do { store = try StateStore(path: file, access: access) } catch let error as StateStoreError {
+                // Locked by another writer (75), on a network filesystem (64), not writable (74).
+                printError("\(error)")
+                throw ExitStatus(for: error).exitCode
+            } catch {
                 printError("\(file): \(error)")
                 throw ExitStatus.noInput.exitCode
             }
