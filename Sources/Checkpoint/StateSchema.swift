@@ -129,5 +129,15 @@ enum StateSchema {
             INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('recipient', 'recipient_chunk', '1000000 1000000 10');
             ANALYZE sqlite_schema;
             """),
+        // Before a job's first request, the API is asked whether the same campaign (CSV content, sender,
+        // message) was sent recently from another state file; the answer is recorded once, so a resumed run
+        // does not mistake the job's own requests for another's. Jobs from before this version have either
+        // sent already (nothing to check) or check at their first request.
+        .init(
+            "resend check",
+            """
+            ALTER TABLE job ADD COLUMN resend_check TEXT;
+            UPDATE job SET resend_check = 'predates the check' WHERE EXISTS (SELECT 1 FROM attempt WHERE attempt.job_id = job.id);
+            """),
     ])
 }

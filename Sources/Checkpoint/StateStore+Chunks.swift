@@ -211,6 +211,36 @@ extension StateStore {
         }
     }
 
+    /// Whether the job still has to ask the API whether its campaign was sent from elsewhere: it has not
+    /// been asked yet, and the job has sent nothing (after its first request, its own batches would match).
+    public func needsResendCheck(jobID: Int64) throws -> Bool {
+        try database.scalar(
+            """
+            SELECT count(*) FROM job WHERE id = ? AND resend_check IS NULL
+                AND NOT EXISTS (SELECT 1 FROM attempt WHERE attempt.job_id = job.id)
+            """, [.int(jobID)]) == 1
+    }
+
+    /// Records the answer of the resend check (e.g. "none found since …", "allowed: …"), once.
+    public func recordResendCheck(jobID: Int64, _ outcome: String) throws {
+        try database.run(
+            "UPDATE job SET resend_check = ?, updated_at = ? WHERE id = ?", [.text(outcome), .double(clock.now()), .int(jobID)])
+    }
+
+    /// The recorded answer of the resend check, if any.
+    public func resendCheck(jobID: Int64) throws -> String? {
+        try database.first("SELECT resend_check FROM job WHERE id = ?", [.int(jobID)]) { $0.optionalText(0) } ?? nil
+    }
+
+    /// The first `limit` recipients waiting to be sent, in row order (number and rendered text), for the
+    /// resend check's look-up of single messages.
+    public func firstPendingRecipients(jobID: Int64, limit: Int) throws -> [ChunkMember] {
+        try database.query(
+            "SELECT row, e164, content FROM recipient WHERE job_id = ? AND status = 'pending' AND e164 IS NOT NULL ORDER BY row LIMIT ?",
+            [.int(jobID), .int(limit)]
+        ) { ChunkMember(row: $0.int(0), e164: UInt64($0.int64(1)), content: $0.optionalText(2)) }
+    }
+
     /// What `requeueRejected` did.
     public struct Requeue: Sendable, Equatable {
         /// Recipients made pending again.

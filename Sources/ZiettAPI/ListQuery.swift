@@ -13,20 +13,32 @@ public protocol ListQuery: Sendable {
     func parameters(page: Int) -> [(String, String)]
 }
 
-/// `GET /campaigns`: campaigns whose name matches `search` (`q`).
+/// `GET /campaigns`: campaigns whose name matches `search` (`q`), optionally created at or after a time.
 public struct CampaignListQuery: ListQuery {
     public typealias Entry = Campaign
     public static var endpoint: ZiettEndpoint { .listCampaigns }
 
     /// Text matched against the campaign name (`q`).
     public var search: String
+    /// Only campaigns created at or after this time (`created_at__ge`, ISO 8601, whole seconds rounded down).
+    public var createdAtOrAfter: Date?
 
     /// Creates a query.
-    public init(search: String) { self.search = search }
+    public init(search: String, createdAtOrAfter: Date? = nil) {
+        self.search = search
+        self.createdAtOrAfter = createdAtOrAfter
+    }
 
     public func parameters(page: Int) -> [(String, String)] {
-        [("q", search), ("page", "\(page)"), ("size", "\(Page<Campaign>.maximumSize)"), ("order", "asc"), ("order_by", "created_at")]
+        var list = [("q", search)]
+        if let createdAtOrAfter { list.append(("created_at__ge", ISO8601DateFormatter().string(from: createdAtOrAfter.wholeSeconds))) }
+        return list + [("page", "\(page)"), ("size", "\(Page<Campaign>.maximumSize)"), ("order", "asc"), ("order_by", "created_at")]
     }
+}
+
+extension Date {
+    /// This time rounded down to a whole second, as the list filters take it.
+    var wholeSeconds: Date { Date(timeIntervalSince1970: timeIntervalSince1970.rounded(.down)) }
 }
 
 /// `GET /messages`: messages matching every filter given.
@@ -62,8 +74,7 @@ public struct MessageListQuery: ListQuery {
         if let search { list.append(("q", search)) }
         if let campaignID { list.append(("campaign_id", campaignID)) }
         if let createdAtOrAfter {
-            let whole = Date(timeIntervalSince1970: createdAtOrAfter.timeIntervalSince1970.rounded(.down))
-            list.append(("created_at__ge", ISO8601DateFormatter().string(from: whole)))
+            list.append(("created_at__ge", ISO8601DateFormatter().string(from: createdAtOrAfter.wholeSeconds)))
         }
         if let remitterID { list.append(("sms_remitter_id", remitterID)) }
         if let channelType { list.append(("channel_type", channelType)) }

@@ -19,11 +19,16 @@ public struct JobSettings: Codable, Sendable, Equatable {
     public var delimiter: String?
     /// Suppression list file, when given.
     public var suppressPath: String?
+    /// A short hash of (CSV content, sender, message), set when the job is created and carried in every
+    /// batch name, so the API itself remembers which campaign a batch belongs to: a new job finds the
+    /// same campaign sent from a lost state file (docs/recovery.md). Nil for jobs created before it; not
+    /// compared on resume (an appended CSV stays the same campaign).
+    public var campaignFingerprint: String?
 
     /// Creates settings.
     public init(
         csvPath: String, sender: String, message: String, country: String?, phoneColumn: String?,
-        chunkSize: Int, delimiter: String? = nil, suppressPath: String? = nil
+        chunkSize: Int, delimiter: String? = nil, suppressPath: String? = nil, campaignFingerprint: String? = nil
     ) {
         self.csvPath = csvPath
         self.sender = sender
@@ -33,6 +38,7 @@ public struct JobSettings: Codable, Sendable, Equatable {
         self.chunkSize = chunkSize
         self.delimiter = delimiter
         self.suppressPath = suppressPath
+        self.campaignFingerprint = campaignFingerprint
     }
 
     /// The members that differ from `other`, by option name, for a clear refusal.

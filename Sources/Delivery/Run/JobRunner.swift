@@ -142,7 +142,11 @@ public struct JobRunner {
             throw RunFailure(.noInput, "\(options.csvPath): \(why)")
         }
         guard var job = try store.job(named: options.jobName) else {
-            return try store.createJob(name: options.jobName, settings: settings, inputFingerprint: fingerprint)
+            // The campaign's identity goes into every batch name, so the API can tell a later job (from a
+            // lost state file) that this campaign was sent (ResendCheck).
+            var created = settings
+            created.campaignFingerprint = CampaignFingerprint.of(csvPath: options.csvPath, sender: settings.sender, message: settings.message)
+            return try store.createJob(name: options.jobName, settings: created, inputFingerprint: fingerprint)
         }
         let differences = settings.differences(from: job.settings)
         if !differences.isEmpty {
@@ -209,7 +213,7 @@ extension DispatchEnd {
         case .interrupted, .retriesExhausted, .waiting, .insufficientFunds: .runAgainLater
         case .authentication: .authentication
         case .tooManyErrors: .dataError
-        case .misconfigured: .usage
+        case .misconfigured, .sentByAnotherJob: .usage
         }
     }
 
@@ -226,6 +230,9 @@ extension DispatchEnd {
         case .tooManyErrors(let n): "stopped: \(n) request(s) rejected (--max-errors); check the report before running again"
         case .misconfigured(let e):
             "stopped: the API address answered with a redirect (\(e.summary)); redirects are never followed, so the key stays with the API; nothing was marked"
+        case .sentByAnotherJob(let found):
+            "stopped before the first request: the API already has this campaign (same CSV content, sender and message) "
+                + "from another job or state file: " + found.joined(separator: "; ") + "; nothing was sent"
         }
     }
 
@@ -237,6 +244,9 @@ extension DispatchEnd {
         case .insufficientFunds: "top up the balance, then run again: the job resumes where it stopped"
         case .tooManyErrors: "see `ziett-batch report --only rejected`; fix the cause, then `ziett-batch retry --rejected`"
         case .misconfigured: "check --base-url (or ZIETT_BASE_URL): it must be the API itself, not an address that redirects"
+        case .sentByAnotherJob:
+            "if the earlier job's state file exists, resume it instead (its --state and --job); to send this campaign again on "
+                + "purpose, add --allow-resend (or narrow --resend-window)"
         }
     }
 }

@@ -16,13 +16,21 @@ public struct ChunkRequest: Sendable, Equatable {
     /// The derived Idempotency-Key.
     public var idempotencyKey: String
 
-    /// The unique batch name of a chunk: job name (shortened), job UUID prefix, chunk number.
+    /// The unique batch name of a chunk: job name (shortened), the campaign's fingerprint (jobs created
+    /// since it exists), job UUID prefix, chunk number — `zb-march-1a2b3c4d5e-7f3e2a1b-c000012`.
+    ///
+    /// The fingerprint lets a later job find this campaign at the API (`ResendCheck`); the UUID prefix
+    /// tells this job's batches from another job's of the same campaign.
     public static func name(job: Job, seq: Int) -> String {
         let safe = job.name.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "-" }
         let prefix = String(String(safe).prefix(80))
         let number = String(seq)
-        return "zb-\(prefix)-\(job.uuid.prefix(8))-c\(String(repeating: "0", count: max(0, 6 - number.count)))\(number)"
+        let campaign = job.settings.campaignFingerprint.map { "\($0)-" } ?? ""
+        return "zb-\(prefix)-\(campaign)\(job.uuid.prefix(8))-c\(String(repeating: "0", count: max(0, 6 - number.count)))\(number)"
     }
+
+    /// The part of every batch name of `job` that another job's names do not contain: `-<UUID prefix>-c`.
+    public static func ownMarker(_ job: Job) -> String { "-\(job.uuid.prefix(8))-c" }
 
     /// Builds the request for `members` of chunk `seq`. A batch of one goes as a single message: the
     /// docs say batches take 2 to 1000 recipients.

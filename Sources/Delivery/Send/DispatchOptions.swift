@@ -34,6 +34,11 @@ public struct DispatchOptions: Sendable {
     /// Seconds an interrupted run still waits for an in-flight request's answer before it leaves the
     /// chunk in doubt for the next run to look up.
     public var stopGrace: Double = 3
+    /// How far back a new job looks for its campaign sent by another job (`--resend-window`, seconds);
+    /// nil turns the check off.
+    public var resendWindow: Double? = 7 * 86_400
+    /// Send although the check found the campaign sent by another job (`--allow-resend`).
+    public var allowResend = false
     /// Jitter seed (printed, so a run can be replayed).
     public var seed: UInt64
 

@@ -22,6 +22,9 @@ public enum DispatchEnd: Sendable, Equatable {
     case tooManyErrors(Int)
     /// The API's address answered with a redirect: a configuration error (`--base-url`), not the API.
     case misconfigured(RecordedError)
+    /// Before its first request, the job found its campaign (same CSV content, sender and message) sent
+    /// recently by another job: one line per request found. Nothing was sent (`--allow-resend` to send).
+    case sentByAnotherJob([String])
 }
 
 /// The job loop: takes every open chunk of a job in order and carries out what its
@@ -42,6 +45,7 @@ public final class Dispatcher {
     /// Where every request of the run waits its turn (sends and look-ups share it).
     public let gate: RequestGate
     let reconciler: Reconciler
+    let resendCheck: ResendCheck
     private var machine: ChunkStateMachine
     /// Recipients accepted in this run (for progress and the summary).
     public private(set) var acceptedThisRun = 0
@@ -81,10 +85,34 @@ public final class Dispatcher {
             client: client, gate: gate, maxAttempts: options.maxAttemptsPerRun,
             backoff: Backoff(base: options.backoffBase, cap: options.backoffCap, seed: options.seed &+ 1), logger: logger)
         reconciler = Reconciler(reader: reader)
+        resendCheck = ResendCheck(reader: reader)
         machine = ChunkStateMachine(configuration: .init(
             maxAttemptsPerRun: options.maxAttemptsPerRun, maxErrors: options.maxErrors,
             backoff: Backoff(base: options.backoffBase, cap: options.backoffCap, seed: options.seed),
             settleAfter: options.settleAfter))
+    }
+
+    /// Before the job's first request, once: asks the API whether another job sent this campaign within
+    /// `resendWindow` (`ResendCheck`). Returns how the run ends when it must not send, nil to go on. The
+    /// answer is recorded, so a resumed run neither asks again nor mistakes its own batches for another's.
+    func checkForResend() async throws -> DispatchEnd? {
+        guard let window = options.resendWindow, window > 0, try store.needsResendCheck(jobID: job.id) else { return nil }
+        let now = clock.now()
+        let since = now - window
+        let samples = try store.firstPendingRecipients(jobID: job.id, limit: ResendCheck.sampleSize)
+        let sinceText = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: since))
+        switch await resendCheck.run(job: job, samples: samples, since: since) {
+        case .none:
+            try store.recordResendCheck(jobID: job.id, "nothing of this campaign from another job since \(sinceText)")
+            return nil
+        case .found(let lines):
+            guard options.allowResend else { return .sentByAnotherJob(lines) }
+            logger.warning("sending a campaign another job sent recently, as --allow-resend asks", metadata: ["found": "\(lines.joined(separator: "; "))"])
+            try store.recordResendCheck(jobID: job.id, "sent again with --allow-resend; found: \(lines.joined(separator: "; "))")
+            return nil
+        case .unproven(let end):
+            return ChunkStateMachine.dispatchEnd(end)
+        }
     }
 
     /// Works through every open chunk in order until the job is complete or the run must stop. When none
@@ -95,6 +123,7 @@ public final class Dispatcher {
     /// chunks and comes back to it when it is due. A run left with parked chunks only waits for the
     /// earliest when the wait is within `maxWait`, else it ends (exit 75) and the next cron tick looks it up.
     public func run() async throws -> DispatchEnd {
+        if let end = try await checkForResend() { return end }
         var cursor = -1
         var parked: [(seq: Int, until: Double)] = []
         while true {

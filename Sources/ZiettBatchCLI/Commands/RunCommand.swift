@@ -61,6 +61,14 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Continue although the CSV changed since the job began.")
     var allowChangedInput = false
 
+    @Flag(help: ArgumentHelp(
+        "Send although the API shows this campaign sent recently by another job.",
+        discussion: "Before a new job's first request, the API is asked for batches of the same campaign (same CSV content, sender and message) and for its first recipients' messages, created within --resend-window by another job or state file. If any is found the run stops with exit 64 and names them."))
+    var allowResend = false
+
+    @Option(help: "Days back a new job looks for its campaign sent by another job; 0 turns the check off (default: 7).")
+    var resendWindow: Double?
+
     @Option(help: "Stop the run after this many rejected requests (they cost money and likely share a cause).")
     var maxErrors: Int?
 
@@ -114,6 +122,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--request-timeout must be between 1 and 600 seconds")
         }
         if let settle, !(settle >= 0 && settle <= 3600) { throw ValidationError("--settle must be between 0 and 3600 seconds") }
+        if let resendWindow, !(resendWindow >= 0 && resendWindow <= 366) { throw ValidationError("--resend-window must be between 0 and 366 days") }
     }
 
     /// Fills every option not given on the command line from the job file.
@@ -140,6 +149,8 @@ struct RunCommand: AsyncParsableCommand {
         if settle == nil { settle = file.integers["settle"].map(Double.init) }
         dryRun = dryRun || file.flags["dry-run"] == true
         allowChangedInput = allowChangedInput || file.flags["allow-changed-input"] == true
+        allowResend = allowResend || file.flags["allow-resend"] == true
+        if resendWindow == nil { resendWindow = file.integers["resend-window"].map(Double.init) }
         logging.apply(file)
     }
 
@@ -157,6 +168,8 @@ struct RunCommand: AsyncParsableCommand {
         dispatch.maxWait = maxWait
         if let requestTimeout { dispatch.requestTimeout = requestTimeout }
         if let settle { dispatch.settleMargin = settle }
+        if let resendWindow { dispatch.resendWindow = resendWindow > 0 ? resendWindow * 86_400 : nil }
+        dispatch.allowResend = allowResend
         var options = RunOptions(
             csvPath: csv, jobName: jobName, statePath: state ?? StatePaths.file(job: jobName), sender: (sender ?? "").lowercased(),
             message: messageText, baseURL: api.resolvedBaseURL(environment: env), apiKey: APIOptions.apiKey(environment: env), dispatch: dispatch)
