@@ -23,12 +23,12 @@ public struct DeliveryUpdate: Sendable, Equatable {
     }
 }
 
-/// One request the API accepted, and how much of it still awaits a final delivery status.
+/// One batch the API accepted, and how much of it still awaits a final delivery status.
 public struct TrackTarget: Sendable, Equatable {
-    /// The campaign id (batch), or nil for a single message.
-    public var campaignID: String?
-    /// The message id (single message), or nil for a batch.
-    public var messageID: String?
+    /// The campaign id.
+    public var campaignID: String
+    /// The batch name it was sent with (to read the campaign's own status).
+    public var name: String?
     /// Sent recipients in it.
     public var recipients: Int
     /// Of those, recipients without a final delivery status yet.
@@ -52,19 +52,70 @@ extension StateStore {
     /// Delivery statuses after which a message never changes again (an inference from the docs).
     public static let finalDeliveryStatuses: Set<String> = ["DELIVERED", "FAILED", "UNDELIVERED", "EXPIRED", "REJECTED", "CANCELLED"]
 
-    /// The accepted requests of a job, with how many of their recipients still lack a final status.
+    /// The accepted batches of a job, with how many of their recipients still lack a final status (one row
+    /// per batch: at most a thousandth of the recipients).
     public func trackTargets(jobID: Int64) throws -> [TrackTarget] {
-        let finals = Self.finalDeliveryStatuses.sorted().map { "'\($0)'" }.joined(separator: ",")
-        return try database.query(
+        try database.query(
             """
-            SELECT c.campaign_id, c.message_id, count(r.row),
-                   sum(CASE WHEN r.delivery_status IN (\(finals)) THEN 0 ELSE 1 END)
+            SELECT c.campaign_id, c.name, count(r.row),
+                   sum(CASE WHEN r.delivery_status IN (\(Self.finalsList)) THEN 0 ELSE 1 END)
             FROM chunk c JOIN recipient r ON r.job_id = c.job_id AND r.chunk = c.seq AND r.status = 'sent'
-            WHERE c.job_id = ? AND c.state = 'accepted' AND (c.campaign_id IS NOT NULL OR c.message_id IS NOT NULL)
+            WHERE c.job_id = ? AND c.state = 'accepted' AND c.campaign_id IS NOT NULL
             GROUP BY c.seq ORDER BY c.seq
             """, [.int(jobID)]
-        ) { TrackTarget(campaignID: $0.optionalText(0), messageID: $0.optionalText(1), recipients: $0.int(2), open: $0.int(3)) }
+        ) { TrackTarget(campaignID: $0.text(0), name: $0.optionalText(1), recipients: $0.int(2), open: $0.int(3)) }
     }
+
+    /// The message ids of up to `limit` sent single messages without a final status, oldest first; how
+    /// `track` decides between asking for a few by id and scanning the job's messages page by page.
+    public func openSingleMessages(jobID: Int64, limit: Int) throws -> [String] {
+        try database.query(
+            """
+            SELECT message_id FROM recipient
+            WHERE job_id = ? AND status = 'sent' AND campaign_id IS NULL AND message_id IS NOT NULL
+                AND (delivery_status IS NULL OR delivery_status NOT IN (\(Self.finalsList)))
+            ORDER BY row LIMIT ?
+            """, [.int(jobID), .int(limit)]) { $0.text(0) }
+    }
+
+    /// Sent recipients of `campaignID` without a final delivery status.
+    public func openRecipients(jobID: Int64, campaignID: String) throws -> Int {
+        Int(try database.scalar(
+            """
+            SELECT count(*) FROM recipient WHERE job_id = ? AND status = 'sent' AND campaign_id = ?
+                AND (delivery_status IS NULL OR delivery_status NOT IN (\(Self.finalsList)))
+            """, [.int(jobID), .text(campaignID)]))
+    }
+
+    /// Records a campaign that ended without delivering (`FAILED`, `CANCELLED`): every recipient of it
+    /// without a final status gets `status` and `reason` (the campaign's error code), so none is left
+    /// looking "sent" when it never went out. Returns how many recipients changed.
+    @discardableResult
+    public func recordCampaignOutcome(jobID: Int64, campaignID: String, status: String, reason: String) throws -> Int {
+        try database.transaction {
+            try database.run(
+                """
+                UPDATE recipient SET delivery_status = ?, delivery_error = ?, updated_at = ?
+                WHERE job_id = ? AND status = 'sent' AND campaign_id = ?
+                    AND (delivery_status IS NULL OR delivery_status NOT IN (\(Self.finalsList)))
+                """, [.text(status), .text(reason), .double(clock.now()), .int(jobID), .text(campaignID)])
+            return database.changes
+        }
+    }
+
+    /// When the earliest request of a sent single message without a final status began (Unix seconds),
+    /// nil when none is open: no such message can have been created before it, so `track`'s scan starts
+    /// there (less a clock-skew margin) and moves on by itself as messages settle.
+    public func earliestOpenSingleAttempt(jobID: Int64) throws -> Double? {
+        try database.first(
+            """
+            SELECT min(c.last_attempt_at) FROM recipient r JOIN chunk c ON c.job_id = r.job_id AND c.seq = r.chunk
+            WHERE r.job_id = ? AND r.status = 'sent' AND r.campaign_id IS NULL AND r.message_id IS NOT NULL
+                AND (r.delivery_status IS NULL OR r.delivery_status NOT IN (\(Self.finalsList)))
+            """, [.int(jobID)]) { $0.optionalDouble(0) } ?? nil
+    }
+
+    static var finalsList: String { finalDeliveryStatuses.sorted().map { "'\($0)'" }.joined(separator: ",") }
 
     /// Records delivery statuses: of one campaign's recipients, matched by E.164 within it; or, with no
     /// campaign, of single messages, matched by E.164 and message id. Returns how many recipients were

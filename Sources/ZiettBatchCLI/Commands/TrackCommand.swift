@@ -34,6 +34,11 @@ struct TrackCommand: AsyncParsableCommand {
     @Option(help: "Attempts per page before the pass stops and leaves the rest to the next run.")
     var maxAttempts: Int = 6
 
+    @Option(help: ArgumentHelp(
+        "Seconds the API's clock may be behind ours: single messages are looked for from this much before the earliest open one was sent (default: 300).",
+        visibility: .hidden))
+    var clockSkewMargin: Double = 300
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -66,6 +71,7 @@ struct TrackCommand: AsyncParsableCommand {
             let tracker = DeliveryTracker(
                 store: store, job: job, client: client, readRate: readRate.flatMap(RateLimit.init(parsing:)) ?? .read,
                 maxAttempts: maxAttempts, seed: UInt64.random(in: 1...UInt64.max), stop: stop, logger: log)
+            tracker.clockSkewMargin = clockSkewMargin
             let report: TrackReport
             do {
                 report = try await tracker.run()
