@@ -1,0 +1,80 @@
+import Checkpoint
+import Foundation
+import Testing
+import ZiettSimulator
+
+extension EndToEnd {
+    /// Exactly-once rules 3, 4 and 8 against odd APIs, with SIGKILLs and `Idempotency-Key` ignored: a
+    /// redirect in the middle of a campaign, and an API whose clock is behind ours.
+    @Suite("Odd answers", .serialized)
+    struct OddAnswerTests {
+        static let env = ["ZIETT_API_KEY": "zk_test_odd_answers"]
+
+        /// A redirect (a moved API, a proxy) appears after a run was killed mid-send: the next run stops
+        /// with 64, marks nothing and sends nothing anywhere; once the address is right again the job
+        /// finishes with every recipient accepted exactly once.
+        @Test func aRedirectStopsTheRunWithNothingMarkedAndTheJobFinishesOnceItIsGone() async throws {
+            var configuration = SimulatorConfiguration.unlimited
+            configuration.ignoreIdempotencyKeys = true
+            configuration.faults.lostReplyRate = 0.3
+            let server = try await ZiettSimulatorServer.start(configuration: configuration)
+            let elsewhere = try await ZiettSimulatorServer.start(configuration: .unlimited)
+            let dir = temporaryDirectory()
+            let (csv, expected) = try writeRecipients(count: 40, in: dir, seed: 41)
+            let state = dir + "/s.sqlite"
+            let arguments = [
+                "run", csv, "--sender", JobFileTests.sender, "--message", "Hi", "--country", "AO", "--state", state,
+                "--base-url", server.baseURL, "--chunk-size", "5", "--max-rate", "5/s", "--read-rate", "100/s",
+                "--request-timeout", "2", "--settle", "0.2", "--backoff-base", "0.005", "--backoff-cap", "0.02", "--max-attempts", "50",
+            ]
+            let first = try Child(arguments, environment: Self.env)
+            try await waitUntil("a request accepted") {
+                if !first.isRunning { return true }
+                return await !server.ledger().campaigns.isEmpty
+            }
+            first.sendSIGKILL()
+            #expect(try await first.finish().killed, "the kill landed")
+
+            await server.reconfigure { $0.fidelity.redirectTo = elsewhere.baseURL }
+            let before = try StateStore(path: state, readOnly: true).counts(jobID: 1)
+            let ledgerBefore = await server.ledger()
+            let redirected = try await runBinary(arguments, environment: Self.env)
+            #expect(redirected.status == 64, "\(redirected.stdout)\(redirected.stderr)")
+            #expect((redirected.stdout + redirected.stderr).contains("redirect"), "\(redirected.stdout)\(redirected.stderr)")
+            // The intent of the chunk it tried is committed (it stays in doubt for a look-up); no outcome is.
+            let after = try StateStore(path: state, readOnly: true).counts(jobID: 1)
+            for status in [RecipientStatus.sent, .rejected, .pending] {
+                #expect(after.recipients(status) == before.recipients(status), "nothing was marked \(status): \(before) → \(after)")
+            }
+            #expect(await server.ledger().requests.count == ledgerBefore.requests.count, "nothing was sent")
+            #expect(await elsewhere.ledger().requests.isEmpty, "the redirect was not followed")
+
+            await server.reconfigure { $0.fidelity.redirectTo = nil }
+            var status: Int32 = -1
+            for _ in 0..<20 where status != 0 {
+                let result = try await runBinary(arguments, environment: Self.env)
+                status = result.status
+                #expect(status == 0 || status == 75, "\(result.stdout)\(result.stderr)")
+            }
+            #expect(status == 0)
+            let counts = await server.ledger().acceptedCountByNumber
+            await server.stop()
+            await elsewhere.stop()
+            #expect(Set(counts.keys) == expected && counts.values.allSatisfy { $0 == 1 }, "\(counts.filter { $0.value != 1 })")
+        }
+    }
+}
+
+extension EndToEnd.KillResumeTests {
+    /// The API's clock is two minutes behind ours: it stamps our single message earlier than the attempt
+    /// began by our clock. The look-up's window starts at the attempt's start less the clock-skew margin
+    /// (300 s), so a lost reply is still found, never resent.
+    @Test func personalisedMessagesAreFoundDespiteAnAPIClockBehindOurs() async throws {
+        var faults = FaultConfiguration()
+        faults.lostReplyRate = 0.25
+        faults.latency = 0.01
+        try await torture(ignoreIdempotencyKeys: true, faults: faults, kills: 6, name: "kill+singles+clock-skew", personalised: true, recipients: 30) {
+            $0.clockOffset = -120
+        }
+    }
+}
