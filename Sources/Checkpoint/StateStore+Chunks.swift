@@ -241,6 +241,40 @@ extension StateStore {
         ) { ChunkMember(row: $0.int(0), e164: UInt64($0.int64(1)), content: $0.optionalText(2)) }
     }
 
+    /// A person's decision about a request in doubt that no look-up could settle.
+    public enum Resolution: String, Sendable, CaseIterable {
+        /// The API has it (e.g. the dashboard shows the message, with its text altered): mark it sent.
+        case sent
+        /// The API does not have it: back to pending, so the next run sends it (same name, same key).
+        case absent
+    }
+
+    /// Settles the in-doubt request that holds data row `row` as `resolution` decides, recording the
+    /// decision as the attempt's outcome (`resolved: sent` / `resolved: absent`). Returns the chunk's
+    /// number; throws `.notInDoubt` when the row's request is not in doubt (nothing to decide).
+    @discardableResult
+    public func resolveInDoubt(jobID: Int64, row: Int, as resolution: Resolution) throws -> Int {
+        let found = try database.first(
+            """
+            SELECT c.seq FROM recipient r JOIN chunk c ON c.job_id = r.job_id AND c.seq = r.chunk
+            WHERE r.job_id = ? AND r.row = ? AND c.state = 'inflight'
+            """, [.int(jobID), .int(row)]) { $0.int(0) }
+        guard let seq = found else { throw StateStoreError(.notInDoubt(jobID: jobID, row: row), path: path) }
+        let note = RecordedError(httpStatus: nil, code: "RESOLVED_BY_OPERATOR", message: "resolved as \(resolution.rawValue) by a person")
+        switch resolution {
+        case .sent:
+            try markAccepted(
+                jobID: jobID, seq: seq, campaignID: nil, messageID: nil, httpStatus: nil, traceID: nil, attemptID: nil,
+                outcome: "resolved: sent")
+        case .absent:
+            try markNotProcessed(jobID: jobID, seq: seq, notBefore: nil, error: note, attemptID: nil)
+        }
+        try database.run(
+            "INSERT INTO attempt (job_id, chunk_seq, endpoint, started_at, finished_at, outcome, error_code) VALUES (?, ?, 'resolve', ?, ?, ?, ?)",
+            [.int(jobID), .int(seq), .double(clock.now()), .double(clock.now()), .text("resolved: \(resolution.rawValue)"), .text(note.code)])
+        return seq
+    }
+
     /// What `requeueRejected` did.
     public struct Requeue: Sendable, Equatable {
         /// Recipients made pending again.

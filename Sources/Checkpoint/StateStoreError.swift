@@ -8,7 +8,7 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         fileprivate enum Value: String, Sendable {
             case jobVanished, unknownStoredValue, undecodableStoredValue, ingestRestartRefused, chunkChangedUnderneath
-            case locked, networkFilesystem, cannotOpen
+            case locked, networkFilesystem, cannotOpen, notInDoubt
         }
         fileprivate let value: Value
 
@@ -30,6 +30,8 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         public static let networkFilesystem = Code(value: .networkFilesystem)
         /// The state file cannot be opened or created for writing.
         public static let cannotOpen = Code(value: .cannotOpen)
+        /// `resolve` was asked about a row whose request is not in doubt.
+        public static let notInDoubt = Code(value: .notInDoubt)
 
         public var description: String { value.rawValue }
     }
@@ -43,6 +45,7 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case locked
         case networkFilesystem(kind: String)
         case cannotOpen(reason: String)
+        case notInDoubt(jobID: Int64, row: Int)
     }
 
     let kind: Kind
@@ -65,6 +68,7 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case .locked: .locked
         case .networkFilesystem: .networkFilesystem
         case .cannotOpen: .cannotOpen
+        case .notInDoubt: .notInDoubt
         }
     }
 
@@ -92,6 +96,8 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
                 + "one job, so it is refused; keep state files on a local disk"
         case let .cannotOpen(reason):
             "state file \(path) cannot be opened for writing: \(reason)"
+        case let .notInDoubt(jobID, row):
+            "state file \(path): row \(row) of job \(jobID) is not in a request in doubt; nothing to resolve (see `ziett-batch status`)"
         }
     }
 }

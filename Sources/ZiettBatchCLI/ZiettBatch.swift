@@ -19,6 +19,7 @@ struct ZiettBatch: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self, ValidateCommand.self, StatusCommand.self, ReportCommand.self, TrackCommand.self, RetryCommand.self,
+            ResolveCommand.self,
             SimCommand.self, DemoCommand.self,
         ]
     )

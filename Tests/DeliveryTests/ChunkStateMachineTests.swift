@@ -48,7 +48,7 @@ struct ChunkStateMachineTests {
         }
         #expect(error.code == "UNPROVEN_ACCEPTANCE")
         #expect(machine.recorded(now: Self.now) == .lookUp(notBefore: notBefore))
-        #expect(machine.lookUpFinished(.found(campaignID: "c-9", messageID: nil))
+        #expect(machine.lookUpFinished(.found(campaignID: "c-9", messageID: nil), now: 100)
             == .record(.accepted(campaignID: "c-9", messageID: nil, httpStatus: nil, how: .reconciled)))
         #expect(machine.recorded(now: Self.now) == .nextChunk)
     }
@@ -206,7 +206,7 @@ struct ChunkStateMachineTests {
         var chunk = Self.batch
         chunk.inDoubt = true
         _ = machine.chunkOpened(chunk, now: Self.now)
-        #expect(machine.lookUpFinished(.found(campaignID: "c-2", messageID: nil))
+        #expect(machine.lookUpFinished(.found(campaignID: "c-2", messageID: nil), now: 100)
             == .record(.accepted(campaignID: "c-2", messageID: nil, httpStatus: nil, how: .reconciled)))
         #expect(machine.recorded(now: Self.now) == .nextChunk)
     }
@@ -216,8 +216,24 @@ struct ChunkStateMachineTests {
         var chunk = Self.batch
         chunk.inDoubt = true
         _ = machine.chunkOpened(chunk, now: Self.now)
-        #expect(machine.lookUpFinished(.absent) == .record(.notProcessed(nil, notBefore: nil)))
+        #expect(machine.lookUpFinished(.absent, now: 100) == .record(.notProcessed(nil, notBefore: nil)))
         #expect(machine.recorded(now: Self.now) == .send(notBefore: nil))
+    }
+
+    /// Rule 8: the same number with another text is "unknown", not "absent": never resent, never marked
+    /// sent; parked an hour while the run goes on, and parked again (not waited for at the gate) when a
+    /// later run opens it before then.
+    @Test func anAmbiguousLookUpIsParkedInDoubtNeitherResentNorMarkedSent() {
+        var machine = ChunkStateMachine(configuration: .init(maxAttemptsPerRun: 6, maxErrors: nil, backoff: Backoff(seed: 1)))
+        var chunk = ChunkStateMachine.OpenChunk(seq: 5, endpoint: .sendMessage, recipients: 1, inDoubt: true, notBefore: nil)
+        _ = machine.chunkOpened(chunk, now: Self.now)
+        let why = RecordedError(httpStatus: nil, code: "AMBIGUOUS_MATCH", message: "other text")
+        #expect(machine.lookUpFinished(.ambiguous(why), now: Self.now) == .record(.inDoubt(why, notBefore: Self.now + 3_600)))
+        #expect(machine.recorded(now: Self.now) == .park(until: Self.now + 3_600))
+        // The next run, ten minutes later: the look-up is not due yet, and the chunk does not hold up the others.
+        var next = ChunkStateMachine(configuration: .init(maxAttemptsPerRun: 6, maxErrors: nil, backoff: Backoff(seed: 1)))
+        chunk.notBefore = Self.now + 3_600
+        #expect(next.chunkOpened(chunk, now: Self.now + 600) == .park(until: Self.now + 3_600))
     }
 
     @Test func aLookUpThatProvesNothingStopsTheRunAndNeverSendsBlind() {
@@ -233,7 +249,7 @@ struct ChunkStateMachineTests {
             var chunk = Self.batch
             chunk.inDoubt = true
             _ = machine.chunkOpened(chunk, now: Self.now)
-            #expect(machine.lookUpFinished(.unproven(end)) == .stop(expected))
+            #expect(machine.lookUpFinished(.unproven(end), now: 100) == .stop(expected))
         }
     }
 
@@ -251,7 +267,7 @@ struct ChunkStateMachineTests {
         chunk.earlierAttempts = 1
         var machine = Self.sending(chunk)
         #expect(machine.answerReceived(Self.answer(422, Self.error(422, "VALIDATION_ERROR")), httpStatus: 422, startedAt: Self.now, now: Self.now) == .lookUp(notBefore: nil))
-        #expect(machine.lookUpFinished(.found(campaignID: "c-1", messageID: nil))
+        #expect(machine.lookUpFinished(.found(campaignID: "c-1", messageID: nil), now: 100)
             == .record(.accepted(campaignID: "c-1", messageID: nil, httpStatus: nil, how: .reconciled)))
         #expect(machine.recorded(now: Self.now) == .nextChunk)
     }
@@ -263,10 +279,10 @@ struct ChunkStateMachineTests {
             return
         }
         #expect(machine.recorded(now: Self.now) == .lookUp(notBefore: notBefore))
-        _ = machine.lookUpFinished(.absent)
+        _ = machine.lookUpFinished(.absent, now: 100)
         #expect(machine.recorded(now: Self.now) == .send(notBefore: nil))
         #expect(machine.answerReceived(Self.answer(422, Self.error(422, "VALIDATION_ERROR")), httpStatus: 422, startedAt: notBefore, now: notBefore) == .lookUp(notBefore: nil))
-        guard case .record(.rejected(let error)) = machine.lookUpFinished(.absent) else {
+        guard case .record(.rejected(let error)) = machine.lookUpFinished(.absent, now: 100) else {
             Issue.record("absent after the look-up: the refusal is final")
             return
         }
@@ -281,12 +297,12 @@ struct ChunkStateMachineTests {
         let json = #"{"code":"VALIDATION_ERROR","message":"m","fields":{"recipients[2]":"bad"}}"#
         #expect(machine.answerReceived(Self.answer(422, json), httpStatus: 422, startedAt: Self.now, now: Self.now) == .lookUp(notBefore: nil))
         // Found: the earlier attempt arrived; not a refusal, so --max-errors 1 is not reached.
-        _ = machine.lookUpFinished(.found(campaignID: "c-3", messageID: nil))
+        _ = machine.lookUpFinished(.found(campaignID: "c-3", messageID: nil), now: 100)
         #expect(machine.recorded(now: Self.now) == .nextChunk)
         // The next chunk's refusal, absent at the API, is the first that counts: it splits and stops the run.
         #expect(machine.chunkOpened(chunk, now: Self.now) == .send(notBefore: nil))
         _ = machine.answerReceived(Self.answer(422, json), httpStatus: 422, startedAt: Self.now, now: Self.now)
-        guard case .record(.split(let recipients, _)) = machine.lookUpFinished(.absent) else {
+        guard case .record(.split(let recipients, _)) = machine.lookUpFinished(.absent, now: 100) else {
             Issue.record("absent: the split is final")
             return
         }
@@ -321,7 +337,7 @@ struct ChunkStateMachineTests {
         chunk.earlierAttempts = 2
         var machine = Self.sending(chunk)
         _ = machine.answerReceived(Self.answer(400, Self.error(400, "BAD")), httpStatus: 400, startedAt: Self.now, now: Self.now)
-        #expect(machine.lookUpFinished(.unproven(.interrupted)) == .stop(.interrupted))
+        #expect(machine.lookUpFinished(.unproven(.interrupted), now: 100) == .stop(.interrupted))
     }
 
     // MARK: Backoff, attempts, stops
@@ -341,7 +357,7 @@ struct ChunkStateMachineTests {
             if attempt < 4 {
                 #expect(next == .lookUp(notBefore: notBefore))
                 now = notBefore
-                #expect(machine.lookUpFinished(.absent) == .record(.notProcessed(nil, notBefore: nil)))
+                #expect(machine.lookUpFinished(.absent, now: 100) == .record(.notProcessed(nil, notBefore: nil)))
                 #expect(machine.recorded(now: now) == .send(notBefore: nil))
             } else {
                 #expect(next == .stop(.retriesExhausted(error)))
@@ -462,7 +478,7 @@ extension SettleTests {
         for _ in 0..<10 {
             var action = machine.chunkOpened(chunk, now: now)
             if case .lookUp = action {
-                action = machine.lookUpFinished(.absent)
+                action = machine.lookUpFinished(.absent, now: 100)
                 action = machine.recorded(now: now)
             }
             guard action == .send(notBefore: chunk.notBefore) || action == .send(notBefore: nil) else {

@@ -62,6 +62,52 @@ extension EndToEnd {
             await elsewhere.stop()
             #expect(Set(counts.keys) == expected && counts.values.allSatisfy { $0 == 1 }, "\(counts.filter { $0.value != 1 })")
         }
+
+        /// The API appends an opt-out footer to every single message, and every reply is lost: each look-up
+        /// finds the number with "another" text. Resending could text everyone twice and calling it sent
+        /// could lose someone, so each stays in doubt, nothing is resent however often cron runs, and the
+        /// job finishes only as a person resolves each row (one as absent: sent once more, as decided).
+        @Test func anAlteredTextIsNeitherResentNorCalledSentUntilAPersonResolvesIt() async throws {
+            var configuration = SimulatorConfiguration.unlimited
+            configuration.ignoreIdempotencyKeys = true
+            configuration.fidelity.messageFooter = " Reply STOP to opt out"
+            configuration.faults.lostReplyRate = 1
+            let server = try await ZiettSimulatorServer.start(configuration: configuration)
+            let dir = temporaryDirectory()
+            let (csv, expected) = try writeRecipients(count: 5, in: dir, seed: 42)
+            let state = dir + "/s.sqlite"
+            let arguments = [
+                "run", csv, "--sender", JobFileTests.sender, "--message", "Hi {{name}}", "--country", "AO", "--state", state,
+                "--base-url", server.baseURL, "--max-rate", "100/s", "--read-rate", "100/s", "--request-timeout", "1", "--settle", "0.2",
+            ]
+            let first = try await runBinary(arguments, environment: Self.env)
+            #expect(first.status == 75, "\(first.stdout)\(first.stderr)")
+            await server.reconfigure { $0.faults.lostReplyRate = 0 }
+            let again = try await runBinary(arguments, environment: Self.env)
+            #expect(again.status == 75, "\(again.stdout)\(again.stderr)")
+            #expect(await server.ledger().messages.count == expected.count, "nothing resent")
+
+            var undecided: [Int] = []
+            try StateStore(path: state, readOnly: true).forEachRecipient(jobID: 1) { record in
+                if record.status == .pending, record.e164 != nil { undecided.append(record.row) }
+            }
+            #expect(undecided.count == expected.count)
+            let status = try await runBinary(["status", "--state", state])
+            #expect(status.stdout.contains("AMBIGUOUS_MATCH"), "\(status.stdout)")
+            for (index, row) in undecided.enumerated() {
+                let decision = index == 0 ? "absent" : "sent"
+                let resolved = try await runBinary(["resolve", "--state", state, "--row", "\(row)", "--as", decision])
+                #expect(resolved.status == 0, "\(resolved.stdout)\(resolved.stderr)")
+            }
+            let notInDoubt = try await runBinary(["resolve", "--state", state, "--row", "\(undecided[1])", "--as", "sent"])
+            #expect(notInDoubt.status == 64, "\(notInDoubt.stdout)\(notInDoubt.stderr)")
+            let last = try await runBinary(arguments, environment: Self.env)
+            #expect(last.status == 0, "\(last.stdout)\(last.stderr)")
+            let counts = await server.ledger().acceptedCountByNumber
+            await server.stop()
+            #expect(Set(counts.keys) == expected)
+            #expect(counts.values.sorted() == [1, 1, 1, 1, 2], "the row resolved absent was sent once more: \(counts)")
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-import Checkpoint
+public import Checkpoint
 import Foundation
 import ZiettAPI
 
@@ -18,6 +18,9 @@ public struct Reconciler {
         case absent
         /// The look-up could not be completed; nothing is proven.
         case unproven(ListReader.End)
+        /// Neither found nor absent: the API has a message to the same number from the same sender in the
+        /// window, with another text (ours altered, or someone else's). Nothing is proven; a person decides.
+        case ambiguous(RecordedError)
     }
 
     let reader: ListReader
@@ -39,7 +42,9 @@ public struct Reconciler {
     /// Looks for a single message from `sender` to `e164` with exactly `content`, created at or after
     /// `since` less `clockSkewMargin`.
     ///
-    /// Numbers are compared by their digits (`+244 923…` and `244923…` are one number). The margin
+    /// Numbers are compared by their digits (`+244 923…` and `244923…` are one number). A message to the
+    /// number with another text makes the finding `ambiguous`, not `absent`: the API may have altered ours.
+    /// The margin
     /// covers an API clock behind ours: its `created_at` for our message can be earlier than our clock's
     /// `since`, and a window that starts too late would call our own message absent.
     public func findMessage(e164: String, content: String, sender: String, since: Double, clockSkewMargin: Double) async -> Finding {
@@ -50,13 +55,22 @@ public struct Reconciler {
         }
         let query = MessageListQuery(
             search: "+\(digits)", createdAtOrAfter: Date(timeIntervalSince1970: since - max(1, clockSkewMargin)), remitterID: sender)
+        var otherText: Message?
         let end = await reader.read(query) { message in
-            if message.e164?.phoneDigits == digits, message.content == content, message.campaignID == nil {
-                match = message
+            if message.e164?.phoneDigits == digits, message.campaignID == nil {
+                if message.content == content { match = message } else if otherText == nil { otherText = message }
             }
             return match == nil
         }
         if let match { return .found(campaignID: nil, messageID: match.id) }
-        return end == .finished ? .absent : .unproven(end)
+        guard end == .finished else { return .unproven(end) }
+        if let other = otherText {
+            return .ambiguous(RecordedError(
+                httpStatus: nil, code: "AMBIGUOUS_MATCH",
+                message: "the API has message \(other.id) to +\(digits) from this sender since the attempt began, with "
+                    + "another text; it may be this one altered, or another campaign's. Not resent: check it, then "
+                    + "`ziett-batch resolve --row <row> --as sent|absent`"))
+        }
+        return .absent
     }
 }

@@ -24,6 +24,8 @@ public struct ChunkStateMachine: Sendable {
         /// timeout (the API may still be working on it until the client gives up, and after) plus a settle
         /// margin (for lists that show writes late). A look-up of an in-doubt chunk waits for it.
         public var settleAfter: Double
+        /// Seconds before a chunk whose look-up was ambiguous (same number, other text) is looked up again.
+        public var ambiguousRecheck: Double = 3600
 
         /// Creates a configuration.
         public init(maxAttemptsPerRun: Int, maxErrors: Int?, backoff: Backoff, settleAfter: Double = 0) {
@@ -131,11 +133,13 @@ public struct ChunkStateMachine: Sendable {
         return .send(notBefore: chunk.notBefore)
     }
 
-    /// A look-up ended with `finding`.
-    public mutating func lookUpFinished(_ finding: Reconciler.Finding) -> Action {
+    /// A look-up ended with `finding`, at `now`.
+    public mutating func lookUpFinished(_ finding: Reconciler.Finding, now: Double) -> Action {
         switch state {
         case .reconciling(let chunk):
             switch finding {
+            case .ambiguous(let error):
+                return recordAmbiguous(chunk, error, now: now)
             case .found(let campaignID, let messageID):
                 return record(chunk, .accepted(campaignID: campaignID, messageID: messageID, httpStatus: nil, how: .reconciled), then: .nextChunk)
             case .absent:
@@ -154,6 +158,8 @@ public struct ChunkStateMachine: Sendable {
                 return record(chunk, .accepted(campaignID: campaignID, messageID: messageID, httpStatus: nil, how: .reconciled), then: .nextChunk)
             case .absent:
                 return recordRefusal(chunk, refusal)
+            case .ambiguous(let error):
+                return recordAmbiguous(chunk, error, now: now)
             case .unproven(let end):
                 state = .stopped
                 return .stop(Self.dispatchEnd(end))
@@ -220,11 +226,25 @@ public struct ChunkStateMachine: Sendable {
         switch then {
         case .lookUp: return lookUpDue(chunk, now: now)
         case .send: state = .sending(chunk)
-        case .nextChunk: state = .idle
+        case .nextChunk, .park: state = .idle
         case .stop: state = .stopped
-        case .record, .park: return misuse("recorded → \(then)")
+        case .record: return misuse("recorded → \(then)")
         }
         return then
+    }
+
+    /// The look-up found neither the request nor its absence: a message to the same number from the same
+    /// sender since the attempt began, with another text. It may be ours, altered by the API (trimmed,
+    /// re-encoded, a footer added), so a resend could send it twice; or another campaign's, so calling
+    /// it sent could lose it. Neither is proven: the chunk stays in doubt with the reason, is parked for
+    /// `ambiguousRecheck`, and the run goes on with the other chunks. A person decides with
+    /// `ziett-batch resolve` (docs/recovery.md).
+    private mutating func recordAmbiguous(_ chunk: OpenChunk, _ error: RecordedError, now: Double) -> Action {
+        var doubtful = chunk
+        doubtful.inDoubt = true
+        let until = now + configuration.ambiguousRecheck
+        doubtful.notBefore = until
+        return record(doubtful, .inDoubt(error, notBefore: until), then: .park(until: until))
     }
 
     /// The look-up of an in-doubt chunk once its last attempt has settled; until then the chunk is parked.
@@ -237,6 +257,12 @@ public struct ChunkStateMachine: Sendable {
         if settled > now {
             state = .idle
             return .park(until: max(chunk.notBefore ?? settled, settled))
+        }
+        // A look-up put off far (an ambiguous one, rechecked an hour later) must not hold up the other
+        // chunks at the gate: parked like an unsettled one.
+        if let notBefore = chunk.notBefore, notBefore > now + configuration.ambiguousRecheck / 2 {
+            state = .idle
+            return .park(until: notBefore)
         }
         state = .reconciling(chunk)
         return .lookUp(notBefore: chunk.notBefore)

@@ -209,7 +209,7 @@ public final class Dispatcher {
                 switch await gate.pass(readEndpoint, notBefore: notBefore) {
                 case .stopped: action = machine.stopRequested()
                 case .tooFar(let until): action = machine.gateTooFar(until: until)
-                case .go: action = machine.lookUpFinished(await lookUp(request))
+                case .go: action = machine.lookUpFinished(await lookUp(request), now: clock.now())
                 }
             case .send(let notBefore):
                 guard let request else { throw DispatchError.noRequest(seq: chunk.seq) }

@@ -155,6 +155,9 @@ struct SimCommand: AsyncParsableCommand {
     @Option(help: "Answer every request 307 to this base URL (e.g. http://127.0.0.1:9090) plus the same path and query.")
     var redirectTo: String?
 
+    @Option(help: "Text appended to every single message as the API stores and lists it (e.g. \" Reply STOP to opt out\").")
+    var messageFooter: String?
+
     @Option(parsing: .unconditional, help: "Seconds added to the simulator's clock (negative, e.g. -300: the API's clock is behind the client's).")
     var clockOffset: Double = 0
 
@@ -217,6 +220,7 @@ struct SimCommand: AsyncParsableCommand {
         config.faults.workDelay = workDelay
         config.faults.phantomAcceptRate = phantomAcceptRate
         config.fidelity.redirectTo = redirectTo
+        config.fidelity.messageFooter = messageFooter
         config.clockOffset = clockOffset
         return config
     }

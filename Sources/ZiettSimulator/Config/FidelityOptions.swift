@@ -48,6 +48,10 @@ public struct FidelityOptions: Sendable, Equatable {
     /// method, is answered 307 with `Location: <redirectTo><same path and query>` and nothing is done or
     /// counted against limits. A client that follows it hands its `X-API-KEY` to the other origin.
     public var redirectTo: String?
+    /// Text the API appends to every single message it stores and lists (an opt-out line some gateways
+    /// add, e.g. " Reply STOP to opt out"); nil: the text is kept as sent. A client that looks its message
+    /// up by exact text then finds the number with "another" text.
+    public var messageFooter: String?
 
     /// The newer site's reading.
     public init() {}

@@ -38,7 +38,8 @@ extension SimulatorState {
     /// Stores a single message.
     func createMessage(remitterID: String, e164: String, content: String) -> MessageRecord {
         let t = now
-        let message = addMessage(campaignID: nil, remitterID: remitterID, raw: e164, e164: e164, content: content, createdAt: t, queuedAt: t)
+        let stored = content + (configuration.fidelity.messageFooter ?? "")
+        let message = addMessage(campaignID: nil, remitterID: remitterID, raw: e164, e164: e164, content: stored, createdAt: t, queuedAt: t)
         store?.insert(ledgerMessage(message, at: t))
         return message
     }
