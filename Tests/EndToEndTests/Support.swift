@@ -53,11 +53,14 @@ final class Child {
     init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: Binary.path)
         process.arguments = arguments
+        outPath = NSTemporaryDirectory() + "zb-out-" + UUID().uuidString
         var env = ProcessInfo.processInfo.environment
+        // Each child paces its key alone unless a test shares a ledger on purpose: tests run in parallel
+        // with the same test keys at very different rates, and must not slow each other down.
+        env["ZIETT_BATCH_KEY_LEDGER_DIR"] = outPath + ".keys"
         for (k, v) in environment { env[k] = v }
         process.environment = env
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        outPath = NSTemporaryDirectory() + "zb-out-" + UUID().uuidString
         errPath = outPath + ".err"
         _ = FileManager.default.createFile(atPath: outPath, contents: nil)
         _ = FileManager.default.createFile(atPath: errPath, contents: nil)
@@ -74,6 +77,7 @@ final class Child {
         try? err.close()
         try? FileManager.default.removeItem(atPath: outPath)
         try? FileManager.default.removeItem(atPath: errPath)
+        try? FileManager.default.removeItem(atPath: outPath + ".keys")
     }
 
     var isRunning: Bool { process.isRunning }

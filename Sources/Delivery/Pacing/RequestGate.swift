@@ -13,6 +13,8 @@ public final class RequestGate {
     /// The run's clock.
     public let clock: any JobClock
     let stop: StopFlag
+    /// The key's budget shared with every other job on the machine, when there is one.
+    let budget: KeyBudget?
 
     /// What waiting for the gate came to.
     public enum Pass: Sendable, Equatable {
@@ -24,23 +26,44 @@ public final class RequestGate {
         case tooFar(until: Double)
     }
 
-    /// Creates a gate.
-    public init(schedule: RequestSchedule, clock: any JobClock, stop: StopFlag) {
+    /// Creates a gate; with a `budget`, every request also takes a slot of the key's machine-wide budget.
+    public init(schedule: RequestSchedule, clock: any JobClock, stop: StopFlag, budget: KeyBudget? = nil) {
         self.schedule = schedule
         self.clock = clock
         self.stop = stop
+        self.budget = budget
     }
 
     /// Waits until a request to `endpoint` may leave, and not before `notBefore`.
+    ///
+    /// First this run's own schedule (not-before, its pacer, what the server said); then, with a shared
+    /// budget, a slot of the key's machine-wide budget, waited for here. A stop while waiting for the slot
+    /// gives it back.
     public func pass(_ endpoint: ZiettEndpoint, notBefore: Double? = nil) async -> Pass {
         while true {
             if stop.isRequested { return .stopped }
             switch schedule.gate(endpoint, notBefore: notBefore, now: clock.now()) {
-            case .go: return .go
+            case .go: return await passShared(endpoint)
             case .tooFar(let until): return .tooFar(until: until)
             case .wait(let until):
                 guard await stop.sleep(until: until, clock: clock) else { return .stopped }
             }
+        }
+    }
+
+    private func passShared(_ endpoint: ZiettEndpoint) async -> Pass {
+        let bucket = endpoint.pacingBucket
+        let limit = schedule.limit(of: bucket)
+        let margin = min(0.25, limit.window * 0.01) + 0.002
+        switch budget?.reserve(bucket, limit: limit, margin: margin, now: clock.now(), maxWait: schedule.maxWait) {
+        case nil: return .go
+        case .tooFar(let until): return .tooFar(until: until)
+        case .reserved(let slot):
+            guard await stop.sleep(until: slot.at, clock: clock) else {
+                budget?.abandon(bucket)
+                return .stopped
+            }
+            return .go
         }
     }
 
@@ -49,11 +72,14 @@ public final class RequestGate {
     public func record(_ endpoint: ZiettEndpoint, _ result: Result<ZiettHTTPResponse, ZiettTransportError>) {
         let now = clock.now()
         schedule.record(endpoint, at: now)
+        var blockedUntil: Double?
         if case .success(let response) = result {
             schedule.observe(
                 endpoint, retryAfter: response.retryAfter, remaining: response.rateLimitRemaining, reset: response.rateLimitReset,
                 now: now)
+            blockedUntil = schedule.blockedUntil(of: endpoint)
         }
+        budget?.answered(endpoint.pacingBucket, at: now, blockedUntil: blockedUntil)
     }
 
 }

@@ -63,6 +63,12 @@ public struct RequestSchedule: Sendable {
         withPacer(of: endpoint) { $0.observe(retryAfter: retryAfter, remaining: remaining, reset: reset, now: now) }
     }
 
+    /// Until when the server asked `endpoint`'s bucket to wait (`Retry-After`, an exhausted
+    /// `X-RateLimit-*`), if later than now: shared with other jobs on the key.
+    public func blockedUntil(of endpoint: ZiettEndpoint) -> Double? {
+        pacers[endpoint.pacingBucket].flatMap { $0.blockedUntil > 0 ? $0.blockedUntil : nil }
+    }
+
     /// Runs `body` on the pacer of `endpoint`'s bucket in place (created on first use), so its list of
     /// send times is never copied.
     private mutating func withPacer<Result>(of endpoint: ZiettEndpoint, _ body: (inout SlidingWindowPacer) -> Result) -> Result {

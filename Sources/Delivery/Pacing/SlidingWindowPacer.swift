@@ -12,7 +12,8 @@ public struct SlidingWindowPacer: Sendable {
     /// Extra seconds added after a window slides, for clock skew and network jitter.
     public let margin: Double
     private var sent: [Double] = []
-    private var blockedUntil: Double = 0
+    /// Until when the server asked to wait (0: never).
+    public private(set) var blockedUntil: Double = 0
 
     /// Creates a pacer, optionally seeded with earlier send times.
     public init(limit: RateLimit, history: [Double] = []) {

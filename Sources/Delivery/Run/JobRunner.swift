@@ -96,8 +96,16 @@ public struct JobRunner {
         let end: DispatchEnd
         let dispatcher: Dispatcher
         do {
+            // Every job on this key shares its budget; a ledger that cannot be opened leaves this job pacing alone.
+            let budget = options.keyLedgerDirectory.flatMap { directory in
+                do { return try KeyBudget(directory: directory, apiKey: apiKey, logger: log) } catch {
+                    log.warning("the key's shared budget is unavailable; pacing this job alone", metadata: ["error": "\(error)"])
+                    return nil
+                }
+            }
             dispatcher = try Dispatcher(
-                store: store, job: job, client: client, options: options.dispatch, stop: stop, clock: clock, logger: log)
+                store: store, job: job, client: client, options: options.dispatch, stop: stop, clock: clock, budget: budget,
+                logger: log)
             if let onProgress {
                 // Counted once here; the loop's in-memory counters do the rest, so progress costs no query.
                 let start = try store.counts(jobID: job.id)

@@ -34,6 +34,8 @@ public struct RunOptions: Sendable {
     public var allowInsecureHTTP = false
     /// Pacing and retry.
     public var dispatch: DispatchOptions
+    /// Where the key's machine-wide budget lives (`KeyBudget`); nil: this job paces alone.
+    public var keyLedgerDirectory: String?
 
     /// Creates options.
     public init(csvPath: String, jobName: String, statePath: String, sender: String, message: String, baseURL: String, apiKey: String?, dispatch: DispatchOptions) {

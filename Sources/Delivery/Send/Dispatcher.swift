@@ -61,7 +61,7 @@ public final class Dispatcher {
     /// Creates a dispatcher; the send budgets are seeded from the state's recent attempts.
     public init(
         store: StateStore, job: Job, client: ZiettClient, options: DispatchOptions, stop: StopFlag,
-        clock: any JobClock = SystemClock(), logger: Logger
+        clock: any JobClock = SystemClock(), budget: KeyBudget? = nil, logger: Logger
     ) throws {
         self.store = store
         self.job = job
@@ -78,7 +78,8 @@ public final class Dispatcher {
             history[endpoint.pacingBucket] = try store.attemptTimes(endpoint: endpoint.rawValue, since: clock.now() - limit.window)
         }
         gate = RequestGate(
-            schedule: RequestSchedule(maxWait: options.maxWait, limits: limits, history: history), clock: clock, stop: stop)
+            schedule: RequestSchedule(maxWait: options.maxWait, limits: limits, history: history), clock: clock, stop: stop,
+            budget: budget)
         // Look-ups retry in the reader with their own jitter stream, so a replayed run's send delays do not
         // depend on how many look-ups failed.
         let reader = ListReader(

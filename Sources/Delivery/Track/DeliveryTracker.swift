@@ -22,13 +22,14 @@ public final class DeliveryTracker {
     public init(
         store: StateStore, job: Job, client: ZiettClient, readRate: RateLimit = .read, maxAttempts: Int = 6,
         maxWait: Double = 900, seed: UInt64 = 1, stop: StopFlag = StopFlag(), clock: any JobClock = SystemClock(),
-        logger: Logger
+        budget: KeyBudget? = nil, logger: Logger
     ) {
         self.store = store
         self.job = job
         self.logger = logger
         let gate = RequestGate(
-            schedule: RequestSchedule(maxWait: maxWait, limits: [PacingBucket.reads: readRate]), clock: clock, stop: stop)
+            schedule: RequestSchedule(maxWait: maxWait, limits: [PacingBucket.reads: readRate]), clock: clock, stop: stop,
+            budget: budget)
         reader = ListReader(
             client: client, gate: gate, maxAttempts: maxAttempts, backoff: Backoff(base: 1, cap: 60, seed: seed), logger: logger)
     }

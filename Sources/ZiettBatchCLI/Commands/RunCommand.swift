@@ -181,6 +181,7 @@ struct RunCommand: AsyncParsableCommand {
         options.allowInsecureHTTP = api.allowInsecureHTTP
         options.dryRun = dryRun
         options.allowChangedInput = allowChangedInput
+        options.keyLedgerDirectory = StatePaths.keyLedgerDirectory
         return options
     }
 

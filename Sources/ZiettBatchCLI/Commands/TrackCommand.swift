@@ -68,9 +68,10 @@ struct TrackCommand: AsyncParsableCommand {
             var log = logger
             log[metadataKey: "job.name"] = "\(job.name)"
             let client = ZiettClient(configuration: ZiettClientConfiguration(baseURL: url, apiKey: apiKey), logger: log)
+            let budget = try? KeyBudget(directory: StatePaths.keyLedgerDirectory, apiKey: apiKey, logger: log)
             let tracker = DeliveryTracker(
                 store: store, job: job, client: client, readRate: readRate.flatMap(RateLimit.init(parsing:)) ?? .read,
-                maxAttempts: maxAttempts, seed: UInt64.random(in: 1...UInt64.max), stop: stop, logger: log)
+                maxAttempts: maxAttempts, seed: UInt64.random(in: 1...UInt64.max), stop: stop, budget: budget, logger: log)
             tracker.clockSkewMargin = clockSkewMargin
             let report: TrackReport
             do {

@@ -10,6 +10,14 @@ enum StatePaths {
         return home + "/.local/state/ziett-batch"
     }
 
+    /// Where each API key's machine-wide budget lives (`KeyBudget`): `ZIETT_BATCH_KEY_LEDGER_DIR`, else
+    /// `keys/` in the state directory. Jobs of several users on one key share it only if they point here.
+    static var keyLedgerDirectory: String {
+        let env = ProcessInfo.processInfo.environment
+        if let dir = env["ZIETT_BATCH_KEY_LEDGER_DIR"], !dir.isEmpty { return dir }
+        return directory + "/keys"
+    }
+
     /// The default state file of a job.
     static func file(job: String) -> String { directory + "/" + safe(job) + ".sqlite" }
 

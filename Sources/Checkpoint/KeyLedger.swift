@@ -1,0 +1,94 @@
+import Foundation
+import SQLite
+
+/// One API key's request budget, shared by every process on the machine that uses the key: a small
+/// SQLite file of reserved request times per pacing bucket.
+///
+/// Why: the API limits a key, not a job. Two jobs on one key that each pace themselves at the full limit
+/// together send twice it and draw 429 storms. Before each request a process reserves the earliest slot
+/// that keeps every sliding window of the bucket (and the smooth spacing, `window / count`) within the
+/// limit, counting every process's reservations, in one `BEGIN IMMEDIATE` transaction, so two processes
+/// never take the same slot. The file is named by a hash of the key (`KeyBudget.fileName(forKey:)`), never the key.
+///
+/// Not part of a job's state: losing it (or its last writes, with `synchronous = NORMAL`) costs at worst
+/// a 429 that the normal backoff handles, never a duplicate. A reservation whose request never left (a
+/// stop while waiting) is released; one left by a killed process simply ages out of the window.
+public final class KeyLedger {
+    /// A reserved slot.
+    public struct Reservation: Sendable, Equatable {
+        /// Its row, to settle or release it.
+        public var id: Int64
+        /// When the request may leave (Unix seconds).
+        public var at: Double
+    }
+
+    /// What a reservation attempt came to.
+    public enum Outcome: Sendable, Equatable {
+        /// A slot at `Reservation.at`.
+        case reserved(Reservation)
+        /// The earliest slot is later than the longest wait: nothing was reserved.
+        case tooFar(until: Double)
+    }
+
+    private let database: SQLiteDatabase
+    /// The file.
+    public var path: String { database.path }
+
+    /// Opens (creating, mode 0600, in a 0700 directory) the ledger at `path`.
+    public init(path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        database = try SQLiteDatabase(path: path)
+        try database.execute("PRAGMA journal_mode = WAL")
+        try database.execute("PRAGMA synchronous = NORMAL")
+        try database.execute(
+            """
+            CREATE TABLE IF NOT EXISTS slot (bucket TEXT NOT NULL, start REAL NOT NULL, at REAL NOT NULL);
+            CREATE INDEX IF NOT EXISTS slot_bucket_at ON slot(bucket, at);
+            CREATE TABLE IF NOT EXISTS block (bucket TEXT PRIMARY KEY, until REAL NOT NULL);
+            """)
+    }
+
+    /// Reserves the earliest slot at or after `now` for a request in `bucket` under `count` requests per
+    /// `window` seconds, after every slot other processes reserved and any block (`Retry-After`) one of them
+    /// learnt, and returns `.tooFar` without reserving when that slot is more than `maxWait` away.
+    ///
+    /// Two rules: no sliding window holds more than `count` requests, counted at their answers (`settle`)
+    /// plus `margin` (clock and network jitter); and requests *start* at least `window / count` apart, so
+    /// a 120/min budget is one request every half second, not 120 in the first second. Spacing counts from
+    /// starts, not answers, so a slow answer does not slow the pace below the limit.
+    public func reserve(bucket: String, count: Int, window: Double, margin: Double, now: Double, maxWait: Double) throws -> Outcome {
+        try database.transaction {
+            try database.run("DELETE FROM slot WHERE bucket = ? AND at < ?", [.text(bucket), .double(now - window - margin)])
+            let counted = try database.query("SELECT at FROM slot WHERE bucket = ? ORDER BY at", [.text(bucket)]) { $0.double(0) }
+            let lastStart = try database.first("SELECT max(start) FROM slot WHERE bucket = ?", [.text(bucket)]) { $0.optionalDouble(0) } ?? nil
+            let blocked = try database.first("SELECT until FROM block WHERE bucket = ?", [.text(bucket)]) { $0.double(0) } ?? 0
+            var at = max(now, blocked)
+            if let lastStart { at = max(at, lastStart + window / Double(max(1, count))) }
+            if counted.count >= count { at = max(at, counted[counted.count - count] + window + margin) }
+            if at - now > maxWait { return .tooFar(until: at) }
+            try database.run("INSERT INTO slot (bucket, start, at) VALUES (?, ?, ?)", [.text(bucket), .double(at), .double(at)])
+            return .reserved(Reservation(id: database.lastInsertRowID, at: at))
+        }
+    }
+
+    /// Moves a reservation to when its answer came (the server counted the request between the two), so
+    /// the window never frees earlier than the server's.
+    public func settle(_ id: Int64, at time: Double) throws {
+        try database.run("UPDATE slot SET at = max(at, ?) WHERE rowid = ?", [.double(time), .int(id)])
+    }
+
+    /// Gives back a reservation whose request never left.
+    public func release(_ id: Int64) throws {
+        try database.run("DELETE FROM slot WHERE rowid = ?", [.int(id)])
+    }
+
+    /// Blocks `bucket` for every process until `until` (a `Retry-After` or an exhausted `X-RateLimit-*`).
+    public func block(bucket: String, until: Double) throws {
+        try database.run(
+            "INSERT INTO block (bucket, until) VALUES (?, ?) ON CONFLICT(bucket) DO UPDATE SET until = max(until, excluded.until)",
+            [.text(bucket), .double(until)])
+    }
+}

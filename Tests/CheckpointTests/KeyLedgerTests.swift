@@ -1,0 +1,63 @@
+import Checkpoint
+import Foundation
+import Testing
+
+/// The key's machine-wide budget: two ledgers on one file stand for two processes.
+@Suite("Key ledger")
+struct KeyLedgerTests {
+    func withTwoLedgers(_ body: (KeyLedger, KeyLedger) throws -> Void) throws {
+        let directory = NSTemporaryDirectory() + "zb-keys-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/key-test.sqlite"
+        try body(try KeyLedger(path: path), try KeyLedger(path: path))
+    }
+
+    func at(_ outcome: KeyLedger.Outcome) -> Double? {
+        if case .reserved(let slot) = outcome { return slot.at }
+        return nil
+    }
+
+    func reserve(_ ledger: KeyLedger, _ now: Double) throws -> Double? {
+        at(try ledger.reserve(bucket: "POST /campaigns/batch", count: 4, window: 10, margin: 0.1, now: now, maxWait: 60))
+    }
+
+    @Test func twoProcessesShareOneWindowAndTheSpacing() throws {
+        try withTwoLedgers { (a, b) throws in
+            // 4 per 10 s: one start every 2.5 s, and no window of 10 s (+ margin 0.1) with more than 4.
+            #expect(try reserve(a, 0) == 0)
+            #expect(try reserve(b, 0) == 2.5)
+            #expect(try reserve(a, 0) == 5)
+            #expect(try reserve(b, 1) == 7.5)
+            #expect(try reserve(a, 1) == 10.1, "the fifth waits for the first to leave the window, not just the spacing")
+            // Another bucket has its own budget.
+            #expect(at(try b.reserve(bucket: "POST /messages", count: 120, window: 60, margin: 0.1, now: 1, maxWait: 60)) == 1)
+        }
+    }
+
+    @Test func aSlowAnswerMovesTheWindowButNotTheSpacing() throws {
+        try withTwoLedgers { (a, b) throws in
+            guard case .reserved(let first) = try a.reserve(bucket: "x", count: 2, window: 10, margin: 0, now: 0, maxWait: 60) else {
+                Issue.record("no slot")
+                return
+            }
+            try a.settle(first.id, at: 3)  // answered 3 s later: the server may have counted it then
+            #expect(at(try b.reserve(bucket: "x", count: 2, window: 10, margin: 0, now: 0, maxWait: 60)) == 5, "spaced from the start")
+            #expect(at(try a.reserve(bucket: "x", count: 2, window: 10, margin: 0, now: 0, maxWait: 60)) == 13, "counted from the answer")
+        }
+    }
+
+    @Test func aBlockIsSharedAReleasedSlotIsReusedAndAFarSlotIsNotTaken() throws {
+        try withTwoLedgers { (a, b) throws in
+            try a.block(bucket: "x", until: 30)
+            guard case .reserved(let slot) = try b.reserve(bucket: "x", count: 10, window: 10, margin: 0, now: 0, maxWait: 60) else {
+                Issue.record("no slot")
+                return
+            }
+            #expect(slot.at == 30, "Retry-After learnt by one process holds for the other")
+            try b.release(slot.id)
+            #expect(at(try a.reserve(bucket: "x", count: 10, window: 10, margin: 0, now: 0, maxWait: 60)) == 30)
+            #expect(try b.reserve(bucket: "x", count: 1, window: 100, margin: 0, now: 0, maxWait: 60) == .tooFar(until: 130))
+            #expect(at(try b.reserve(bucket: "x", count: 1, window: 100, margin: 0, now: 131, maxWait: 60)) == 131, "nothing was reserved")
+        }
+    }
+}
