@@ -16,6 +16,8 @@ struct PhoneParsePipeline {
     private typealias Class = PhoneCharacterClass
 
     let metadata: PhoneMetadata
+    /// The number type found by the last successful `run` (decided by the same DFA walk as validity).
+    private(set) var numberType: PhoneNumberType?
     private let codes: UnsafeMutableBufferPointer<UInt8>
     /// Room for rewriting `codes` (RFC 3966 phone-context).
     private let spare: UnsafeMutableBufferPointer<UInt8>
@@ -73,7 +75,7 @@ struct PhoneParsePipeline {
         return count
     }
 
-    private func parseClassified(count: Int, region: Int?) -> Result<E164Number, PhoneRejection> {
+    private mutating func parseClassified(count: Int, region: Int?) -> Result<E164Number, PhoneRejection> {
         let scanner = PhoneTextScanner(codes: codes)
         var number: Range<Int>
         switch PhoneContextRFC3966(codes: codes).rewrite(count: count, scanner: scanner, spare: spare) {
@@ -135,7 +137,7 @@ struct PhoneParsePipeline {
     }
 
     /// `is_valid_number` on the parsed number, then E.164 packing.
-    private func validate(callingCode: Int, national: Digits) -> Result<E164Number, PhoneRejection> {
+    private mutating func validate(callingCode: Int, national: Digits) -> Result<E164Number, PhoneRejection> {
         let candidates = metadata.regionsByCallingCode[callingCode]
         var chosen: Int?
         if candidates.count == 1 {
@@ -150,7 +152,8 @@ struct PhoneParsePipeline {
                 }
             }
         }
-        guard let chosen, metadata.isValid(region: chosen, digits: national) else {
+        let typeCode = chosen.map { (metadata.flags(region: $0, digits: national) & PhoneMetadata.typeMask) >> 1 } ?? 0
+        guard chosen != nil, typeCode != 0 else {
             let region = chosen ?? candidates[0]
             switch metadata.regions[region].checkLength(national.count) {
             case .tooShort: return .failure(.tooShort(detail(region: region, digits: national.count)))
@@ -158,6 +161,7 @@ struct PhoneParsePipeline {
             default: return .failure(.invalidForRegion(region: metadata.regions[region].id))
             }
         }
+        numberType = PhoneNumberType(code: typeCode)
         var value = UInt64(callingCode)
         for digit in national { value = value &* 10 &+ UInt64(digit) }
         return .success(E164Number(validatedDigits: value))
