@@ -31,11 +31,12 @@ public final class RequestGate {
         self.stop = stop
     }
 
-    /// Waits until a request to `endpoint` may leave, and not before `notBefore`.
-    public func pass(_ endpoint: ZiettEndpoint, notBefore: Double? = nil) async -> Pass {
+    /// Waits until a request to `endpoint` may leave, not before `notBefore`, and while `window` (the
+    /// earliest open time at or after t; see `RequestSchedule.gate`) is open.
+    public func pass(_ endpoint: ZiettEndpoint, notBefore: Double? = nil, window: ((Double) -> Double?)? = nil) async -> Pass {
         while true {
             if stop.isRequested { return .stopped }
-            switch schedule.gate(endpoint, notBefore: notBefore, now: clock.now()) {
+            switch schedule.gate(endpoint, notBefore: notBefore, window: window, now: clock.now()) {
             case .go: return .go
             case .tooFar(let until): return .tooFar(until: until)
             case .wait(let until):

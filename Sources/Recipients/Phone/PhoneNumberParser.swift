@@ -61,9 +61,7 @@ public struct PhoneNumberParser: Sendable {
         let region = defaultRegion.flatMap { metadata.regionIndex(alpha2: $0.utf8) }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: PhoneParsePipeline.scratchSize) { scratch in
             var pipeline = PhoneParsePipeline(metadata: metadata, scratch: scratch)
-            let result = pipeline.run(utf8, region: region)
-            // A valid number always has a type (validity is "some type matched"); `.fixedLine` never stands in.
-            return result.map { TypedNumber(number: $0, type: pipeline.numberType ?? .fixedLine) }
+            return pipeline.run(utf8, region: region)
         }
     }
 }

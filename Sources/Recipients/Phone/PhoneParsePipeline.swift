@@ -16,8 +16,6 @@ struct PhoneParsePipeline {
     private typealias Class = PhoneCharacterClass
 
     let metadata: PhoneMetadata
-    /// The number type found by the last successful `run` (decided by the same DFA walk as validity).
-    private(set) var numberType: PhoneNumberType?
     private let codes: UnsafeMutableBufferPointer<UInt8>
     /// Room for rewriting `codes` (RFC 3966 phone-context).
     private let spare: UnsafeMutableBufferPointer<UInt8>
@@ -42,7 +40,7 @@ struct PhoneParsePipeline {
     }
 
     /// Parses `input` with default region index `region`.
-    mutating func run(_ input: UnsafeBufferPointer<UInt8>, region: Int?) -> Result<E164Number, PhoneRejection> {
+    mutating func run(_ input: UnsafeBufferPointer<UInt8>, region: Int?) -> Result<PhoneNumberParser.TypedNumber, PhoneRejection> {
         guard let count = classify(input) else {
             return .failure(.tooLong(PhoneLengthDetail(region: nil, digits: input.count, expectedLengths: [])))
         }
@@ -75,7 +73,7 @@ struct PhoneParsePipeline {
         return count
     }
 
-    private mutating func parseClassified(count: Int, region: Int?) -> Result<E164Number, PhoneRejection> {
+    private func parseClassified(count: Int, region: Int?) -> Result<PhoneNumberParser.TypedNumber, PhoneRejection> {
         let scanner = PhoneTextScanner(codes: codes)
         var number: Range<Int>
         switch PhoneContextRFC3966(codes: codes).rewrite(count: count, scanner: scanner, spare: spare) {
@@ -136,8 +134,8 @@ struct PhoneParsePipeline {
         return validate(callingCode: callingCode, national: national)
     }
 
-    /// `is_valid_number` on the parsed number, then E.164 packing.
-    private mutating func validate(callingCode: Int, national: Digits) -> Result<E164Number, PhoneRejection> {
+    /// `is_valid_number` on the parsed number, then E.164 packing; the type comes from the same DFA walk.
+    private func validate(callingCode: Int, national: Digits) -> Result<PhoneNumberParser.TypedNumber, PhoneRejection> {
         let candidates = metadata.regionsByCallingCode[callingCode]
         var chosen: Int?
         if candidates.count == 1 {
@@ -153,7 +151,7 @@ struct PhoneParsePipeline {
             }
         }
         let typeCode = chosen.map { (metadata.flags(region: $0, digits: national) & PhoneMetadata.typeMask) >> 1 } ?? 0
-        guard chosen != nil, typeCode != 0 else {
+        guard chosen != nil, let type = PhoneNumberType(code: typeCode) else {
             let region = chosen ?? candidates[0]
             switch metadata.regions[region].checkLength(national.count) {
             case .tooShort: return .failure(.tooShort(detail(region: region, digits: national.count)))
@@ -161,10 +159,9 @@ struct PhoneParsePipeline {
             default: return .failure(.invalidForRegion(region: metadata.regions[region].id))
             }
         }
-        numberType = PhoneNumberType(code: typeCode)
         var value = UInt64(callingCode)
         for digit in national { value = value &* 10 &+ UInt64(digit) }
-        return .success(E164Number(validatedDigits: value))
+        return .success(PhoneNumberParser.TypedNumber(number: E164Number(validatedDigits: value), type: type))
     }
 
     // MARK: - Country code

@@ -28,6 +28,7 @@ struct JobFile: Equatable {
         "chunk-size": .integer, "max-rate": .string, "job": .string, "dry-run": .flag, "allow-changed-input": .flag,
         "max-errors": .integer, "max-attempts": .integer, "log-format": .string, "quiet": .flag, "verbose": .flag,
         "request-timeout": .integer, "settle": .integer, "allow-insecure-http": .flag,
+        "send-window": .string, "send-days": .string, "not-before": .string, "not-after": .string, "number-types": .string,
     ]
 
     /// A problem with a job file, naming the file (and the key).
