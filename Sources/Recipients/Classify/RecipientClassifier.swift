@@ -74,6 +74,8 @@ public struct RecipientClassifier: Sendable {
     let timeZoneHeader: String
     /// Number types sent to and time-zone resolution.
     public let policy: RecipientPolicy
+    /// `policy.numberTypes` as a bit per type code, so the per-row check hashes nothing.
+    let sendableTypes: UInt16
     let parser: PhoneNumberParser
 
     /// Why a classifier cannot be built for a file.
@@ -121,6 +123,7 @@ public struct RecipientClassifier: Sendable {
         timeZoneColumn = RecipientPolicy.timeZoneColumnNames.lazy.compactMap { lowered.firstIndex(of: $0) }.first
         timeZoneHeader = timeZoneColumn.map { header[$0] } ?? "timezone"
         self.policy = policy
+        sendableTypes = policy.numberTypes.reduce(0) { $0 | 1 << $1.code }
         if let defaultRegion, !parser.isKnownRegion(defaultRegion) { throw .unknownRegion(defaultRegion) }
         self.defaultRegion = defaultRegion?.uppercased()
         self.parser = parser
@@ -170,7 +173,7 @@ public struct RecipientClassifier: Sendable {
         case .failure(let rejection):
             return .init(phone: phone, e164: nil, reason: rejection.reason, reasonCode: rejection.code)
         }
-        guard policy.numberTypes.contains(type) else {
+        guard sendableTypes & 1 << type.code != 0 else {
             return .init(
                 phone: phone, e164: number, reason: "\(type.phrase): cannot receive SMS; --number-types to allow",
                 reasonCode: "number_type", type: type)
