@@ -71,6 +71,17 @@ struct SendWindowTests {
         #expect(schedule.verdict(group: ny, at: try t("2026-11-01T21:30:00Z")) == .open)
     }
 
+    @Test func aMidnightCrossingWindowOnTheNightDSTStarts() throws {
+        // New York, Saturday 2026-03-07 20:00 EST (01:00Z) to "02:00" on Sunday, which the clock skips:
+        // 01:59 EST is followed by 03:00 EDT (07:00Z), already past the window's end.
+        let schedule = SendSchedule(window: try SendWindow(window: "20:00-02:00", days: nil))
+        let ny = "America/New_York"
+        #expect(schedule.verdict(group: ny, at: try t("2026-03-08T00:59:00Z")) == .opensAt(try t("2026-03-08T01:00:00Z")))
+        #expect(schedule.verdict(group: ny, at: try t("2026-03-08T06:59:00Z")) == .open)
+        // Next opening: Sunday 20:00 EDT = Monday 00:00Z.
+        #expect(schedule.verdict(group: ny, at: try t("2026-03-08T07:00:00Z")) == .opensAt(try t("2026-03-09T00:00:00Z")))
+    }
+
     @Test func aLocalTimeThatDSTSkipsIsNeverOpenAndTheOpeningIsNeverEarly() throws {
         // Europe/Lisbon jumps from 01:00 to 02:00 on 2026-03-29 (UTC 01:00). A 01:30-03:00 window opens at 02:00 local.
         let window = try SendWindow(window: "01:30-03:00", days: nil)

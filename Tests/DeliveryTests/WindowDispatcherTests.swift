@@ -32,7 +32,7 @@ struct WindowDispatcherTests {
         }
     }
 
-    static func fixture(window: String?, notAfter: Double? = nil) async throws -> Fixture {
+    static func fixture(window: String?, notAfter: Double? = nil, message: String = "Hello") async throws -> Fixture {
         let dir = NSTemporaryDirectory() + "zb-window-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let csv = dir + "/in.csv"
@@ -40,13 +40,13 @@ struct WindowDispatcherTests {
         try (["phone"] + numbers).joined(separator: "\n").appending("\n").write(toFile: csv, atomically: true, encoding: .utf8)
         let store = try StateStore(path: dir + "/state.sqlite")
         var settings = JobSettings(
-            csvPath: csv, sender: "0190f0aa-8c5e-7b7d-9c4e-5f1a2b3c4d5e", message: "Hello", country: "AO", phoneColumn: nil, chunkSize: 2)
+            csvPath: csv, sender: "0190f0aa-8c5e-7b7d-9c4e-5f1a2b3c4d5e", message: message, country: "AO", phoneColumn: nil, chunkSize: 2)
         settings.sendWindow = window
         settings.notAfter = notAfter
         let created = try store.createJob(name: "j", settings: settings, inputFingerprint: "f")
         _ = try Ingestor().run(
             store: store, job: created,
-            classifier: { try RecipientClassifier(header: $0, phoneColumn: nil, defaultRegion: "AO", message: "Hello", policy: settings.recipientPolicy) },
+            classifier: { try RecipientClassifier(header: $0, phoneColumn: nil, defaultRegion: "AO", message: message, policy: settings.recipientPolicy) },
             suppression: [], shouldStop: { false })
         var config = SimulatorConfiguration.unlimited
         config.apiKeys = [key]
@@ -81,6 +81,19 @@ struct WindowDispatcherTests {
         let second = try await dispatch(f, clock: clock).run()
         #expect(second == .complete)
         ledger = await f.server.ledger()
+        #expect(ledger.acceptedCountByNumber == Dictionary(uniqueKeysWithValues: (Self.luanda + Self.newYork).map { ($0, 1) }))
+        await f.close()
+    }
+
+    @Test func personalisedMessagesWaitForTheirOwnRecipientsWindow() async throws {
+        let f = try await Self.fixture(window: "09:00-20:00", message: "Hi {{phone}}")
+        let clock = ManualClock(now: try Self.time("2026-06-10T12:00:00Z"))
+        #expect(try await dispatch(f, clock: clock).run() == .outsideWindow(nextOpening: try Self.time("2026-06-10T13:00:00Z")))
+        #expect(Set(await f.server.ledger().acceptedCountByNumber.keys) == Set(Self.luanda))
+        clock.advance(by: 3_600)
+        #expect(try await dispatch(f, clock: clock).run() == .complete)
+        let ledger = await f.server.ledger()
+        #expect(ledger.campaigns.isEmpty)
         #expect(ledger.acceptedCountByNumber == Dictionary(uniqueKeysWithValues: (Self.luanda + Self.newYork).map { ($0, 1) }))
         await f.close()
     }

@@ -47,6 +47,9 @@ public final class Dispatcher {
     let reconciler: Reconciler
     /// The job's send window, start and end; nil when it has none (every chunk may go at any time).
     let schedule: SendSchedule?
+    /// Closed verdicts by window group: a group that opens at t stays closed until t, so the many chunks
+    /// of a closed group (one per recipient for personalised texts) do not each recompute it.
+    private var closedUntil: [String?: (verdict: SendSchedule.Verdict, until: Double)] = [:]
     private var machine: ChunkStateMachine
     /// Recipients accepted in this run (for progress and the summary).
     public private(set) var acceptedThisRun = 0
@@ -164,6 +167,21 @@ public final class Dispatcher {
         "not sent before the campaign ended (--not-after \(SendSchedule.format(end)))"
     }
 
+    /// What the schedule says for `group` now (`.open` without a schedule), closed verdicts cached until
+    /// they can change.
+    private func verdict(for group: String?) -> SendSchedule.Verdict {
+        guard let schedule else { return .open }
+        let now = clock.now()
+        if let cached = closedUntil[group], now < cached.until { return cached.verdict }
+        let verdict = schedule.verdict(group: group, at: now)
+        switch verdict {
+        case .opensAt(let time): closedUntil[group] = (verdict, time)
+        case .neverOpens: closedUntil[group] = (verdict, schedule.notAfter ?? .infinity)
+        case .open, .ended: closedUntil[group] = nil
+        }
+        return verdict
+    }
+
     /// The window's answer to "earliest open time at or after t" for a chunk's group, for the gate.
     private func windowOpening(for chunk: Chunk) -> ((Double) -> Double?)? {
         guard let schedule else { return nil }
@@ -208,7 +226,7 @@ public final class Dispatcher {
                 seq: chunk.seq, endpoint: request?.endpoint ?? ChunkRequest.endpoint(kind: chunk.kind, recipients: chunk.size),
                 recipients: request == nil ? 0 : chunk.size, inDoubt: chunk.state == .inflight && request != nil,
                 notBefore: chunk.notBefore, earlierAttempts: chunk.attempts, lastAttemptAt: chunk.lastAttemptAt,
-                window: schedule?.verdict(group: chunk.windowGroup, at: clock.now()) ?? .open), now: clock.now())
+                window: verdict(for: chunk.windowGroup)), now: clock.now())
         while true {
             switch action {
             case .nextChunk:

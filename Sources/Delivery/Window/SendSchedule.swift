@@ -82,7 +82,7 @@ public struct SendSchedule: Sendable, Equatable {
         return zones.isEmpty ? [utc] : Array(Set(zones)).sorted { $0.identifier < $1.identifier }
     }
 
-    /// Whether `name` is an IANA zone the system's tz database knows (for the `timezone` column).
+    /// Whether `name` is an IANA zone Foundation's tz database knows (for the `timezone` column).
     public static func isKnownZone(_ name: String) -> Bool {
         name != "Etc/Unknown" && TimeZone(identifier: name) != nil
     }

@@ -5,8 +5,9 @@ public import Foundation
 ///
 /// A window whose end is not after its start crosses midnight (`20:00-02:00`): it belongs to the day it
 /// opens, so `--send-days fri` with `20:00-02:00` is open from Friday 20:00 to Saturday 02:00. Times are
-/// read in each recipient's own time zone with the system tz database (DST included): a local time that
-/// a spring-forward skips is never open, one that an autumn fall-back repeats is open both times.
+/// read in each recipient's own time zone with Foundation's IANA tz database (DST included; on Linux the
+/// copy in the Swift runtime's ICU): a local time that a spring-forward skips is never open, one that an
+/// autumn fall-back repeats is open both times.
 public struct SendWindow: Sendable, Equatable, CustomStringConvertible {
     /// Opening, in minutes after local midnight (0..<1440).
     public let start: Int
