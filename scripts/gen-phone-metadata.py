@@ -11,11 +11,15 @@ phonenumbers package itself on mutated example numbers (a few seconds).
 Why this shape: the Swift side must validate > 1M numbers/s without any regex
 engine, so every libphonenumber pattern is compiled here, at generation time:
 
-* validity (the union of the number-type patterns that `is_valid_number` uses,
-  intersected with the general pattern and the possible lengths) becomes one
-  minimal DFA per region over the ten digits; each DFA state carries two flags:
-  bit 0 = "the general national-number pattern matches" (used when stripping
-  national prefixes), bit 1 = "valid number";
+* validity and number type (`_number_type_helper`: the number-type patterns in
+  libphonenumber's order of precedence, each with its possible lengths, within
+  the general pattern and lengths) become one minimal DFA per region over the
+  ten digits; each DFA state carries a flags byte: bit 0 = "the general
+  national-number pattern matches" (used when stripping national prefixes),
+  bits 1-4 = the number type's code (TYPE_CODES; 0 = unknown, i.e. not a
+  valid number), so validity is "bits 1-4 non-zero" and costs nothing extra;
+* the time-zone data of `phonenumbers.timezone` (prefix -> zones, the same
+  release) is packed into a second literal, decoded only when asked for;
 * the small patterns used with Python `re.match` semantics (international
   prefix, national prefix for parsing with its capture groups, leading digits)
   become tiny backtracking programs (split/jump/save/class) that reproduce
@@ -42,6 +46,9 @@ DEPTH_CAP = MAX_LEN + 1
 TYPE_FIELDS = ["premium_rate", "toll_free", "shared_cost", "voip", "personal_number",
                "pager", "uan", "voicemail", "fixed_line", "mobile"]
 ALL = frozenset(range(10))
+# Number type codes stored in DFA flag bits 1-4 (PhoneNumberType's codes on the Swift side).
+TYPE_CODES = {"fixed_line": 1, "mobile": 2, "fixed_line_or_mobile": 3, "toll_free": 4, "premium_rate": 5,
+              "shared_cost": 6, "voip": 7, "personal_number": 8, "pager": 9, "uan": 10, "voicemail": 11}
 
 # --------------------------------------------------------------------------
 # Regex parsing (the subset libphonenumber metadata uses)
@@ -244,7 +251,7 @@ def region_dfa(meta):
     nfa.eps[start].append(g_start)
     g_end = nfa.build(parse(gen.national_number_pattern)[0], g_start)
     gen_lengths = set(gen.possible_length)
-    type_accepts = []  # (end_state, lengths or None)
+    type_accepts = []  # (field, end_state, lengths or None)
     for field in TYPE_FIELDS:
         desc = getattr(meta, field)
         if desc is None or not desc.national_number_pattern:
@@ -252,17 +259,28 @@ def region_dfa(meta):
         s = nfa.new()
         nfa.eps[start].append(s)
         e = nfa.build(parse(desc.national_number_pattern)[0], s)
-        type_accepts.append((e, set(desc.possible_length) if desc.possible_length else None))
+        type_accepts.append((field, e, set(desc.possible_length) if desc.possible_length else None))
+    same_pattern = bool(meta.same_mobile_and_fixed_line_pattern)
 
     def flags(nset, depth):
+        """`_number_type_helper`, decided per DFA state: fields in TYPE_FIELDS' order of precedence."""
         f = 0
         if g_end in nset:
             f |= 1
             if depth in gen_lengths:
-                for e, lens in type_accepts:
-                    if e in nset and (lens is None or depth in lens):
-                        f |= 2
+                matched = set(field for field, e, lens in type_accepts
+                              if e in nset and (lens is None or depth in lens))
+                kind = None
+                for field in TYPE_FIELDS[:8]:
+                    if field in matched:
+                        kind = field
                         break
+                if kind is None and "fixed_line" in matched:
+                    kind = "fixed_line_or_mobile" if same_pattern or "mobile" in matched else "fixed_line"
+                if kind is None and not same_pattern and "mobile" in matched:
+                    kind = "mobile"
+                if kind is not None:
+                    f |= TYPE_CODES[kind] << 1
         return f
 
     init = (nfa.closure([start]), 0)
@@ -516,7 +534,7 @@ def self_check(entries):
                 s.insert(rnd.randrange(len(s) + 1), str(rnd.randrange(10)))
             text = "".join(s)
             expected = ((1 if pu._match_national_number(text, meta.general_desc, False) else 0)
-                        | (2 if pu._number_type_helper(text, meta) != pu.PhoneNumberType.UNKNOWN else 0))
+                        | (type_code(pu._number_type_helper(text, meta)) << 1))
             if run_dfa(rows, flags, text) != expected:
                 failures += 1
                 print("DFA mismatch", key, meta.country_code, text)
@@ -542,6 +560,44 @@ def self_check(entries):
                     print("program mismatch", key, pattern, text, want, have)
     print("self-check: %d mismatches" % failures)
     return failures == 0
+
+
+def type_code(number_type):
+    """The TYPE_CODES code of a phonenumbers PhoneNumberType (0 for UNKNOWN)."""
+    from phonenumbers import PhoneNumberType
+    names = {getattr(PhoneNumberType, name.upper()): code for name, code in TYPE_CODES.items()}
+    return names.get(number_type, 0)
+
+
+def time_zone_blob():
+    """phonenumbers.timezone's data, packed: zone names, zone sets, then prefix -> set, and the calling
+    codes whose mobile numbers are geographical (libphonenumber's GEO_MOBILE_COUNTRIES)."""
+    from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
+    from phonenumbers import phonenumberutil as pu
+    zones = sorted(set(z for zs in TIMEZONE_DATA.values() for z in zs))
+    zone_index = {z: i for i, z in enumerate(zones)}
+    sets = sorted(set(TIMEZONE_DATA.values()))
+    set_index = {zs: i for i, zs in enumerate(sets)}
+    blob = Blob()
+    blob.u8(TIMEZONE_LONGEST_PREFIX)
+    blob.u16(len(zones))
+    for z in zones:
+        blob.text(z)
+    blob.u16(len(sets))
+    for zs in sets:
+        blob.u8(len(zs))
+        for z in zs:          # phonenumbers' order, kept
+            blob.u16(zone_index[z])
+    prefixes = sorted(TIMEZONE_DATA)
+    blob.u16(len(prefixes))
+    for prefix in prefixes:
+        blob.text(prefix)
+        blob.u16(set_index[TIMEZONE_DATA[prefix]])
+    geo = sorted(pu._GEO_MOBILE_COUNTRIES)
+    blob.u8(len(geo))
+    for cc in geo:
+        blob.u16(cc)
+    return blob, len(prefixes), len(zones)
 
 
 def lengths_mask(lengths):
@@ -618,11 +674,15 @@ def main():
     data = base64.b64encode(bytes(blob.b)).decode("ascii")
     width = 120
     lines = [data[i:i + width] for i in range(0, len(data), width)]
+    tz_blob, tz_prefixes, tz_zones = time_zone_blob()
+    tz_data = base64.b64encode(bytes(tz_blob.b)).decode("ascii")
+    tz_lines = [tz_data[i:i + width] for i in range(0, len(tz_data), width)]
     with open(out_path, "w", newline="\n") as f:
         f.write("// GENERATED FILE - DO NOT EDIT.\n")
         f.write("// Generated by scripts/gen-phone-metadata.py from the python `phonenumbers` package\n")
         f.write("// version %s (a port of Google's libphonenumber, Apache-2.0; see LICENSE-libphonenumber.txt).\n" % phonenumbers.__version__)
-        f.write("// %d metadata entries, %d DFA states, %d bytes of packed data.\n\n" % (len(entries), total_states, len(blob.b)))
+        f.write("// %d metadata entries, %d DFA states, %d bytes of packed data;\n" % (len(entries), total_states, len(blob.b)))
+        f.write("// time zones: %d prefixes, %d zones, %d bytes of packed data.\n\n" % (tz_prefixes, tz_zones, len(tz_blob.b)))
         f.write("extension PhoneMetadata {\n")
         f.write("    /// Version of the python `phonenumbers` package the metadata was generated from.\n")
         f.write("    static let sourceVersion = \"%s\"\n\n" % phonenumbers.__version__)
@@ -630,8 +690,14 @@ def main():
         f.write("    static let packedBase64: StaticString = \"\"\"\n")
         for line in lines:
             f.write("        " + line + "\n")
+        f.write("        \"\"\"\n")
+        f.write("\n    /// Packed time-zone data (base64): decoded only when a time zone is asked for, by `PhoneTimeZones.shared`.\n")
+        f.write("    static let timeZonePackedBase64: StaticString = \"\"\"\n")
+        for line in tz_lines:
+            f.write("        " + line + "\n")
         f.write("        \"\"\"\n}\n")
-    print("entries=%d states=%d bytes=%d base64=%d" % (len(entries), total_states, len(blob.b), len(data)))
+    print("entries=%d states=%d bytes=%d base64=%d tz_prefixes=%d tz_bytes=%d" % (
+        len(entries), total_states, len(blob.b), len(data), tz_prefixes, len(tz_blob.b)))
     if "--self-check" in sys.argv[1:] and not self_check(entries):
         sys.exit(1)
 

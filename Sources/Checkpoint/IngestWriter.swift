@@ -26,9 +26,9 @@ public final class IngestWriter {
 
     /// Rows per multi-row INSERT: one statement step per 64 rows instead of per row.
     static let rowsPerInsert = 64
-    static let columns = "(job_id, row, line, phone, e164, status, reason, content)"
-    static let placeholders = "(?, ?, ?, ?, ?, ?, ?, ?)"
-    static let columnCount: Int32 = 8
+    static let columns = "(job_id, row, line, phone, e164, status, reason, content, number_type, window_group)"
+    static let placeholders = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    static let columnCount: Int32 = 10
 
     /// Prepares a writer for `jobID` and records how its pending rows will be cut into chunks: one per
     /// recipient for `.single`, `chunkSize` per batch otherwise.
@@ -93,6 +93,8 @@ public final class IngestWriter {
         statement.bind(text: row.status.rawValue, at: base + 6)
         statement.bind(text: row.reason, at: base + 7)
         statement.bind(text: row.content, at: base + 8)
+        statement.bind(text: row.numberType, at: base + 9)
+        statement.bind(text: row.windowGroup, at: base + 10)
     }
 
     /// Moves the job to `planned` and returns the number of requests its pending rows make.
@@ -129,6 +131,7 @@ extension RecipientStatus {
         case .duplicate: 3
         case .suppressed: 4
         case .rejected: 5
+        case .expired: 6
         }
     }
 }

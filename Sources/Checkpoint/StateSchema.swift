@@ -129,6 +129,18 @@ enum StateSchema {
             INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('recipient', 'recipient_chunk', '1000000 1000000 10');
             ANALYZE sqlite_schema;
             """),
+        // Send windows and number types (issue 13): each row's libphonenumber type, and its window group (its
+        // time zones, space-separated; NULL when the job has no send window). Rows of one group open and close
+        // together, so a batch is cut from one group only and never waits for a far-away number; the chunk
+        // records its group. A row past the campaign's end (`--not-after`) becomes `expired`, and so does its
+        // chunk. Older jobs keep NULLs: no window, type unknown.
+        .init(
+            "send windows and number types",
+            """
+            ALTER TABLE recipient ADD COLUMN number_type TEXT;
+            ALTER TABLE recipient ADD COLUMN window_group TEXT;
+            ALTER TABLE chunk ADD COLUMN window_group TEXT;
+            """),
         // Before a job's first request, the API is asked whether the same campaign (CSV content, sender,
         // message) was sent recently from another state file; the answer is recorded once, so a resumed run
         // does not mistake the job's own requests for another's. Jobs from before this version have either

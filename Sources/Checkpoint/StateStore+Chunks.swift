@@ -35,7 +35,7 @@ public struct RecordedError: Sendable, Equatable {
 extension StateStore {
     static let chunkColumns = """
         job_id, seq, kind, state, size, name, body, idempotency_key, attempts, last_attempt_at, not_before,
-        campaign_id, message_id, http_status, error_code, error_message, error_fields, trace_id, in_doubt
+        campaign_id, message_id, http_status, error_code, error_message, error_fields, trace_id, in_doubt, window_group
         """
 
     /// A chunk row; an unknown stored kind or state throws `StateStoreError` instead of becoming a default.
@@ -47,7 +47,8 @@ extension StateStore {
             body: r.blob(6), idempotencyKey: r.optionalText(7), attempts: r.int(8), lastAttemptAt: r.optionalDouble(9),
             notBefore: r.optionalDouble(10), campaignID: r.optionalText(11), messageID: r.optionalText(12),
             httpStatus: r.optionalInt(13), errorCode: r.optionalText(14), errorMessage: r.optionalText(15),
-            errorFields: r.optionalText(16), traceID: r.optionalText(17), inDoubt: r.int(18) != 0)
+            errorFields: r.optionalText(16), traceID: r.optionalText(17), inDoubt: r.int(18) != 0,
+            windowGroup: r.optionalText(19))
     }
 
     /// One chunk.
@@ -202,8 +203,11 @@ extension StateStore {
             let storedKind = try database.first("SELECT kind FROM chunk WHERE job_id = ? AND seq = ?", [.int(jobID), .int(seq)]) { $0.text(0) } ?? ""
             let kind: ChunkKind = try decode(storedKind, table: "chunk", column: "kind", jobID: jobID)
             try database.run(
-                "INSERT INTO chunk (job_id, seq, kind, state, size, parent_seq, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
-                [.int(jobID), .int(next), .text(kind.rawValue), .int(remaining), .int(seq), .double(now)])
+                """
+                INSERT INTO chunk (job_id, seq, kind, state, size, parent_seq, window_group, updated_at)
+                SELECT ?, ?, ?, 'pending', ?, ?, window_group, ? FROM chunk WHERE job_id = ? AND seq = ?
+                """,
+                [.int(jobID), .int(next), .text(kind.rawValue), .int(remaining), .int(seq), .double(now), .int(jobID), .int(seq)])
             try database.run(
                 "UPDATE recipient SET chunk = ? WHERE job_id = ? AND chunk = ? AND status = 'pending'",
                 [.int(next), .int(jobID), .int(seq)])
@@ -319,10 +323,17 @@ extension StateStore {
     /// order, whole chunks of the job's `chunk_size` up to about `recipients` rows (the last chunk of the
     /// job may be smaller). Returns the number of chunks cut: 0 when every pending row has one.
     ///
+    /// A chunk holds rows of one window group only (`window_group`: rows that open and close together),
+    /// so one far-away number never holds back a batch. Rows without a group (no send window) form one
+    /// group, which cuts exactly as before. With `grouped` a batch job cuts every pending row at once, so
+    /// each group's chunks are whole (a group's last chunk is its only smaller one); chunks are numbered
+    /// by their first row. The same rows always give the same chunks, whenever and however often the
+    /// cutting is resumed.
+    ///
     /// Called by the sender when no chunk is open, so a million single messages are cut ten thousand at a
     /// time while they go out, not all during ingest. One transaction: a crash leaves the rows uncut or the
     /// chunks whole; a chunk is `pending` with no body until its intent is committed, so cutting sends nothing.
-    public func cutChunks(jobID: Int64, recipients: Int = 10_000) throws -> Int {
+    public func cutChunks(jobID: Int64, recipients: Int = 10_000, grouped: Bool = false) throws -> Int {
         try database.transaction {
             let job: SQLiteValue = .int(jobID)
             guard let (stored, size, cursor) = try database.first(
@@ -341,32 +352,47 @@ extension StateStore {
                 return 0
             }
             let kind: ChunkKind = try decode(stored, table: "job", column: "chunk_kind", jobID: jobID)
+            // Every row at once for a grouped batch job (LIMIT -1: no limit), so no group is left with a partial chunk.
+            let limit = grouped && kind == .batch ? -1 : max(size, recipients / size * size)
             let rows = try database.query(
                 """
-                SELECT row FROM recipient WHERE job_id = ? AND row > ? AND status = 'pending' AND chunk IS NULL
+                SELECT row, window_group FROM recipient WHERE job_id = ? AND row > ? AND status = 'pending' AND chunk IS NULL
                 ORDER BY row LIMIT ?
-                """, [job, .int(cursor), .int(max(size, recipients / size * size))]) { $0.int(0) }
-            guard let last = rows.last else { return 0 }
+                """, [job, .int(cursor), .int(limit)]) { ($0.int(0), $0.optionalText(1)) }
+            guard let last = rows.last?.0 else { return 0 }
+            // Each group's rows in row order, cut into whole chunks; chunks ordered by their first row.
+            var groupRows: [String?: [Int]] = [:]
+            for (row, group) in rows { groupRows[group, default: []].append(row) }
+            var cuts: [(rows: ArraySlice<Int>, group: String?)] = []
+            for (group, members) in groupRows {
+                var start = 0
+                while start < members.count {
+                    let end = min(start + size, members.count)
+                    cuts.append((members[start..<end], group))
+                    start = end
+                }
+            }
+            cuts.sort { ($0.rows.first ?? 0) < ($1.rows.first ?? 0) }
             var seq = Int(try database.scalar("SELECT coalesce(max(seq), -1) + 1 FROM chunk WHERE job_id = ?", [job]))
+            // Within [first, last] of a chunk, every pending uncut row of its group belongs to it: the group's
+            // rows are cut in order, and every one of them after the cursor was read above.
             let assign = try database.prepare(
                 """
                 UPDATE recipient SET chunk = ? WHERE job_id = ? AND row BETWEEN ? AND ? AND status = 'pending' AND chunk IS NULL
+                    AND window_group IS ?
                 """)
             let insert = try database.prepare(
-                "INSERT INTO chunk (job_id, seq, kind, state, size, updated_at) VALUES (?, ?, ?, 'pending', ?, ?)")
+                "INSERT INTO chunk (job_id, seq, kind, state, size, window_group, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)")
             let now = clock.now()
-            var start = 0
-            while start < rows.count {
-                let end = min(start + size, rows.count)
-                try assign.bind([.int(seq), job, .int(rows[start]), .int(rows[end - 1])])
+            for cut in cuts {
+                try assign.bind([.int(seq), job, .int(cut.rows.first ?? 0), .int(cut.rows.last ?? 0), .optional(cut.group)])
                 try assign.execute()
-                try insert.bind([job, .int(seq), .text(kind.rawValue), .int(end - start), .double(now)])
+                try insert.bind([job, .int(seq), .text(kind.rawValue), .int(cut.rows.count), .optional(cut.group), .double(now)])
                 try insert.execute()
                 seq += 1
-                start = end
             }
             try database.run("UPDATE job SET cut_row = ? WHERE id = ?", [.int(last), job])
-            return ChunkKind.chunks(for: rows.count, size: size)
+            return cuts.count
         }
     }
 

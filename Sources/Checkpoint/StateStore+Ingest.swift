@@ -16,9 +16,18 @@ public struct IngestRow: Sendable {
     public var reason: String?
     /// The rendered text, for personalised messages.
     public var content: String?
+    /// libphonenumber's type of the number (`mobile`, `fixed_line`, …), when it is valid.
+    public var numberType: String?
+    /// The send-window group (time zones, space-separated), when the job has a send window.
+    public var windowGroup: String?
 
     /// Creates a row.
-    public init(row: Int, line: Int, phone: String, e164: UInt64?, status: RecipientStatus, reason: String?, content: String?) {
+    public init(
+        row: Int, line: Int, phone: String, e164: UInt64?, status: RecipientStatus, reason: String?, content: String?,
+        numberType: String? = nil, windowGroup: String? = nil
+    ) {
+        self.numberType = numberType
+        self.windowGroup = windowGroup
         self.row = row
         self.line = line
         self.phone = phone

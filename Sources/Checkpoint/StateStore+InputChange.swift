@@ -84,11 +84,12 @@ extension StateStore {
             }
             try database.run(
                 """
-                INSERT INTO recipient (job_id, row, line, phone, e164, status, reason, content, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO recipient (job_id, row, line, phone, e164, status, reason, content, number_type, window_group, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [.int(jobID), .int(row.row), .int(row.line), .text(row.phone), row.e164.map { .int(Int64($0)) } ?? .null,
-                 .text(row.status.rawValue), .optional(row.reason), .optional(row.content), .double(clock.now())])
+                 .text(row.status.rawValue), .optional(row.reason), .optional(row.content), .optional(row.numberType),
+                 .optional(row.windowGroup), .double(clock.now())])
         }
         return queued
     }

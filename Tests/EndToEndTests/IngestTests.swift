@@ -29,7 +29,8 @@ extension EndToEnd {
 
         @Test(arguments: [
             ("samples/excel-export-semicolon.csv", "5 row(s): 4 valid, 1 invalid, 0 duplicate, 0 suppressed"),
-            ("samples/multi-country.csv", "6 row(s): 5 valid, 1 invalid, 0 duplicate, 0 suppressed"),
+            // The British number (+44 20 …) is a landline: invalid by the default number types (issue 13).
+            ("samples/multi-country.csv", "6 row(s): 4 valid, 2 invalid, 0 duplicate, 0 suppressed"),
             ("samples/recipients.csv", "51 row(s): 44 valid, 5 invalid, 2 duplicate, 0 suppressed"),
         ])
         func theCommittedSamplesValidateAsDocumented(file: String, summary: String) async throws {

@@ -63,6 +63,25 @@ run("parse(_:) String AO mix") {
     return valid
 }
 
+// Number type and time zones, asked for after a parse (only a job with `--number-types` other than the
+// default or a send window needs them; the parse above never computes them).
+let parsedNumbers: [E164Number] = bytes.compactMap { input in
+    input.withUnsafeBufferPointer { buffer in
+        if case .success(let number) = parser.parse(utf8: buffer, defaultRegion: "AO") { return number }
+        return nil
+    }
+}
+run("numberType(of:) AO mix") {
+    var mobile = 0
+    for number in parsedNumbers where parser.numberType(of: number) == .mobile { mobile += 1 }
+    return mobile
+}
+run("timeZones(of:) AO mix") {
+    var known = 0
+    for number in parsedNumbers where parser.timeZones(of: number).first != "Etc/Unknown" { known += 1 }
+    return known
+}
+
 // The agreement corpus (all regions, garbage, mutations): a harder, mostly-invalid mix.
 if let corpus = loadCorpus() {
     print("corpus mix: \(corpus.count) lines")

@@ -38,6 +38,8 @@ public struct Chunk: Sendable, Equatable {
     public var traceID: String?
     /// True when the last attempt's outcome is unknown (timeout, 5xx, lost reply): resend only after a look-up.
     public var inDoubt: Bool
+    /// The send-window group (time zones, space-separated) of every recipient in it; nil without a window.
+    public var windowGroup: String?
 
     /// Creates a chunk value.
     public init(
@@ -45,8 +47,9 @@ public struct Chunk: Sendable, Equatable {
         body: [UInt8]? = nil, idempotencyKey: String? = nil, attempts: Int = 0, lastAttemptAt: Double? = nil,
         notBefore: Double? = nil, campaignID: String? = nil, messageID: String? = nil, httpStatus: Int? = nil,
         errorCode: String? = nil, errorMessage: String? = nil, errorFields: String? = nil, traceID: String? = nil,
-        inDoubt: Bool = false
+        inDoubt: Bool = false, windowGroup: String? = nil
     ) {
+        self.windowGroup = windowGroup
         self.jobID = jobID
         self.seq = seq
         self.kind = kind

@@ -19,6 +19,8 @@ public enum ChunkState: String, Sendable, CaseIterable, Codable {
     case rejected
     /// Replaced by smaller chunks after a 422 named some recipients.
     case split
+    /// Never sent: the campaign ended (`--not-after`) first; its recipients are `expired`.
+    case expired
 }
 
 /// Which endpoint a chunk goes to.

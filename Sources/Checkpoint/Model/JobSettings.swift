@@ -24,6 +24,16 @@ public struct JobSettings: Codable, Sendable, Equatable {
     /// same campaign sent from a lost state file (docs/recovery.md). Nil for jobs created before it; not
     /// compared on resume (an appended CSV stays the same campaign).
     public var campaignFingerprint: String?
+    /// The send window in each recipient's local time (`09:00-20:00`, then the days when not every day:
+    /// `09:00-20:00 mon,tue,wed,thu,fri`), when given (`--send-window`, `--send-days`).
+    public var sendWindow: String?
+    /// Nothing is sent before this time (Unix seconds, `--not-before`).
+    public var notBefore: Double?
+    /// Nothing is sent after this time; the remaining rows expire (Unix seconds, `--not-after`).
+    public var notAfter: Double?
+    /// The number types sent to, sorted (`--number-types`); nil for the default, mobile and
+    /// fixed_line_or_mobile (also what jobs created before number types were known get).
+    public var numberTypes: [String]?
 
     /// Creates settings.
     public init(
@@ -51,6 +61,10 @@ public struct JobSettings: Codable, Sendable, Equatable {
         if chunkSize != other.chunkSize { names.append("--chunk-size") }
         if delimiter != other.delimiter { names.append("--delimiter") }
         if suppressPath != other.suppressPath { names.append("--suppress") }
+        if sendWindow != other.sendWindow { names.append("--send-window/--send-days") }
+        if notBefore != other.notBefore { names.append("--not-before") }
+        if notAfter != other.notAfter { names.append("--not-after") }
+        if numberTypes != other.numberTypes { names.append("--number-types") }
         return names
     }
 }

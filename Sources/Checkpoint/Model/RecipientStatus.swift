@@ -15,4 +15,6 @@ public enum RecipientStatus: String, Sendable, CaseIterable, Codable {
     case suppressed
     /// The API refused it; see the reason. `retry --rejected` re-queues it.
     case rejected
+    /// Not sent before the campaign's end (`--not-after`): never sent.
+    case expired
 }

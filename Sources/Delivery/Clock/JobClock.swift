@@ -25,10 +25,22 @@ public struct SystemClock: JobClock {
     private let wallAtStart: Double
     private let start: ContinuousClock.Instant
 
-    /// Creates a clock anchored at the wall clock's time now.
-    public init() {
-        wallAtStart = SystemWallClock().now()
+    /// Creates a clock anchored at the wall clock's time now, shifted by `offset` seconds.
+    ///
+    /// The offset is for end-to-end tests only (`ZIETT_BATCH_CLOCK_OFFSET`, see `SystemClock.testOffset`):
+    /// it lets a test run the real binary at a fixed "now" (a send window's opening, a campaign's end)
+    /// without waiting for it. Production passes nothing.
+    public init(offset: Double = 0) {
+        wallAtStart = SystemWallClock().now() + offset
         start = ContinuousClock.now
+    }
+
+    /// The environment variable that shifts the CLI's clock, in seconds (tests only; unset in production).
+    public static let testOffsetVariable = "ZIETT_BATCH_CLOCK_OFFSET"
+
+    /// The test-only clock offset from `environment` (0 when unset or not a number).
+    public static func testOffset(environment: [String: String]) -> Double {
+        environment[testOffsetVariable].flatMap(Double.init) ?? 0
     }
 
     public func now() -> Double { wallAtStart + monotonicNow() }

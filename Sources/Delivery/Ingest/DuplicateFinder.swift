@@ -36,7 +36,7 @@ enum DuplicateFinder {
         // others go through the full classifier.
         let phoneOnly = try RecipientClassifier(
             header: reader.header, phoneColumn: reader.header[classifier.phoneColumn],
-            defaultRegion: classifier.defaultRegion, message: nil)
+            defaultRegion: classifier.defaultRegion, message: nil, policy: classifier.policy)
         let placeholders = classifier.template?.placeholderColumns ?? []
         while let record = try reader.next() {
             let c = phoneOnly.classify(record)

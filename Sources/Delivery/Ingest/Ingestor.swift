@@ -165,7 +165,8 @@ struct RowReader: Sendable {
                 let c = classifier.classify(record)
                 batch.append(IngestRow(
                     row: record.dataRow, line: record.line, phone: c.phone, e164: c.e164?.digits,
-                    status: c.isValid ? .pending : .invalid, reason: c.reason, content: c.content))
+                    status: c.isValid ? .pending : .invalid, reason: c.reason, content: c.content,
+                    numberType: c.type?.rawValue, windowGroup: c.windowGroup))
                 if batch.count >= batchSize {
                     try settle(&batch, from: batchStart, duplicates: duplicates, tally: &tally)
                     guard channel.send(.rows(batch, reader.position)) else { return }

@@ -34,15 +34,16 @@ public final class RequestGate {
         self.budget = budget
     }
 
-    /// Waits until a request to `endpoint` may leave, and not before `notBefore`.
+    /// Waits until a request to `endpoint` may leave, not before `notBefore`, and while `window` (the
+    /// earliest open time at or after t; see `RequestSchedule.gate`) is open.
     ///
-    /// First this run's own schedule (not-before, its pacer, what the server said); then, with a shared
-    /// budget, a slot of the key's machine-wide budget, waited for here. A stop while waiting for the slot
-    /// gives it back.
-    public func pass(_ endpoint: ZiettEndpoint, notBefore: Double? = nil) async -> Pass {
+    /// First this run's own schedule (not-before, its pacer, what the server said, the window); then, with
+    /// a shared budget, a slot of the key's machine-wide budget, waited for here. A stop while waiting for
+    /// the slot gives it back.
+    public func pass(_ endpoint: ZiettEndpoint, notBefore: Double? = nil, window: ((Double) -> Double?)? = nil) async -> Pass {
         while true {
             if stop.isRequested { return .stopped }
-            switch schedule.gate(endpoint, notBefore: notBefore, now: clock.now()) {
+            switch schedule.gate(endpoint, notBefore: notBefore, window: window, now: clock.now()) {
             case .go: return await passShared(endpoint)
             case .tooFar(let until): return .tooFar(until: until)
             case .wait(let until):

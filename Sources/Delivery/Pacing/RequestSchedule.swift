@@ -4,8 +4,9 @@ public import ZiettAPI
 ///
 /// Combines, for one endpoint: the request's own not-before (a chunk's backoff or retry time, stored in
 /// the state), the pacer of the endpoint's budget (its sliding window, `Retry-After`,
-/// `X-RateLimit-Remaining: 0` + `X-RateLimit-Reset`), and the longest wait a run sits through. Later
-/// inputs (send windows, a key budget shared with other jobs) plug in here and nowhere else.
+/// `X-RateLimit-Remaining: 0` + `X-RateLimit-Reset`), the recipients' send window (the earliest time it
+/// is open, from `SendSchedule`), and the longest wait a run sits through. Later inputs (a key budget
+/// shared with other jobs) plug in here and nowhere else.
 ///
 /// A pure value: times are passed in, so every rule is tested with plain numbers.
 public struct RequestSchedule: Sendable {
@@ -44,8 +45,18 @@ public struct RequestSchedule: Sendable {
     public func limit(of bucket: PacingBucket) -> RateLimit { limits[bucket] ?? Self.documentedLimit(bucket) }
 
     /// When a request to `endpoint` that must not leave before `notBefore` may leave, seen at `now`.
-    public mutating func gate(_ endpoint: ZiettEndpoint, notBefore: Double? = nil, now: Double) -> Gate {
-        let at = withPacer(of: endpoint) { $0.earliestSend(now: now, notBefore: notBefore) }
+    ///
+    /// `window` answers "the earliest time at or after t when the recipients' send window is open" (nil:
+    /// none in sight, which is too far: `tooFar(until: .infinity)`). The pacer only frees up as time
+    /// passes, so the window's earliest opening after the pacer's time is the answer.
+    public mutating func gate(
+        _ endpoint: ZiettEndpoint, notBefore: Double? = nil, window: ((Double) -> Double?)? = nil, now: Double
+    ) -> Gate {
+        var at = withPacer(of: endpoint) { $0.earliestSend(now: now, notBefore: notBefore) }
+        if let window {
+            guard let open = window(max(at, now)) else { return .tooFar(until: .infinity) }
+            at = max(at, open)
+        }
         if at <= now { return .go }
         return at - now > maxWait ? .tooFar(until: at) : .wait(until: at)
     }

@@ -77,9 +77,17 @@ public struct JobRunner {
         report.jobName = job.name
         report.statePath = options.statePath
         report.plan = plan
+        if let outlook = try WindowOutlook.make(store: store, job: job, now: clock.now()) {
+            report.plan?.window = outlook
+            // Nothing open now: the send starts when the next window opens.
+            if outlook.openNow == 0, let opening = outlook.nextOpening {
+                report.plan?.estimatedSeconds += max(0, opening - clock.now())
+            }
+        }
 
         if options.dryRun {
             report.counts = try ingested?.counts ?? store.counts(jobID: job.id)
+            report.numberTypes = try store.numberTypeCounts(jobID: job.id)
             report.headline = "dry run: nothing was sent"
             return report
         }
@@ -133,6 +141,8 @@ public struct JobRunner {
         let counts = try store.counts(jobID: job.id)
         if end == .complete { try store.setPhase(jobID: job.id, .complete) }
         report.counts = counts
+        // Counted after the send, so a resumed job's first request does not wait for a scan of its rows.
+        report.numberTypes = try store.numberTypeCounts(jobID: job.id)
         report.acceptedThisRun = dispatcher.acceptedThisRun
         report.requestsThisRun = dispatcher.requestsThisRun
         report.exitStatus = end.exitStatus
@@ -187,7 +197,7 @@ public struct JobRunner {
             do {
                 return try RecipientClassifier(
                     header: header, phoneColumn: job.settings.phoneColumn, defaultRegion: job.settings.country,
-                    message: job.settings.message)
+                    message: job.settings.message, policy: job.settings.recipientPolicy)
             } catch let error as RecipientClassifier.SetupError {
                 if case .template = error { throw RunFailure(.dataError, "\(error)") }
                 throw RunFailure(.usage, "\(error)")
@@ -218,7 +228,7 @@ extension DispatchEnd {
     public var exitStatus: ExitStatus {
         switch self {
         case .complete: .complete
-        case .interrupted, .retriesExhausted, .waiting, .insufficientFunds: .runAgainLater
+        case .interrupted, .retriesExhausted, .waiting, .insufficientFunds, .outsideWindow: .runAgainLater
         case .authentication: .authentication
         case .tooManyErrors: .dataError
         case .misconfigured, .sentByAnotherJob: .usage
@@ -236,6 +246,12 @@ extension DispatchEnd {
         case .insufficientFunds(let e):
             "stopped: insufficient funds (\(e.summary)); \(counts.recipients(.pending)) recipient(s) in \(counts.openChunks) chunk(s) still to send"
         case .tooManyErrors(let n): "stopped: \(n) request(s) rejected (--max-errors); check the report before running again"
+        case .outsideWindow(let opening?):
+            "waiting for the send window: the next one opens at \(SendSchedule.format(opening)); "
+                + "\(counts.recipients(.pending)) recipient(s) in \(counts.openChunks) chunk(s) wait for it"
+        case .outsideWindow(nil):
+            "waiting for the send window: none opens within \(SendSchedule.horizonDays) days (or before --not-after) "
+                + "for the \(counts.recipients(.pending)) recipient(s) left; see `ziett-batch status`"
         case .misconfigured(let e):
             "stopped: the API address answered with a redirect (\(e.summary)); redirects are never followed, so the key stays with the API; nothing was marked"
         case .sentByAnotherJob(let found):
@@ -247,7 +263,7 @@ extension DispatchEnd {
     var advice: String? {
         switch self {
         case .complete: nil
-        case .interrupted, .retriesExhausted, .waiting: "run the same command again (cron will): nothing is sent twice"
+        case .interrupted, .retriesExhausted, .waiting, .outsideWindow: "run the same command again (cron will): nothing is sent twice"
         case .authentication: "check ZIETT_API_KEY and its scopes, then run again"
         case .insufficientFunds: "top up the balance, then run again: the job resumes where it stopped"
         case .tooManyErrors: "see `ziett-batch report --only rejected`; fix the cause, then `ziett-batch retry --rejected`"

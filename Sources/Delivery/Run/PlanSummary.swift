@@ -18,6 +18,8 @@ public struct PlanSummary: Sendable, Equatable, Codable {
     public var warnings: [String]
     /// The send rate used.
     public var rate: String
-    /// Seconds the send will take at that rate.
+    /// Seconds the send will take at that rate (from the next window's opening, when none is open now).
     public var estimatedSeconds: Double
+    /// The send window's outlook, when the job has one.
+    public var window: WindowOutlook?
 }

@@ -36,6 +36,14 @@ public struct RunOptions: Sendable {
     public var dispatch: DispatchOptions
     /// Where the key's machine-wide budget lives (`KeyBudget`); nil: this job paces alone.
     public var keyLedgerDirectory: String?
+    /// The send window and days, as `SendWindow.description` (`--send-window`, `--send-days`).
+    public var sendWindow: String?
+    /// Campaign start (`--not-before`, Unix seconds).
+    public var notBefore: Double?
+    /// Campaign end (`--not-after`, Unix seconds).
+    public var notAfter: Double?
+    /// Number types sent to, sorted; nil for the default (`--number-types`).
+    public var numberTypes: [String]?
 
     /// Creates options.
     public init(csvPath: String, jobName: String, statePath: String, sender: String, message: String, baseURL: String, apiKey: String?, dispatch: DispatchOptions) {
@@ -51,8 +59,13 @@ public struct RunOptions: Sendable {
 
     /// The settings a job is created with and compared against.
     public var settings: JobSettings {
-        JobSettings(
+        var settings = JobSettings(
             csvPath: csvPath, sender: sender, message: message, country: country?.uppercased(), phoneColumn: phoneColumn,
             chunkSize: chunkSize, delimiter: delimiter, suppressPath: suppressPath)
+        settings.sendWindow = sendWindow
+        settings.notBefore = notBefore
+        settings.notAfter = notAfter
+        settings.numberTypes = numberTypes
+        return settings
     }
 }

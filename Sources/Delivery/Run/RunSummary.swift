@@ -23,6 +23,8 @@ public struct RunSummary: Sendable {
     public var acceptedThisRun = 0
     /// Requests sent in this run.
     public var requestsThisRun = 0
+    /// Rows by libphonenumber number type (every valid number, whatever its status).
+    public var numberTypes: [String: Int] = [:]
 
     /// Creates a summary.
     public init(exitStatus: ExitStatus, headline: String, details: [String] = []) {

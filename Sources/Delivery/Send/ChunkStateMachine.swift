@@ -53,12 +53,16 @@ public struct ChunkStateMachine: Sendable {
         public var earlierAttempts: Int
         /// When its last attempt began: until that attempt has settled, its absence proves nothing.
         public var lastAttemptAt: Double?
+        /// What its send window (and the campaign's start and end) says now: a chunk is sent only while
+        /// it is open; after the campaign's end it expires. Look-ups of a chunk in doubt are never held back.
+        public var window: SendSchedule.Verdict
 
         /// Creates a description of an open chunk.
         public init(
             seq: Int, endpoint: ZiettEndpoint, recipients: Int, inDoubt: Bool, notBefore: Double?, earlierAttempts: Int = 0,
-            lastAttemptAt: Double? = nil
+            lastAttemptAt: Double? = nil, window: SendSchedule.Verdict = .open
         ) {
+            self.window = window
             self.seq = seq
             self.endpoint = endpoint
             self.recipients = recipients
@@ -83,6 +87,9 @@ public struct ChunkStateMachine: Sendable {
         /// in progress at the API): leave it as recorded, go on with other chunks, and open it again at
         /// `until` or later.
         case park(until: Double)
+        /// The chunk may not be sent before its send window opens at `opensAt` (nil: no opening is in
+        /// sight): leave it pending, go on with other chunks, and open it again then.
+        case awaitWindow(opensAt: Double?)
         /// The chunk is final: open the next one.
         case nextChunk
         /// The run ends here; every open chunk is left as recorded for the next run.
@@ -129,8 +136,25 @@ public struct ChunkStateMachine: Sendable {
         if chunk.recipients == 0 {
             return record(chunk, .accepted(campaignID: nil, messageID: nil, httpStatus: nil, how: .empty), then: .nextChunk)
         }
-        state = .sending(chunk)
-        return .send(notBefore: chunk.notBefore)
+        return sendDue(chunk)
+    }
+
+    /// The send of a pending chunk, once its window allows: expired after the campaign's end, held back
+    /// (not parked on the state: nothing is recorded) while its window is closed.
+    private mutating func sendDue(_ chunk: OpenChunk) -> Action {
+        switch chunk.window {
+        case .ended:
+            return record(chunk, .expired, then: .nextChunk)
+        case .opensAt(let time):
+            state = .idle
+            return .awaitWindow(opensAt: time)
+        case .neverOpens:
+            state = .idle
+            return .awaitWindow(opensAt: nil)
+        case .open:
+            state = .sending(chunk)
+            return .send(notBefore: chunk.notBefore)
+        }
     }
 
     /// A look-up ended with `finding`, at `now`.
@@ -146,6 +170,8 @@ public struct ChunkStateMachine: Sendable {
                 var pending = chunk
                 pending.inDoubt = false
                 pending.notBefore = nil
+                // Proven never sent: past the campaign's end it expires instead of going now.
+                if pending.window == .ended { return record(pending, .expired, then: .nextChunk) }
                 return record(pending, .notProcessed(nil, notBefore: nil), then: .send(notBefore: nil))
             case .unproven(let end):
                 state = .stopped
@@ -228,7 +254,7 @@ public struct ChunkStateMachine: Sendable {
         case .send: state = .sending(chunk)
         case .nextChunk, .park: state = .idle
         case .stop: state = .stopped
-        case .record: return misuse("recorded → \(then)")
+        case .record, .awaitWindow: return misuse("recorded → \(then)")
         }
         return then
     }
@@ -272,6 +298,14 @@ public struct ChunkStateMachine: Sendable {
     public mutating func gateTooFar(until: Double) -> Action {
         state = .stopped
         return .stop(.waiting(until: until))
+    }
+
+    /// The gate lets the due request leave only when the chunk's send window opens again, at `opensAt`
+    /// (nil: not in sight), and that is after the longest wait: the window closed while the request
+    /// waited for its turn. The run ends; the chunk stays pending for the next run.
+    public mutating func windowClosed(opensAt: Double?) -> Action {
+        state = .stopped
+        return .stop(.outsideWindow(nextOpening: opensAt))
     }
 
     /// A stop was requested (SIGTERM/SIGINT), or a request in flight was abandoned after the stop's grace

@@ -15,6 +15,8 @@ public enum ChunkTransition: Sendable, Equatable {
     case notProcessed(RecordedError?, notBefore: Double?)
     /// The request's fate is unknown: it stays in flight, looked up not before `notBefore` (`markInDoubt`).
     case inDoubt(RecordedError, notBefore: Double)
+    /// Never to be sent: the campaign ended (`--not-after`) before it went (`markExpired`).
+    case expired
 }
 
 /// What proved a chunk accepted; its raw value is the attempt's recorded outcome.

@@ -25,6 +25,9 @@ public enum DispatchEnd: Sendable, Equatable {
     /// Before its first request, the job found its campaign (same CSV content, sender and message) sent
     /// recently by another job: one line per request found. Nothing was sent (`--allow-resend` to send).
     case sentByAnotherJob([String])
+    /// Only chunks outside their send window are left: the next window opens at this time (nil: no
+    /// opening in sight, e.g. zones whose windows never overlap, or none before the campaign's end).
+    case outsideWindow(nextOpening: Double?)
 }
 
 /// The job loop: takes every open chunk of a job in order and carries out what its
@@ -46,6 +49,13 @@ public final class Dispatcher {
     public let gate: RequestGate
     let reconciler: Reconciler
     let resendCheck: ResendCheck
+    /// Whether this run already made (or skipped) the resend check.
+    private var resendChecked = false
+    /// The job's send window, start and end; nil when it has none (every chunk may go at any time).
+    let schedule: SendSchedule?
+    /// Closed verdicts by window group: a group that opens at t stays closed until t, so the many chunks
+    /// of a closed group (one per recipient for personalised texts) do not each recompute it.
+    private var closedUntil: [String?: (verdict: SendSchedule.Verdict, until: Double)] = [:]
     private var machine: ChunkStateMachine
     /// Recipients accepted in this run (for progress and the summary).
     public private(set) var acceptedThisRun = 0
@@ -70,6 +80,8 @@ public final class Dispatcher {
         self.stop = stop
         self.clock = clock
         self.logger = logger
+        let schedule = try job.settings.sendSchedule()
+        self.schedule = schedule.isUnrestricted ? nil : schedule
         var limits: [PacingBucket: RateLimit] = [PacingBucket.reads: options.readRate]
         var history: [PacingBucket: [Double]] = [:]
         for endpoint in [ZiettEndpoint.sendBatch, .sendMessage] {
@@ -124,21 +136,25 @@ public final class Dispatcher {
     /// chunks and comes back to it when it is due. A run left with parked chunks only waits for the
     /// earliest when the wait is within `maxWait`, else it ends (exit 75) and the next cron tick looks it up.
     public func run() async throws -> DispatchEnd {
-        if let end = try await checkForResend() { return end }
         var cursor = -1
-        var parked: [(seq: Int, until: Double)] = []
+        // Chunks set aside: in doubt until their last attempt settles, or (`window`) pending until their
+        // send window opens (`until` = .infinity when no opening is in sight).
+        var parked: [(seq: Int, until: Double, window: Bool)] = []
         while true {
             let chunk: Chunk
             if let next = try store.nextOpenChunk(jobID: job.id, after: cursor) {
                 cursor = next.seq
                 chunk = next
-            } else if try store.cutChunks(jobID: job.id) > 0 {
+            } else if try expireUncutIfEnded() {
+                continue
+            } else if try store.cutChunks(jobID: job.id, grouped: schedule?.window != nil) > 0 {
                 continue
             } else if let earliest = parked.indices.min(by: { parked[$0].until < parked[$1].until }) {
-                let (seq, until) = parked.remove(at: earliest)
+                let (seq, until, window) = parked.remove(at: earliest)
                 switch await gate.pass(.listCampaigns, notBefore: until) {
                 case .stopped: return .interrupted
-                case .tooFar(let until): return .waiting(until: until)
+                case .tooFar(let until):
+                    return window ? .outsideWindow(nextOpening: until.isFinite ? until : nil) : .waiting(until: until)
                 case .go: break
                 }
                 guard let reloaded = try store.chunk(jobID: job.id, seq: seq), reloaded.state == .inflight || reloaded.state == .pending else {
@@ -156,9 +172,56 @@ public final class Dispatcher {
                 logger.info("in-doubt chunk parked until its last attempt has settled", metadata: [
                     "chunk.seq": "\(chunk.seq)", "until": "\(Date(timeIntervalSince1970: until))",
                 ])
-                parked.append((chunk.seq, until))
+                parked.append((chunk.seq, until, false))
+            case .awaitingWindow(let until):
+                logger.debug("chunk waits for its send window", metadata: [
+                    "chunk.seq": "\(chunk.seq)", "window.group": "\(chunk.windowGroup ?? "-")",
+                    "opens": "\(until.isFinite ? SendSchedule.format(until) : "not in sight")",
+                ])
+                parked.append((chunk.seq, until, true))
             case .stop(let end):
                 return end
+            }
+        }
+    }
+
+    /// Past the campaign's end (`--not-after`), expires every pending row not cut into a chunk yet, so
+    /// none is cut and sent; true when some did. Chunks already cut expire as they are opened.
+    private func expireUncutIfEnded() throws -> Bool {
+        guard let end = schedule?.notAfter, clock.now() >= end else { return false }
+        let count = try store.expireUncut(jobID: job.id, reason: expiryReason(end))
+        if count > 0 { logger.notice("campaign ended: \(count) recipient(s) not sent expired", metadata: ["not_after": "\(SendSchedule.format(end))"]) }
+        return count > 0
+    }
+
+    private func expiryReason(_ end: Double) -> String {
+        "not sent before the campaign ended (--not-after \(SendSchedule.format(end)))"
+    }
+
+    /// What the schedule says for `group` now (`.open` without a schedule), closed verdicts cached until
+    /// they can change.
+    private func verdict(for group: String?) -> SendSchedule.Verdict {
+        guard let schedule else { return .open }
+        let now = clock.now()
+        if let cached = closedUntil[group], now < cached.until { return cached.verdict }
+        let verdict = schedule.verdict(group: group, at: now)
+        switch verdict {
+        case .opensAt(let time): closedUntil[group] = (verdict, time)
+        case .neverOpens: closedUntil[group] = (verdict, schedule.notAfter ?? .infinity)
+        case .open, .ended: closedUntil[group] = nil
+        }
+        return verdict
+    }
+
+    /// The window's answer to "earliest open time at or after t" for a chunk's group, for the gate.
+    private func windowOpening(for chunk: Chunk) -> ((Double) -> Double?)? {
+        guard let schedule else { return nil }
+        let group = chunk.windowGroup
+        return { time in
+            switch schedule.verdict(group: group, at: time) {
+            case .open: time
+            case .opensAt(let opening): opening
+            case .neverOpens, .ended: nil
             }
         }
     }
@@ -169,6 +232,8 @@ public final class Dispatcher {
         case final
         /// The chunk waits for its last attempt to settle.
         case parked(until: Double)
+        /// The chunk waits for its send window to open (`.infinity`: no opening in sight).
+        case awaitingWindow(until: Double)
         /// The run ends.
         case stop(DispatchEnd)
     }
@@ -191,13 +256,17 @@ public final class Dispatcher {
             : machine.chunkOpened(.init(
                 seq: chunk.seq, endpoint: request?.endpoint ?? ChunkRequest.endpoint(kind: chunk.kind, recipients: chunk.size),
                 recipients: request == nil ? 0 : chunk.size, inDoubt: chunk.state == .inflight && request != nil,
-                notBefore: chunk.notBefore, earlierAttempts: chunk.attempts, lastAttemptAt: chunk.lastAttemptAt), now: clock.now())
+                notBefore: chunk.notBefore, earlierAttempts: chunk.attempts, lastAttemptAt: chunk.lastAttemptAt,
+                window: verdict(for: chunk.windowGroup)), now: clock.now())
         while true {
             switch action {
             case .nextChunk:
                 return .final
             case .park(let until):
                 return .parked(until: until)
+            case .awaitWindow(let opensAt):
+                // No opening in sight: check again at the campaign's end, when the chunk expires.
+                return .awaitingWindow(until: opensAt ?? schedule?.notAfter ?? .infinity)
             case .stop(let end):
                 return .stop(end)
             case .record(let transition):
@@ -214,9 +283,20 @@ public final class Dispatcher {
                 }
             case .send(let notBefore):
                 guard let request else { throw DispatchError.noRequest(seq: chunk.seq) }
-                switch await gate.pass(request.endpoint, notBefore: notBefore) {
+                // Before the job's first request (not before it knows one will go: a job whose rows all
+                // expired asks nothing).
+                if !resendChecked {
+                    resendChecked = true
+                    if let end = try await checkForResend() { return .stop(end) }
+                }
+                let window = windowOpening(for: chunk)
+                switch await gate.pass(request.endpoint, notBefore: notBefore, window: window) {
                 case .stopped: action = machine.stopRequested()
-                case .tooFar(let until): action = machine.gateTooFar(until: until)
+                case .tooFar(let until):
+                    // The window closed while the request waited its turn: the run ends, the chunk stays pending.
+                    let closedNow = window.map { $0(clock.now()) != clock.now() } ?? false
+                    action = closedNow || !until.isFinite
+                        ? machine.windowClosed(opensAt: until.isFinite ? until : nil) : machine.gateTooFar(until: until)
                 case .go:
                     startedAt = clock.now()
                     attemptID = try store.markInFlight(
@@ -282,6 +362,10 @@ public final class Dispatcher {
         case .inDoubt(let error, let notBefore):
             try store.markInDoubt(jobID: job.id, seq: chunk.seq, notBefore: notBefore, error: error, attemptID: attemptID)
             retried(error, notBefore: notBefore, log: log)
+        case .expired:
+            let end = schedule?.notAfter ?? clock.now()
+            try store.markExpired(jobID: job.id, seq: chunk.seq, reason: expiryReason(end))
+            log.info("chunk expired: the campaign ended before it was sent")
         }
     }
 

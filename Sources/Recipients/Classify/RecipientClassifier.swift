@@ -10,9 +10,46 @@ public struct RecipientClassification: Sendable, Equatable {
     public var reasonCode: String?
     /// The rendered text for personalised templates.
     public var content: String?
+    /// libphonenumber's type of the number, whenever the number is valid (even when the row is not usable).
+    public var type: PhoneNumberType?
+    /// The row's send-window group, when the job has a send window: its time zones, space-separated
+    /// (the `timezone` cell, else the number's zones from libphonenumber). Rows with the same group have
+    /// the same window openings, so they can share a batch request.
+    public var windowGroup: String?
 
     /// True when the row can be sent to.
     public var isValid: Bool { reason == nil && e164 != nil }
+}
+
+/// What a classifier accepts besides a valid number: the number types that may be sent to, and
+/// whether (and how) each row's time zones are found.
+public struct RecipientPolicy: Sendable, Equatable {
+    /// The types sent to by default: the ones sure to receive SMS.
+    public static let defaultNumberTypes: Set<PhoneNumberType> = [.mobile, .fixedLineOrMobile]
+    /// Header names of the optional per-row time-zone column (IANA name), matched like the phone column.
+    public static let timeZoneColumnNames = ["timezone", "time_zone", "time zone", "tz"]
+
+    /// Number types sent to; a valid number of another type is `invalid`, with a reason naming the type.
+    public var numberTypes: Set<PhoneNumberType>
+    /// True when the job has a send window: each usable row gets its window group.
+    public var resolvesTimeZones: Bool
+    /// Whether an IANA name is a time zone the system knows (the `timezone` cell is checked with it).
+    public var isKnownTimeZone: @Sendable (String) -> Bool
+
+    /// Creates a policy.
+    public init(
+        numberTypes: Set<PhoneNumberType> = RecipientPolicy.defaultNumberTypes, resolvesTimeZones: Bool = false,
+        isKnownTimeZone: @escaping @Sendable (String) -> Bool = { _ in true }
+    ) {
+        self.numberTypes = numberTypes
+        self.resolvesTimeZones = resolvesTimeZones
+        self.isKnownTimeZone = isKnownTimeZone
+    }
+
+    /// Equal when they decide the same (the time-zone check is assumed to be the system's in both).
+    public static func == (lhs: RecipientPolicy, rhs: RecipientPolicy) -> Bool {
+        lhs.numberTypes == rhs.numberTypes && lhs.resolvesTimeZones == rhs.resolvesTimeZones
+    }
 }
 
 /// Turns CSV records into recipients: finds the phone (and country) column, validates the number,
@@ -31,6 +68,14 @@ public struct RecipientClassifier: Sendable {
     public let defaultRegion: String?
     /// The template, when the text is personalised.
     public let template: MessageTemplate?
+    /// The per-row `timezone` column, when the CSV has one.
+    public let timeZoneColumn: Int?
+    /// Its header, as written (for reasons).
+    let timeZoneHeader: String
+    /// Number types sent to and time-zone resolution.
+    public let policy: RecipientPolicy
+    /// `policy.numberTypes` as a bit per type code, so the per-row check hashes nothing.
+    let sendableTypes: UInt16
     let parser: PhoneNumberParser
 
     /// Why a classifier cannot be built for a file.
@@ -60,7 +105,7 @@ public struct RecipientClassifier: Sendable {
     /// Builds a classifier for a file with `header`.
     public init(
         header: [String], phoneColumn: String?, defaultRegion: String?, message: String?,
-        parser: PhoneNumberParser = PhoneNumberParser()
+        policy: RecipientPolicy = RecipientPolicy(), parser: PhoneNumberParser = PhoneNumberParser()
     ) throws(SetupError) {
         let lowered = header.map { Self.headerKey($0) }
         if let phoneColumn {
@@ -75,6 +120,10 @@ public struct RecipientClassifier: Sendable {
             self.phoneColumn = index
         }
         countryColumn = lowered.firstIndex(of: "country") ?? lowered.firstIndex(of: "pais")
+        timeZoneColumn = RecipientPolicy.timeZoneColumnNames.lazy.compactMap { lowered.firstIndex(of: $0) }.first
+        timeZoneHeader = timeZoneColumn.map { header[$0] } ?? "timezone"
+        self.policy = policy
+        sendableTypes = policy.numberTypes.reduce(0) { $0 | 1 << $1.code }
         if let defaultRegion, !parser.isKnownRegion(defaultRegion) { throw .unknownRegion(defaultRegion) }
         self.defaultRegion = defaultRegion?.uppercased()
         self.parser = parser
@@ -118,17 +167,53 @@ public struct RecipientClassifier: Sendable {
             let cell = record.fields[countryColumn].trimmingWhitespace()
             if !cell.isEmpty { region = cell.uppercased() }
         }
-        let number: E164Number
-        switch parser.parse(phone, defaultRegion: region) {
-        case .success(let n): number = n
+        let number: E164Number, type: PhoneNumberType
+        switch parser.parseTyped(phone, defaultRegion: region) {
+        case .success(let typed): (number, type) = (typed.number, typed.type)
         case .failure(let rejection):
             return .init(phone: phone, e164: nil, reason: rejection.reason, reasonCode: rejection.code)
         }
-        guard let template else { return .init(phone: phone, e164: number) }
-        switch template.render(record.fields) {
-        case .success(let text): return .init(phone: phone, e164: number, content: text)
-        case .failure(let error):
-            return .init(phone: phone, e164: number, reason: error.reason, reasonCode: "template")
+        guard sendableTypes & 1 << type.code != 0 else {
+            return .init(
+                phone: phone, e164: number, reason: "\(type.phrase): cannot receive SMS; --number-types to allow",
+                reasonCode: "number_type", type: type)
         }
+        var windowGroup: String?
+        if policy.resolvesTimeZones {
+            switch timeZones(of: number, record: record) {
+            case .group(let group): windowGroup = group
+            case .problem(let problem):
+                return .init(phone: phone, e164: number, reason: problem, reasonCode: "timezone", type: type)
+            }
+        }
+        guard let template else { return .init(phone: phone, e164: number, type: type, windowGroup: windowGroup) }
+        switch template.render(record.fields) {
+        case .success(let text): return .init(phone: phone, e164: number, content: text, type: type, windowGroup: windowGroup)
+        case .failure(let error):
+            return .init(phone: phone, e164: number, reason: error.reason, reasonCode: "template", type: type)
+        }
+    }
+
+    /// The row's window group: its `timezone` cell when filled (an IANA name the system knows), else
+    /// the number's zones (libphonenumber's, space-separated); a problem naming the line and column.
+    private func timeZones(of number: E164Number, record: CSVRecord) -> WindowGroupLookup {
+        if let timeZoneColumn, timeZoneColumn < record.fields.count {
+            let cell = String(record.fields[timeZoneColumn].trimmingWhitespace())
+            if !cell.isEmpty {
+                guard !cell.contains(" "), policy.isKnownTimeZone(cell) else {
+                    return .problem(
+                        "line \(record.line): column \"\(timeZoneHeader)\": "
+                            + "\"\(cell)\" is not an IANA time zone (e.g. Africa/Luanda)")
+                }
+                return .group(cell)
+            }
+        }
+        return .group(parser.timeZones(of: number).joined(separator: " "))
+    }
+
+    /// A row's window group, or why its `timezone` cell cannot be used.
+    private enum WindowGroupLookup {
+        case group(String)
+        case problem(String)
     }
 }

@@ -16,7 +16,8 @@ final class PhoneMetadata: Sendable {
     let dfaStarts: [Int32]
     /// DFA transitions: `transitions[state * 10 + digit]`, -1 = dead.
     let transitions: [Int32]
-    /// DFA state flags: bit 0 = general pattern matches, bit 1 = valid number.
+    /// DFA state flags: bit 0 = general pattern matches, bits 1-4 = the number type's code
+    /// (`PhoneNumberType.code`; 0 = no type, not a valid number).
     let stateFlags: [UInt8]
 
     private init() {
@@ -110,8 +111,16 @@ final class PhoneMetadata: Sendable {
 
     /// True when `digits` is a valid national number of the region (some number type matches).
     func isValid(region: Int, digits: UnsafeBufferPointer<UInt8>) -> Bool {
-        flags(region: region, digits: digits) & 2 != 0
+        flags(region: region, digits: digits) & Self.typeMask != 0
     }
+
+    /// The number type of `digits` in the region (libphonenumber's `_number_type_helper`), nil when none.
+    func numberType(region: Int, digits: UnsafeBufferPointer<UInt8>) -> PhoneNumberType? {
+        PhoneNumberType(code: (flags(region: region, digits: digits) & Self.typeMask) >> 1)
+    }
+
+    /// The flag bits holding the number type's code.
+    static let typeMask: UInt8 = 0x1E
 }
 
 /// Sequential little-endian reader over the decoded metadata bytes.

@@ -38,6 +38,26 @@ public struct PhoneNumberParser: Sendable {
     ///
     /// Invalid UTF-8 sequences count as non-phone characters.
     public func parse(utf8: UnsafeBufferPointer<UInt8>, defaultRegion: String?) -> Result<E164Number, PhoneRejection> {
+        parseTyped(utf8: utf8, defaultRegion: defaultRegion).map(\.number)
+    }
+
+    /// A valid number and its type, decided together.
+    public struct TypedNumber: Sendable, Equatable {
+        /// The number in E.164.
+        public var number: E164Number
+        /// libphonenumber's `number_type` (a valid number always has one).
+        public var type: PhoneNumberType
+    }
+
+    /// Same as `parse(_:defaultRegion:)`, with the number's type (libphonenumber's `number_type`) at no
+    /// extra cost: the walk that decides validity decides the type.
+    public func parseTyped(_ text: String, defaultRegion: String?) -> Result<TypedNumber, PhoneRejection> {
+        var text = text
+        return text.withUTF8 { parseTyped(utf8: $0, defaultRegion: defaultRegion) }
+    }
+
+    /// `parseTyped(_:defaultRegion:)` on raw UTF-8 bytes.
+    public func parseTyped(utf8: UnsafeBufferPointer<UInt8>, defaultRegion: String?) -> Result<TypedNumber, PhoneRejection> {
         let region = defaultRegion.flatMap { metadata.regionIndex(alpha2: $0.utf8) }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: PhoneParsePipeline.scratchSize) { scratch in
             var pipeline = PhoneParsePipeline(metadata: metadata, scratch: scratch)

@@ -40,7 +40,7 @@ struct PhoneParsePipeline {
     }
 
     /// Parses `input` with default region index `region`.
-    mutating func run(_ input: UnsafeBufferPointer<UInt8>, region: Int?) -> Result<E164Number, PhoneRejection> {
+    mutating func run(_ input: UnsafeBufferPointer<UInt8>, region: Int?) -> Result<PhoneNumberParser.TypedNumber, PhoneRejection> {
         guard let count = classify(input) else {
             return .failure(.tooLong(PhoneLengthDetail(region: nil, digits: input.count, expectedLengths: [])))
         }
@@ -73,7 +73,7 @@ struct PhoneParsePipeline {
         return count
     }
 
-    private func parseClassified(count: Int, region: Int?) -> Result<E164Number, PhoneRejection> {
+    private func parseClassified(count: Int, region: Int?) -> Result<PhoneNumberParser.TypedNumber, PhoneRejection> {
         let scanner = PhoneTextScanner(codes: codes)
         var number: Range<Int>
         switch PhoneContextRFC3966(codes: codes).rewrite(count: count, scanner: scanner, spare: spare) {
@@ -134,8 +134,8 @@ struct PhoneParsePipeline {
         return validate(callingCode: callingCode, national: national)
     }
 
-    /// `is_valid_number` on the parsed number, then E.164 packing.
-    private func validate(callingCode: Int, national: Digits) -> Result<E164Number, PhoneRejection> {
+    /// `is_valid_number` on the parsed number, then E.164 packing; the type comes from the same DFA walk.
+    private func validate(callingCode: Int, national: Digits) -> Result<PhoneNumberParser.TypedNumber, PhoneRejection> {
         let candidates = metadata.regionsByCallingCode[callingCode]
         var chosen: Int?
         if candidates.count == 1 {
@@ -150,7 +150,8 @@ struct PhoneParsePipeline {
                 }
             }
         }
-        guard let chosen, metadata.isValid(region: chosen, digits: national) else {
+        let typeCode = chosen.map { (metadata.flags(region: $0, digits: national) & PhoneMetadata.typeMask) >> 1 } ?? 0
+        guard chosen != nil, let type = PhoneNumberType(code: typeCode) else {
             let region = chosen ?? candidates[0]
             switch metadata.regions[region].checkLength(national.count) {
             case .tooShort: return .failure(.tooShort(detail(region: region, digits: national.count)))
@@ -160,7 +161,7 @@ struct PhoneParsePipeline {
         }
         var value = UInt64(callingCode)
         for digit in national { value = value &* 10 &+ UInt64(digit) }
-        return .success(E164Number(validatedDigits: value))
+        return .success(PhoneNumberParser.TypedNumber(number: E164Number(validatedDigits: value), type: type))
     }
 
     // MARK: - Country code

@@ -41,6 +41,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var csvOptions: CSVOptions
 
+    @OptionGroup var schedule: ScheduleOptions
+
     @OptionGroup var api: APIOptions
 
     @Option(help: "State file (default: $XDG_STATE_HOME/ziett-batch/<job>.sqlite, mode 0600).")
@@ -116,6 +118,7 @@ struct RunCommand: AsyncParsableCommand {
         if let maxRate, RateLimit(parsing: maxRate) == nil { throw ValidationError("--max-rate must look like 10/min or 2/s") }
         if let readRate, RateLimit(parsing: readRate) == nil { throw ValidationError("--read-rate must look like 60/min") }
         try csvOptions.validate()
+        try schedule.validate()
         if UUID(uuidString: sender) == nil { throw ValidationError("--sender must be the remitter's UUID") }
         if let maxAttempts, maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
         if let requestTimeout, !(requestTimeout >= 1 && requestTimeout <= 600) {
@@ -138,6 +141,7 @@ struct RunCommand: AsyncParsableCommand {
             messageFile = file.strings["message-file"]
         }
         csvOptions.apply(file)
+        schedule.apply(file)
         api.apply(file)
         take(&state, "state")
         take(&chunkSize, "chunk-size")
@@ -182,6 +186,9 @@ struct RunCommand: AsyncParsableCommand {
         options.dryRun = dryRun
         options.allowChangedInput = allowChangedInput
         options.keyLedgerDirectory = StatePaths.keyLedgerDirectory
+        if let resolved = try? schedule.resolved() {
+            (options.sendWindow, options.notBefore, options.notAfter, options.numberTypes) = resolved
+        }
         return options
     }
 
@@ -204,7 +211,8 @@ struct RunCommand: AsyncParsableCommand {
         var progressLog = logger
         progressLog[metadataKey: "job.name"] = "\(options.jobName)"
         let progress = ProgressPrinter(mode: ProgressPrinter.mode(quiet: logging.quiet), logger: progressLog, interval: progressInterval)
-        let summary = await JobRunner(options: options, stop: stop, logger: logger).run(onProgress: progress.update)
+        let clock = SystemClock(offset: SystemClock.testOffset(environment: ProcessInfo.processInfo.environment))
+        let summary = await JobRunner(options: options, stop: stop, clock: clock, logger: logger).run(onProgress: progress.update)
         progress.finish()
         RunSummaryPrinter.print(summary, quiet: logging.quiet)
         if summary.exitStatus != .complete { throw summary.exitStatus.exitCode }

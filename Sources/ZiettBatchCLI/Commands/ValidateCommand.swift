@@ -10,7 +10,9 @@ struct ValidateCommand: ParsableCommand {
         abstract: "Check every row of a CSV: valid, invalid (and why), duplicate, suppressed. Sends nothing.",
         discussion: """
             With --report, writes one JSON object per data row:
-              {"row": 1, "phone": "923 456 789", "e164": "+244923456789", "status": "valid", "reason": null, "fields": {…}}
+              {"row": 1, "phone": "923 456 789", "e164": "+244923456789", "type": "mobile", "status": "valid", "reason": null, "fields": {…}}
+            "type" is libphonenumber's number type for every valid number (null otherwise); a valid number of a \
+            type not in --number-types (default: mobile, fixed_line_or_mobile) is "invalid", its e164 still filled.
 
             Example:
               ziett-batch validate customers.csv --country AO --report checked.jsonl
@@ -27,6 +29,15 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "Write the per-row JSONL report to this file.")
     var report: String?
 
+    @Option(help: "Number types sent to, e.g. mobile,fixed_line_or_mobile,voip (default: mobile,fixed_line_or_mobile); as `run` takes it.")
+    var numberTypes: String?
+
+    func validate() throws {
+        if let numberTypes {
+            do { _ = try PhoneNumberType.parseList(numberTypes) } catch { throw ValidationError("\(error)") }
+        }
+    }
+
     func run() throws {
         let reader: CSVReader
         do {
@@ -38,8 +49,12 @@ struct ValidateCommand: ParsableCommand {
         defer { reader.close() }
         let classifier: RecipientClassifier
         do {
+            let types = numberTypes.flatMap { try? PhoneNumberType.parseList($0) }
+            var policy = RecipientPolicy()
+            if let types { policy.numberTypes = Set(types.compactMap(PhoneNumberType.init(rawValue:))) }
             classifier = try RecipientClassifier(
-                header: reader.header, phoneColumn: csvOptions.phoneColumn, defaultRegion: csvOptions.country, message: message)
+                header: reader.header, phoneColumn: csvOptions.phoneColumn, defaultRegion: csvOptions.country, message: message,
+                policy: policy)
         } catch {
             printError("\(csv): \(error)")
             if case .template = error { throw ExitStatus.dataError.exitCode }
@@ -91,11 +106,11 @@ struct ValidateCommand: ParsableCommand {
             } else {
                 status = "invalid"
             }
-            tally.add(status: status, code: c.reasonCode)
+            tally.add(status: status, code: c.reasonCode, type: c.type)
             if output != nil {
                 buffer += JSONLine.row(
-                    row: record.dataRow, phone: c.phone, e164: c.isValid ? c.e164?.string : nil, status: status,
-                    reason: reason, header: header, fields: record.fields)
+                    row: record.dataRow, phone: c.phone, e164: c.type != nil ? c.e164?.string : nil, type: c.type?.rawValue,
+                    status: status, reason: reason, header: header, fields: record.fields)
                 if buffer.utf8.count > 1 << 16 {
                     output?.write(Data(buffer.utf8))
                     buffer = ""
@@ -112,11 +127,13 @@ struct ValidationTally {
     var rows = 0
     var byStatus: [String: Int] = [:]
     var invalidByReason: [String: Int] = [:]
+    var byType: [PhoneNumberType: Int] = [:]
 
-    mutating func add(status: String, code: String?) {
+    mutating func add(status: String, code: String?, type: PhoneNumberType?) {
         rows += 1
         byStatus[status, default: 0] += 1
         if status == "invalid" { invalidByReason[code ?? "invalid", default: 0] += 1 }
+        if let type { byType[type, default: 0] += 1 }
     }
 
     func summary(file: String, report: String?) -> String {
@@ -127,6 +144,9 @@ struct ValidationTally {
         for (code, count) in invalidByReason.sorted(by: { $0.value > $1.value }) {
             lines.append("  invalid, \(code): \(count)")
         }
+        if !byType.isEmpty {
+            lines.append("  number types: " + byType.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "))
+        }
         if let report { lines.append("per-row report: \(report)") }
         return lines.joined(separator: "\n")
     }
@@ -134,8 +154,11 @@ struct ValidationTally {
 
 /// Hand-written JSON for the per-row report: one line per row, fast, stable key order.
 enum JSONLine {
-    static func row(row: Int, phone: String, e164: String?, status: String, reason: String?, header: [String], fields: [String]) -> String {
-        var s = "{\"row\":\(row),\"phone\":\(quote(phone)),\"e164\":\(e164.map(quote) ?? "null"),\"status\":\(quote(status)),"
+    static func row(
+        row: Int, phone: String, e164: String?, type: String?, status: String, reason: String?, header: [String], fields: [String]
+    ) -> String {
+        var s = "{\"row\":\(row),\"phone\":\(quote(phone)),\"e164\":\(e164.map(quote) ?? "null"),"
+        s += "\"type\":\(type.map(quote) ?? "null"),\"status\":\(quote(status)),"
         s += "\"reason\":\(reason.map(quote) ?? "null"),\"fields\":{"
         for (i, name) in header.enumerated() {
             if i > 0 { s += "," }

@@ -29,6 +29,7 @@ struct JobFile: Equatable {
         "max-errors": .integer, "max-attempts": .integer, "log-format": .string, "quiet": .flag, "verbose": .flag,
         "request-timeout": .integer, "settle": .integer, "allow-insecure-http": .flag,
         "allow-resend": .flag, "resend-window": .integer,
+        "send-window": .string, "send-days": .string, "not-before": .string, "not-after": .string, "number-types": .string,
     ]
 
     /// A problem with a job file, naming the file (and the key).

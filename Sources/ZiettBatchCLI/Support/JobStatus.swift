@@ -1,6 +1,7 @@
 import Checkpoint
 import Delivery
 import Foundation
+import Recipients
 import ZiettAPI
 
 /// One job's status, as `status` prints it in text and JSON.
@@ -19,6 +20,10 @@ struct JobStatus: Codable {
     var cost: CostStatus
     var lastError: LastError?
     var next: String
+    /// Rows by libphonenumber number type (every valid number).
+    var numberTypes: [String: Int] = [:]
+    /// The send window's outlook (rows open now, waiting, the next opening), when the job has one.
+    var window: WindowOutlook?
 
     struct LastError: Codable {
         var chunk: Int
@@ -65,9 +70,13 @@ struct JobStatus: Codable {
         let open = counts.openChunks
         // A sliding window lets `count` requests go at once; every further one waits its turn.
         let seconds = open <= limit.count ? 0 : Double(open - limit.count) * limit.interval
-        let eta = ETA(rate: limit.description, requestsLeft: open, recipientsLeft: counts.recipients(.pending), seconds: seconds)
+        var eta = ETA(rate: limit.description, requestsLeft: open, recipientsLeft: counts.recipients(.pending), seconds: seconds)
         let deliveryCounts = try store.deliveryCounts(jobID: job.id)
-        let next: String
+        let now = SystemClock(offset: SystemClock.testOffset(environment: ProcessInfo.processInfo.environment)).now()
+        let outlook = try WindowOutlook.make(store: store, job: job, now: now)
+        // Nothing may go now: the send starts when the next window opens.
+        if let outlook, outlook.openNow == 0, let opening = outlook.nextOpening { eta.seconds += max(0, opening - now) }
+        var next: String
         switch job.phase {
         case .ingesting: next = "continue reading the CSV from row \(job.ingestRows + 1), then send"
         case .complete:
@@ -84,12 +93,20 @@ struct JobStatus: Codable {
             } else {
                 next = "mark the job complete"
             }
+            if let outlook, counts.chunks(.inflight) == 0, outlook.openNow == 0, outlook.waiting > 0, let opening = outlook.nextOpening {
+                next = "wait for the send window: \(outlook.waiting) recipient(s) wait, the next window opens at \(Self.time(opening))"
+            } else if let outlook, outlook.ended {
+                next = "expire the \(counts.recipients(.pending)) recipient(s) left: the campaign has ended"
+            }
         }
-        return JobStatus(
+        var status = JobStatus(
             name: job.name, state: store.path, phase: job.phase.rawValue, csv: job.settings.csvPath,
             createdAt: Self.time(job.createdAt), rows: counts.rows, recipients: recipients, chunks: chunks,
             throughput: throughput, eta: eta, delivery: deliveryCounts.byStatus,
             cost: CostStatus(total: deliveryCounts.totalCost, recipients: deliveryCounts.costed), lastError: last, next: next)
+        status.numberTypes = try store.numberTypeCounts(jobID: job.id)
+        status.window = outlook
+        return status
     }
 
     static func time(_ seconds: Double) -> String {
@@ -102,6 +119,11 @@ struct JobStatus: Codable {
         lines.append("  rows:       \(rows) (\(r))")
         let c = ChunkState.allCases.map { "\($0.rawValue) \(chunks[$0.rawValue] ?? 0)" }.joined(separator: ", ")
         lines.append("  requests:   \(c)")
+        if !numberTypes.isEmpty {
+            let types = PhoneNumberType.allCases.compactMap { type in numberTypes[type.rawValue].map { "\(type.rawValue) \($0)" } }
+            lines.append("  types:      " + types.joined(separator: ", "))
+        }
+        if let window { lines.append("  window:     \(window.text)") }
         if throughput.requests > 0 {
             var line = "  throughput: \(throughput.recipientsAccepted) recipient(s) accepted in \(throughput.requests) request(s)"
             if let perMinute = throughput.perMinute { line += ", \(Self.number(perMinute))/min" }

@@ -2,7 +2,7 @@ import Checkpoint
 
 /// Which rows of the per-recipient report `report --only` keeps.
 enum RecipientReportFilter: String, CaseIterable {
-    case sent, pending, invalid, duplicate, suppressed, rejected
+    case sent, pending, invalid, duplicate, suppressed, rejected, expired
     /// invalid + rejected: what did not go out.
     case failed
     /// Tracked as DELIVERED.

@@ -1,6 +1,7 @@
 import Checkpoint
 import Delivery
 import Foundation
+import Recipients
 
 /// Prints the end-of-run summary (`RunSummary`), written for a cron mail read at 7 am.
 enum RunSummaryPrinter {
@@ -13,11 +14,17 @@ enum RunSummaryPrinter {
             lines.append("plan: \(plan.pending) recipient(s) to send in \(plan.openChunks) request(s) to \(plan.endpoint), "
                 + "\(plan.segments) SMS segment(s), \(plan.encoding), at \(plan.rate): \(DurationText.format(plan.estimatedSeconds))")
             for warning in plan.warnings { lines.append("warning: \(warning)") }
+            if let window = plan.window { lines.append("send window: \(window.text)") }
         }
         if let counts = summary.counts {
-            let order: [RecipientStatus] = [.sent, .pending, .rejected, .invalid, .duplicate, .suppressed]
+            var order: [RecipientStatus] = [.sent, .pending, .rejected, .invalid, .duplicate, .suppressed]
+            if counts.recipients(.expired) > 0 { order.append(.expired) }
             let parts = order.map { "\($0.rawValue) \(counts.recipients($0))" }.joined(separator: ", ")
             lines.append("rows: \(counts.rows) (\(parts))")
+            if !summary.numberTypes.isEmpty {
+                let types = PhoneNumberType.allCases.compactMap { type in summary.numberTypes[type.rawValue].map { "\(type.rawValue) \($0)" } }
+                lines.append("number types: " + types.joined(separator: ", "))
+            }
             if summary.requestsThisRun > 0 || summary.acceptedThisRun > 0 {
                 lines.append("this run: \(summary.requestsThisRun) request(s), \(summary.acceptedThisRun) recipient(s) accepted")
             }
