@@ -21,3 +21,15 @@ static inline unsigned long csqlite_filesystem_magic(int fd) {
 #else
 static inline unsigned long csqlite_filesystem_magic(int fd) { (void)fd; return 0; }
 #endif
+
+#ifdef __linux__
+/// `csqlite_filesystem_magic` for a path (the file, or for a file not created yet its directory), so the
+/// check needs no descriptor: closing one would drop this process's SQLite locks on the file.
+static inline unsigned long csqlite_filesystem_magic_path(const char *path) {
+    struct statfs info;
+    if (statfs(path, &info) != 0) return 0;
+    return (unsigned long)info.f_type;
+}
+#else
+static inline unsigned long csqlite_filesystem_magic_path(const char *path) { (void)path; return 0; }
+#endif

@@ -40,40 +40,155 @@ final class StateFileLock {
     let path: String
     /// The role held.
     let role: Role
+    private let file: FileID
     private var alsoHeld: Set<Int> = []
+    /// The legacy `<state>.lock` (flock) a sender also holds, so a run of a build from before this lock
+    /// and a run of this one never send side by side during an upgrade.
+    private var legacyFD: Int32 = -1
 
-    /// Locks `path` for `role` (creating the file, mode 0600, when missing), or throws `StateStoreError`
-    /// `.locked` at once when another process (or another open in this one) holds that role.
+    /// A file's identity: a lock belongs to the inode, whatever path reached it.
+    struct FileID: Hashable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    /// The roles this process holds, by file: checked before any descriptor is opened, because closing a
+    /// descriptor of a file drops every classic `fcntl` lock this process holds on it, SQLite's included.
+    /// A second open of a held file is refused without opening it.
+    private final class Registry: @unchecked Sendable {
+        let lock = NSLock()
+        var roles: [FileID: Set<Int>] = [:]
+        /// Descriptors not closed because another of this process's stores still has the file open.
+        var unclosed: [Int32] = []
+    }
+    private static let registry = Registry()
+
+    /// Locks `path` for `role` (creating the file, mode 0600, when missing), or throws `StateStoreError`:
+    /// `.locked` at once when another process (or another open in this one) holds that role,
+    /// `.hardLinked` when the file has several names (SQLite's WAL is named after the path, so two names
+    /// are two WALs over one database), `.networkFilesystem` on a network filesystem.
     init(path: String, role: Role) throws {
         self.path = path
         self.role = role
+        let existing = try Self.identity(ofPath: path)
+        let magic = SQLiteDatabase.filesystemMagic(atPath: existing == nil ? (path as NSString).deletingLastPathComponent : path)
+        if let kind = Self.networkFilesystem(magic: magic) { throw StateStoreError(.networkFilesystem(kind: kind), path: path) }
+        if let existing, Self.isHeld(existing, role: role) { throw StateStoreError(.locked, path: path) }
         let fd = open(path, O_RDWR | O_CLOEXEC | O_CREAT, 0o600)
         guard fd >= 0 else {
             throw StateStoreError(.cannotOpen(reason: String(cString: strerror(errno))), path: path)
         }
-        if let kind = Self.networkFilesystem(of: fd) {
-            close(fd)
-            throw StateStoreError(.networkFilesystem(kind: kind), path: path)
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            Self.dispose(fd, of: nil)
+            throw StateStoreError(.cannotOpen(reason: String(cString: strerror(errno))), path: path)
         }
-        do { try Self.lock(fd, byte: role.rawValue, path: path) } catch {
-            close(fd)
+        let file = FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        if info.st_nlink > 1 {
+            Self.dispose(fd, of: file)
+            throw StateStoreError(.hardLinked(names: Int(info.st_nlink)), path: path)
+        }
+        do {
+            try Self.claim(file, role: role, path: path)
+            do { try Self.lock(fd, byte: role.rawValue, path: path) } catch {
+                Self.unclaim(file, role: role)
+                throw error
+            }
+        } catch {
+            Self.dispose(fd, of: file)
             throw error
         }
         self.fd = fd
+        self.file = file
+        if role == .sender {
+            let legacy = open(path + ".lock", O_RDWR | O_CLOEXEC | O_CREAT, 0o600)
+            if legacy >= 0, flock(legacy, LOCK_EX | LOCK_NB) != 0 {
+                close(legacy)
+                release()
+                throw StateStoreError(.locked, path: path)
+            }
+            legacyFD = legacy
+        }
     }
 
     /// Also takes every other role until `body` returns: a schema migration must not overlap any writer.
-    func holdingEveryRole<T>(_ body: () throws -> T) throws -> T {
+    /// Waits up to `patience` seconds for them (a tracker that holds its byte gives up at once when it
+    /// cannot migrate, so a sender and a tracker started together do not both give up).
+    func holdingEveryRole<T>(patience: Double, _ body: () throws -> T) throws -> T {
         let others = [Role.sender, .tracker].filter { $0 != role }.map(\.rawValue)
-        for byte in others {
-            try Self.lock(fd, byte: byte, path: path)
-            alsoHeld.insert(byte)
-        }
         defer {
             for byte in alsoHeld { Self.unlock(fd, byte: byte) }
             alsoHeld = []
         }
+        let deadline = Date().addingTimeInterval(patience)
+        for byte in others {
+            while true {
+                do {
+                    try Self.lock(fd, byte: byte, path: path)
+                    alsoHeld.insert(byte)
+                    break
+                } catch let error as StateStoreError where error.code == .locked && Date() < deadline {
+                    usleep(100_000)
+                }
+            }
+        }
         return try body()
+    }
+
+    /// Releases the lock. Call only after this store's database connection is closed.
+    func release() {
+        guard fd >= 0 else { return }
+        Self.unlock(fd, byte: role.rawValue)
+        Self.unclaim(file, role: role)
+        Self.dispose(fd, of: file)
+        fd = -1
+        if legacyFD >= 0 {
+            close(legacyFD)
+            legacyFD = -1
+        }
+    }
+
+    deinit { release() }
+
+    /// The identity of the file at `path` (following symlinks), nil when there is none; `.hardLinked` when
+    /// it has several names.
+    static func identity(ofPath path: String) throws -> FileID? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        if info.st_nlink > 1 { throw StateStoreError(.hardLinked(names: Int(info.st_nlink)), path: path) }
+        return FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    private static func isHeld(_ file: FileID, role: Role) -> Bool {
+        registry.lock.lock()
+        defer { registry.lock.unlock() }
+        return registry.roles[file]?.contains(role.rawValue) ?? false
+    }
+
+    private static func claim(_ file: FileID, role: Role, path: String) throws {
+        registry.lock.lock()
+        defer { registry.lock.unlock() }
+        if registry.roles[file]?.contains(role.rawValue) ?? false { throw StateStoreError(.locked, path: path) }
+        registry.roles[file, default: []].insert(role.rawValue)
+    }
+
+    private static func unclaim(_ file: FileID, role: Role) {
+        registry.lock.lock()
+        defer { registry.lock.unlock() }
+        registry.roles[file]?.remove(role.rawValue)
+        if registry.roles[file]?.isEmpty ?? false { registry.roles[file] = nil }
+    }
+
+    /// Closes `fd`, unless another role of this process still holds the file (its SQLite connection's
+    /// locks would go with it): then it stays open, unused, until the process ends.
+    private static func dispose(_ fd: Int32, of file: FileID?) {
+        registry.lock.lock()
+        defer { registry.lock.unlock() }
+        if let file, registry.roles[file] != nil {
+            registry.unclosed.append(fd)
+        } else {
+            close(fd)
+        }
     }
 
     /// `F_OFD_SETLK` (linux/fcntl.h): not exported by the Glibc module.
@@ -99,21 +214,6 @@ final class StateFileLock {
         region.l_start = off_t(byte)
         region.l_len = 1
         _ = fcntl(fd, setOFDLock, &region)
-    }
-
-    /// Releases the lock. Call only after the database connection to the file is closed (see above).
-    func release() {
-        guard fd >= 0 else { return }
-        close(fd)  // drops this description's locks
-        fd = -1
-    }
-
-    deinit { release() }
-
-    /// The name of the network filesystem that holds the open file `fd`, or nil for a local one (or when
-    /// `fstatfs` fails: a file that cannot be inspected is judged by SQLite's own errors instead).
-    static func networkFilesystem(of fd: Int32) -> String? {
-        networkFilesystem(magic: SQLiteDatabase.filesystemMagic(of: fd))
     }
 
     /// The filesystems refused, by their `statfs` magic number (linux/magic.h and the filesystems' own

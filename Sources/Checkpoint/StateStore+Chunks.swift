@@ -245,6 +245,19 @@ extension StateStore {
         ) { ChunkMember(row: $0.int(0), e164: UInt64($0.int64(1)), content: $0.optionalText(2)) }
     }
 
+    /// When the look-up window of chunk `seq`'s single message starts: its first attempt since a person
+    /// last resolved it (nil when it has none). A message to the number from before that cannot be this
+    /// request's, so it must not make the look-up ambiguous (nor, with the same text, found).
+    public func lookUpWindowStart(jobID: Int64, seq: Int) throws -> Double? {
+        try database.first(
+            """
+            SELECT min(started_at) FROM attempt
+            WHERE job_id = ?1 AND chunk_seq = ?2 AND endpoint != 'resolve'
+                AND started_at >= coalesce(
+                    (SELECT max(started_at) FROM attempt WHERE job_id = ?1 AND chunk_seq = ?2 AND endpoint = 'resolve'), 0)
+            """, [.int(jobID), .int(seq)]) { $0.optionalDouble(0) } ?? nil
+    }
+
     /// A person's decision about a request in doubt that no look-up could settle.
     public enum Resolution: String, Sendable, CaseIterable {
         /// The API has it (e.g. the dashboard shows the message, with its text altered): mark it sent.

@@ -54,6 +54,8 @@ public final class StateStore {
             }
         }
         self.clock = clock
+        // A second name for the file would mean a second WAL: refused for readers too.
+        _ = try StateFileLock.identity(ofPath: path)
         switch access {
         case .read: lock = nil
         case .send: lock = try StateFileLock(path: path, role: .sender)
@@ -65,7 +67,9 @@ public final class StateStore {
             try database.execute("PRAGMA synchronous = FULL")
             try database.execute("PRAGMA foreign_keys = ON")
             if try !StateSchema.migrator.isCurrent(database) {
-                try lock.holdingEveryRole { try StateSchema.migrator.migrate(database) }
+                // The sender waits a little for a tracker to let go; a tracker gives up at once, so the two
+                // started together on an old file do not both give up.
+                try lock.holdingEveryRole(patience: access == .send ? 5 : 0) { try StateSchema.migrator.migrate(database) }
             }
         }
     }

@@ -8,7 +8,7 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         fileprivate enum Value: String, Sendable {
             case jobVanished, unknownStoredValue, undecodableStoredValue, ingestRestartRefused, chunkChangedUnderneath
-            case locked, networkFilesystem, cannotOpen, notInDoubt
+            case locked, networkFilesystem, cannotOpen, notInDoubt, hardLinked
         }
         fileprivate let value: Value
 
@@ -32,6 +32,9 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         public static let cannotOpen = Code(value: .cannotOpen)
         /// `resolve` was asked about a row whose request is not in doubt.
         public static let notInDoubt = Code(value: .notInDoubt)
+        /// The state file has several names (hard links): SQLite names its WAL after the path, so two names
+        /// would be two WALs over one database.
+        public static let hardLinked = Code(value: .hardLinked)
 
         public var description: String { value.rawValue }
     }
@@ -46,6 +49,7 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case networkFilesystem(kind: String)
         case cannotOpen(reason: String)
         case notInDoubt(jobID: Int64, row: Int)
+        case hardLinked(names: Int)
     }
 
     let kind: Kind
@@ -69,6 +73,7 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case .networkFilesystem: .networkFilesystem
         case .cannotOpen: .cannotOpen
         case .notInDoubt: .notInDoubt
+        case .hardLinked: .hardLinked
         }
     }
 
@@ -98,6 +103,9 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
             "state file \(path) cannot be opened for writing: \(reason)"
         case let .notInDoubt(jobID, row):
             "state file \(path): row \(row) of job \(jobID) is not in a request in doubt; nothing to resolve (see `ziett-batch status`)"
+        case let .hardLinked(names):
+            "state file \(path) has \(names) names (hard links): SQLite keeps its journal beside the name used, so two "
+                + "names would write two journals into one database; it is refused. Keep one name (a symlink is fine)"
         }
     }
 }

@@ -53,6 +53,11 @@ public final class SQLiteDatabase {
         UInt64(csqlite_filesystem_magic(fd))
     }
 
+    /// The `statfs` magic number of the filesystem that holds `path` (0 when unknown), without opening it.
+    public static func filesystemMagic(atPath path: String) -> UInt64 {
+        UInt64(csqlite_filesystem_magic_path(path))
+    }
+
     /// Closes the connection now rather than at deinit, for an owner that must release something after
     /// it (the state store's file lock). Nothing may use the connection afterwards.
     public func close() {

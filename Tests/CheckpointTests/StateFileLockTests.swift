@@ -26,20 +26,27 @@ struct StateFileLockTests {
         }
     }
 
-    @Test func aSymlinkOrHardLinkToAStateFileInUseCannotTakeASecondLock() throws {
+    @Test func aSymlinkToAStateFileInUseCannotTakeASecondLock() throws {
         try withStateFile { directory, path in
             let symlink = directory + "/via-symlink.sqlite"
-            let hardLink = directory + "/via-hard-link.sqlite"
             try FileManager.default.createSymbolicLink(atPath: symlink, withDestinationPath: path)
-            try FileManager.default.linkItem(atPath: path, toPath: hardLink)
             var holder: StateStore? = try StateStore(path: path)
             #expect(lockedError { try StateStore(path: path) } == .locked)
             #expect(lockedError { try StateStore(path: symlink) } == .locked)
-            #expect(lockedError { try StateStore(path: hardLink) } == .locked)
             #expect(holder != nil)
             holder = nil
             // Released with the store: the next writer, by any path, gets it.
-            #expect(lockedError { try StateStore(path: hardLink) } == nil)
+            #expect(lockedError { try StateStore(path: symlink) } == nil)
+        }
+    }
+
+    /// SQLite names its WAL after the path used, so a second name would be a second WAL over one database.
+    @Test func aStateFileWithAHardLinkIsRefusedToWritersAndReaders() throws {
+        try withStateFile { directory, path in
+            try FileManager.default.linkItem(atPath: path, toPath: directory + "/via-hard-link.sqlite")
+            #expect(lockedError { try StateStore(path: path) } == .hardLinked)
+            #expect(lockedError { try StateStore(path: directory + "/via-hard-link.sqlite", access: .track) } == .hardLinked)
+            #expect(lockedError { try StateStore(path: path, access: .read) } == .hardLinked)
         }
     }
 
@@ -76,8 +83,6 @@ struct StateFileLockTests {
         #expect(StateFileLock.networkFilesystem(magic: 0xEF53) == nil)  // ext4
         #expect(StateFileLock.networkFilesystem(magic: 0x0102_1994) == nil)  // tmpfs
         #expect(StateFileLock.networkFilesystem(magic: 0x5846_5342) == nil)  // xfs
-        let fd = open(NSTemporaryDirectory(), O_RDONLY)
-        defer { close(fd) }
-        #expect(StateFileLock.networkFilesystem(of: fd) == nil)
+        #expect(StateFileLock.networkFilesystem(magic: SQLiteDatabase.filesystemMagic(atPath: NSTemporaryDirectory())) == nil)
     }
 }

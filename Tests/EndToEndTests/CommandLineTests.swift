@@ -121,12 +121,11 @@ extension EndToEnd {
                 return await !server.ledger().campaigns.isEmpty
             }
             try #require(first.isRunning, "the first run ended early: \(first.stdoutSoFar)\(first.stderrSoFar)")
-            // The lock follows the file: a second run by the same path, a symlink or a hard link, and a
-            // `retry` by a hard link, each exit 75 at once and change nothing.
-            let symlink = dir + "/via-symlink.sqlite", hardLink = dir + "/via-hard-link.sqlite"
+            // The lock follows the file: a second run by the same path or a symlink, and a `retry` by a
+            // symlink, each exit 75 at once and change nothing.
+            let symlink = dir + "/via-symlink.sqlite"
             try FileManager.default.createSymbolicLink(atPath: symlink, withDestinationPath: dir + "/s.sqlite")
-            try FileManager.default.linkItem(atPath: dir + "/s.sqlite", toPath: hardLink)
-            for path in [dir + "/s.sqlite", symlink, hardLink] {
+            for path in [dir + "/s.sqlite", symlink] {
                 let started = Date()
                 var second = args + ["--max-rate", "100/s"]
                 second[second.firstIndex(of: dir + "/s.sqlite")!] = path
@@ -135,8 +134,13 @@ extension EndToEnd {
                 #expect(Date().timeIntervalSince(started) < 5)
                 #expect((result.stdout + result.stderr).contains("in use by another ziett-batch process"), "\(result.stdout)\(result.stderr)")
             }
-            let retry = try await runBinary(["retry", "--rejected", "--state", hardLink], environment: env)
+            let retry = try await runBinary(["retry", "--rejected", "--state", symlink], environment: env)
             #expect(retry.status == 75, "\(retry.stdout)\(retry.stderr)")
+            // A hard link is a second name, so a second WAL: refused (64), whether the file is in use or not.
+            try FileManager.default.linkItem(atPath: dir + "/s.sqlite", toPath: dir + "/via-hard-link.sqlite")
+            let linked = try await runBinary(["status", "--state", dir + "/via-hard-link.sqlite"], environment: env)
+            #expect(linked.status == 64 && linked.stderr.contains("hard links"), "\(linked.stdout)\(linked.stderr)")
+            try FileManager.default.removeItem(atPath: dir + "/via-hard-link.sqlite")
             #expect(first.isRunning, "the first run held the lock for the whole of the others")
             #expect(await server.ledger().campaigns.count == 1, "the others sent nothing")
             first.terminate()

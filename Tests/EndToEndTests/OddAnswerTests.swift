@@ -109,6 +109,47 @@ extension EndToEnd {
             #expect(Set(counts.keys) == expected)
             #expect(counts.values.sorted() == [1, 1, 1, 1, 2], "the row resolved absent was sent once more: \(counts)")
         }
+
+        /// Rule 8's window: a single message is looked for from its own first attempt (less the 5-minute
+        /// clock-skew margin), not from the job's creation. The job is created 1,000 s ago (dry run, clock
+        /// shifted); another campaign texts the same number 400 s ago; then every send "succeeds" with a
+        /// proxy page that did nothing. From the job's creation the look-up would find the other text and
+        /// call it ambiguous for good; from the attempt it proves ours absent, and the message is sent.
+        @Test func aSingleMessageIsLookedForFromItsAttemptNotFromTheJobsCreation() async throws {
+            var configuration = SimulatorConfiguration.unlimited
+            configuration.ignoreIdempotencyKeys = true
+            let server = try await ZiettSimulatorServer.start(configuration: configuration)
+            let dir = temporaryDirectory()
+            let number = "+244923111222"
+            try "phone,name\n\(number),Ana\n".write(toFile: dir + "/one.csv", atomically: true, encoding: .utf8)
+            let arguments = [
+                "run", dir + "/one.csv", "--sender", JobFileTests.sender, "--message", "Hi {{name}}", "--country", "AO",
+                "--state", dir + "/s.sqlite", "--base-url", server.baseURL, "--max-rate", "100/s", "--read-rate", "100/s",
+                "--request-timeout", "1", "--settle", "0.2", "--max-attempts", "2", "--backoff-base", "0.005", "--backoff-cap", "0.02",
+            ]
+            let created = try await runBinary(arguments + ["--dry-run"], environment: ["ZIETT_BATCH_CLOCK_OFFSET": "-1000"])
+            #expect(created.status == 0, "\(created.stdout)\(created.stderr)")
+
+            await server.reconfigure { $0.clockOffset = -400 }
+            let other = try await runBinary(
+                ["run", dir + "/one.csv", "--sender", JobFileTests.sender, "--message", "Another campaign", "--country", "AO",
+                 "--state", dir + "/other.sqlite", "--base-url", server.baseURL, "--resend-window", "0"], environment: Self.env)
+            #expect(other.status == 0, "\(other.stdout)\(other.stderr)")
+
+            await server.reconfigure {
+                $0.clockOffset = 0
+                $0.faults.phantomAcceptRate = 1
+            }
+            let phantom = try await runBinary(arguments, environment: Self.env)
+            #expect(phantom.status == 75, "\(phantom.stdout)\(phantom.stderr)")
+            #expect(await server.ledger().responses["POST /messages 200"] ?? 0 >= 1, "the proxy page happened")
+            await server.reconfigure { $0.faults.phantomAcceptRate = 0 }
+            let last = try await runBinary(arguments, environment: Self.env)
+            #expect(last.status == 0, "\(last.stdout)\(last.stderr)")
+            let texts = await server.ledger().messages.filter { $0.e164 == number }.map(\.content).sorted()
+            await server.stop()
+            #expect(texts == ["Another campaign", "Hi Ana"])
+        }
     }
 }
 

@@ -21,7 +21,7 @@ extension ExitStatus {
         case .unknownStoredValue, .undecodableStoredValue, .jobVanished: self = .ioError
         case .ingestRestartRefused: self = .dataError
         case .chunkChangedUnderneath, .locked: self = .runAgainLater
-        case .networkFilesystem, .notInDoubt: self = .usage
+        case .networkFilesystem, .notInDoubt, .hardLinked: self = .usage
         case .cannotOpen: self = .ioError
         default: self = .software
         }

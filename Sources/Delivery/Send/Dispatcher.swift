@@ -279,7 +279,7 @@ public final class Dispatcher {
                 switch await gate.pass(readEndpoint, notBefore: notBefore) {
                 case .stopped: action = machine.stopRequested()
                 case .tooFar(let until): action = machine.gateTooFar(until: until)
-                case .go: action = machine.lookUpFinished(await lookUp(request), now: clock.now())
+                case .go: action = machine.lookUpFinished(try await lookUp(request, seq: chunk.seq), now: clock.now())
                 }
             case .send(let notBefore):
                 guard let request else { throw DispatchError.noRequest(seq: chunk.seq) }
@@ -377,12 +377,16 @@ public final class Dispatcher {
             metadata: ["api.trace_id": "\(error.traceID ?? "-")"])
     }
 
-    private func lookUp(_ request: ChunkRequest) async -> Reconciler.Finding {
+    /// Looks chunk `seq`'s request up: a batch by its name; a single message by number, sender and text
+    /// from its first attempt's start (less the clock-skew margin), not from the job's creation: in a job
+    /// that runs for days, an older message to the number would make the look-up ambiguous.
+    private func lookUp(_ request: ChunkRequest, seq: Int) async throws -> Reconciler.Finding {
         if request.endpoint == .sendMessage,
            let message = try? WireCoding.decoder().decode(SendMessageRequest.self, from: Data(request.body))
         {
+            let since = try store.lookUpWindowStart(jobID: job.id, seq: seq) ?? job.createdAt
             return await reconciler.findMessage(
-                e164: message.targetE164, content: message.content, sender: message.remitterID, since: job.createdAt,
+                e164: message.targetE164, content: message.content, sender: message.remitterID, since: since,
                 clockSkewMargin: options.clockSkewMargin)
         }
         return await reconciler.findBatch(named: request.name)
