@@ -117,26 +117,36 @@ extension StateStore {
         jobID: Int64, seq: Int, campaignID: String?, messageID: String?, httpStatus: Int?, traceID: String?,
         attemptID: Int64?, outcome: String = "accepted"
     ) throws {
-        let now = clock.now()
         try database.transaction {
-            try database.run(
-                """
-                UPDATE chunk SET state = 'accepted', campaign_id = ?, message_id = ?, http_status = ?, trace_id = ?,
-                    in_doubt = 0, not_before = NULL, error_code = NULL, error_message = NULL, error_fields = NULL,
-                    updated_at = ?
-                WHERE job_id = ? AND seq = ?
-                """,
-                [.optional(campaignID), .optional(messageID), .optional(httpStatus), .optional(traceID), .double(now),
-                 .int(jobID), .int(seq)])
-            try database.run(
-                """
-                UPDATE recipient SET status = 'sent', reason = NULL, campaign_id = ?, message_id = ?, trace_id = ?,
-                    updated_at = ?
-                WHERE job_id = ? AND chunk = ? AND status = 'pending'
-                """,
-                [.optional(campaignID), .optional(messageID), .optional(traceID), .double(now), .int(jobID), .int(seq)])
-            try finishAttempt(attemptID, outcome: outcome, httpStatus: httpStatus, code: nil, traceID: traceID, at: now)
+            try recordAccepted(
+                jobID: jobID, seq: seq, campaignID: campaignID, messageID: messageID, httpStatus: httpStatus, traceID: traceID,
+                attemptID: attemptID, outcome: outcome)
         }
+    }
+
+    private func recordAccepted(
+        jobID: Int64, seq: Int, campaignID: String?, messageID: String?, httpStatus: Int?, traceID: String?,
+        attemptID: Int64?, outcome: String
+    ) throws {
+        let now = clock.now()
+        try database.run(
+            """
+            UPDATE chunk SET state = 'accepted', campaign_id = ?, message_id = ?, http_status = ?, trace_id = ?,
+                in_doubt = 0, not_before = NULL, error_code = NULL, error_message = NULL, error_fields = NULL,
+                updated_at = ?
+            WHERE job_id = ? AND seq = ?
+            """,
+            [.optional(campaignID), .optional(messageID), .optional(httpStatus), .optional(traceID), .double(now),
+             .int(jobID), .int(seq)])
+        try database.run(
+            """
+            UPDATE recipient SET status = 'sent', reason = NULL, campaign_id = ?, message_id = ?, trace_id = ?,
+                updated_at = ?
+            WHERE job_id = ? AND chunk = ? AND status = 'pending'
+            """,
+            [.optional(campaignID), .optional(messageID), .optional(traceID), .double(now), .int(jobID), .int(seq)])
+        try finishAttempt(attemptID, outcome: outcome, httpStatus: httpStatus, code: nil, traceID: traceID, at: now)
+        try settleDoubts(jobID: jobID, seq: seq, except: attemptID, as: "in_doubt, then found: \(outcome)")
     }
 
     /// Records a final refusal: the chunk and its recipients are rejected with the API's reason.
@@ -150,23 +160,42 @@ extension StateStore {
                 WHERE job_id = ? AND chunk = ? AND status = 'pending'
                 """, [.text(error.summary), .optional(error.traceID), .double(now), .int(jobID), .int(seq)])
             try finishAttempt(attemptID, outcome: "rejected", httpStatus: error.httpStatus, code: error.code, traceID: error.traceID, at: now)
+            // Recorded only when no earlier attempt may have arrived or a look-up proved them absent.
+            try settleDoubts(jobID: jobID, seq: seq, except: attemptID, as: "in_doubt, then proven absent before the refusal")
         }
     }
 
     /// Records an answer that proves the request was not processed (401/403/402/429, or a look-up that
     /// found nothing): back to `pending`, not before `notBefore`.
     public func markNotProcessed(jobID: Int64, seq: Int, notBefore: Double?, error: RecordedError?, attemptID: Int64?) throws {
-        let now = clock.now()
         try database.transaction {
-            if let error {
-                try recordError(jobID: jobID, seq: seq, state: .pending, inDoubt: false, notBefore: notBefore, error: error, now: now)
-            } else {
-                try database.run(
-                    "UPDATE chunk SET state = 'pending', in_doubt = 0, not_before = ?, updated_at = ? WHERE job_id = ? AND seq = ?",
-                    [.optional(notBefore), .double(now), .int(jobID), .int(seq)])
-            }
-            try finishAttempt(attemptID, outcome: "not_processed", httpStatus: error?.httpStatus, code: error?.code, traceID: error?.traceID, at: now)
+            try recordNotProcessed(jobID: jobID, seq: seq, notBefore: notBefore, error: error, attemptID: attemptID)
         }
+    }
+
+    private func recordNotProcessed(jobID: Int64, seq: Int, notBefore: Double?, error: RecordedError?, attemptID: Int64?) throws {
+        let now = clock.now()
+        if let error {
+            try recordError(jobID: jobID, seq: seq, state: .pending, inDoubt: false, notBefore: notBefore, error: error, now: now)
+        } else {
+            // A look-up proved the earlier attempts absent.
+            try database.run(
+                "UPDATE chunk SET state = 'pending', in_doubt = 0, not_before = ?, updated_at = ? WHERE job_id = ? AND seq = ?",
+                [.optional(notBefore), .double(now), .int(jobID), .int(seq)])
+            try settleDoubts(jobID: jobID, seq: seq, except: attemptID, as: "in_doubt, then proven absent")
+        }
+        try finishAttempt(attemptID, outcome: "not_processed", httpStatus: error?.httpStatus, code: error?.code, traceID: error?.traceID, at: now)
+    }
+
+    /// Marks the chunk's earlier attempts that ended in doubt (or never ended: the process died) as settled
+    /// `how`, so the attempt log shows which doubts a look-up or an answer resolved, and `requeueRejected`
+    /// can tell a refusal that followed a settled doubt from one that did not.
+    private func settleDoubts(jobID: Int64, seq: Int, except attemptID: Int64?, as how: String) throws {
+        try database.run(
+            """
+            UPDATE attempt SET outcome = ? WHERE job_id = ? AND chunk_seq = ? AND id != ? AND endpoint != 'resolve'
+                AND (outcome IS NULL OR outcome = 'in_doubt')
+            """, [.text(how), .int(jobID), .int(seq), .int(attemptID ?? -1)])
     }
 
     /// Records an outcome that leaves the request's fate unknown (timeout, 5xx, lost reply): the chunk
@@ -196,6 +225,7 @@ extension StateStore {
             }
             try recordError(jobID: jobID, seq: seq, state: .split, inDoubt: false, notBefore: nil, error: error, now: now)
             try finishAttempt(attemptID, outcome: "split", httpStatus: error.httpStatus, code: error.code, traceID: error.traceID, at: now)
+            try settleDoubts(jobID: jobID, seq: seq, except: attemptID, as: "in_doubt, then proven absent before the refusal")
             let remaining = try database.scalar(
                 "SELECT count(*) FROM recipient WHERE job_id = ? AND chunk = ? AND status = 'pending'", [.int(jobID), .int(seq)])
             guard remaining > 0 else { return nil }
@@ -258,6 +288,16 @@ extension StateStore {
             """, [.int(jobID), .int(seq)]) { $0.optionalDouble(0) } ?? nil
     }
 
+    /// Data rows whose request's look-up was ambiguous (`AMBIGUOUS_MATCH`) and waits for a person, first
+    /// `limit` in row order.
+    public func ambiguousRows(jobID: Int64, limit: Int = 20) throws -> [Int] {
+        try database.query(
+            """
+            SELECT r.row FROM chunk c JOIN recipient r ON r.job_id = c.job_id AND r.chunk = c.seq
+            WHERE c.job_id = ? AND c.state = 'inflight' AND c.error_code = 'AMBIGUOUS_MATCH' ORDER BY r.row LIMIT ?
+            """, [.int(jobID), .int(limit)]) { $0.int(0) }
+    }
+
     /// A person's decision about a request in doubt that no look-up could settle.
     public enum Resolution: String, Sendable, CaseIterable {
         /// The API has it (e.g. the dashboard shows the message, with its text altered): mark it sent.
@@ -266,30 +306,40 @@ extension StateStore {
         case absent
     }
 
-    /// Settles the in-doubt request that holds data row `row` as `resolution` decides, recording the
-    /// decision as the attempt's outcome (`resolved: sent` / `resolved: absent`). Returns the chunk's
-    /// number; throws `.notInDoubt` when the row's request is not in doubt (nothing to decide).
+    /// Settles the in-doubt request that holds data row `row` as `resolution` decides, in one transaction
+    /// with an attempt row that records the decision (`resolve`, `resolved: sent` / `resolved: absent`).
+    ///
+    /// Only a request whose look-up was ambiguous (`AMBIGUOUS_MATCH`: it was looked up after it settled)
+    /// unless `force`: an ordinary in-doubt request is settled by the next run's look-up, and calling it
+    /// absent by hand while the API may still be working on it could send it twice. Returns the chunk's
+    /// number; throws `.notInDoubt` when there is nothing to decide.
     @discardableResult
-    public func resolveInDoubt(jobID: Int64, row: Int, as resolution: Resolution) throws -> Int {
-        let found = try database.first(
-            """
-            SELECT c.seq FROM recipient r JOIN chunk c ON c.job_id = r.job_id AND c.seq = r.chunk
-            WHERE r.job_id = ? AND r.row = ? AND c.state = 'inflight'
-            """, [.int(jobID), .int(row)]) { $0.int(0) }
-        guard let seq = found else { throw StateStoreError(.notInDoubt(jobID: jobID, row: row), path: path) }
-        let note = RecordedError(httpStatus: nil, code: "RESOLVED_BY_OPERATOR", message: "resolved as \(resolution.rawValue) by a person")
-        switch resolution {
-        case .sent:
-            try markAccepted(
-                jobID: jobID, seq: seq, campaignID: nil, messageID: nil, httpStatus: nil, traceID: nil, attemptID: nil,
-                outcome: "resolved: sent")
-        case .absent:
-            try markNotProcessed(jobID: jobID, seq: seq, notBefore: nil, error: note, attemptID: nil)
+    public func resolveInDoubt(jobID: Int64, row: Int, as resolution: Resolution, force: Bool = false) throws -> Int {
+        try database.transaction {
+            let found = try database.first(
+                """
+                SELECT c.seq, c.error_code FROM recipient r JOIN chunk c ON c.job_id = r.job_id AND c.seq = r.chunk
+                WHERE r.job_id = ? AND r.row = ? AND c.state = 'inflight'
+                """, [.int(jobID), .int(row)]) { ($0.int(0), $0.optionalText(1)) }
+            guard let (seq, code) = found, force || code == "AMBIGUOUS_MATCH" else {
+                throw StateStoreError(.notInDoubt(jobID: jobID, row: row), path: path)
+            }
+            let now = clock.now()
+            switch resolution {
+            case .sent:
+                try recordAccepted(
+                    jobID: jobID, seq: seq, campaignID: nil, messageID: nil, httpStatus: nil, traceID: nil, attemptID: nil,
+                    outcome: "resolved: sent")
+            case .absent:
+                try recordNotProcessed(jobID: jobID, seq: seq, notBefore: nil, error: nil, attemptID: nil)
+            }
+            try database.run(
+                """
+                INSERT INTO attempt (job_id, chunk_seq, endpoint, started_at, finished_at, outcome, error_code)
+                VALUES (?, ?, 'resolve', ?, ?, ?, 'RESOLVED_BY_OPERATOR')
+                """, [.int(jobID), .int(seq), .double(now), .double(now), .text("resolved: \(resolution.rawValue)")])
+            return seq
         }
-        try database.run(
-            "INSERT INTO attempt (job_id, chunk_seq, endpoint, started_at, finished_at, outcome, error_code) VALUES (?, ?, 'resolve', ?, ?, ?, ?)",
-            [.int(jobID), .int(seq), .double(clock.now()), .double(clock.now()), .text("resolved: \(resolution.rawValue)"), .text(note.code)])
-        return seq
     }
 
     /// What `requeueRejected` did.
@@ -304,11 +354,16 @@ extension StateStore {
     /// Re-queues rejected recipients (after the operator fixed the cause): they become pending again,
     /// without a chunk, and are cut into new chunks (new names, new keys) when the job next sends. Sent rows
     /// are never touched, nor rows whose chunk still has an unresolved in-doubt attempt (in flight, or in
-    /// doubt): re-queueing those could send a recipient a second time.
+    /// doubt), nor rows refused after an attempt that ended in doubt and was never settled by a look-up:
+    /// re-queueing those could send a recipient a second time.
     public func requeueRejected(jobID: Int64) throws -> Requeue {
+        // In doubt now, or refused after an attempt that ended in doubt and was never settled (what builds
+        // before the confirm-the-refusal rule recorded for a 4xx after a timeout).
         let undecided = """
-            EXISTS (SELECT 1 FROM chunk WHERE chunk.job_id = recipient.job_id AND chunk.seq = recipient.chunk
+            (EXISTS (SELECT 1 FROM chunk WHERE chunk.job_id = recipient.job_id AND chunk.seq = recipient.chunk
                 AND (chunk.in_doubt = 1 OR chunk.state = 'inflight'))
+             OR EXISTS (SELECT 1 FROM attempt WHERE attempt.job_id = recipient.job_id AND attempt.chunk_seq = recipient.chunk
+                AND attempt.endpoint != 'resolve' AND (attempt.outcome = 'in_doubt' OR attempt.outcome IS NULL)))
             """
         return try database.transaction {
             let job: SQLiteValue = .int(jobID)

@@ -102,7 +102,8 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case let .cannotOpen(reason):
             "state file \(path) cannot be opened for writing: \(reason)"
         case let .notInDoubt(jobID, row):
-            "state file \(path): row \(row) of job \(jobID) is not in a request in doubt; nothing to resolve (see `ziett-batch status`)"
+            "state file \(path): row \(row) of job \(jobID) is not in a request whose look-up was ambiguous; nothing to "
+                + "resolve (an ordinary request in doubt is settled by the next run's look-up; --force decides it anyway)"
         case let .hardLinked(names):
             "state file \(path) has \(names) names (hard links): SQLite keeps its journal beside the name used, so two "
                 + "names would write two journals into one database; it is refused. Keep one name (a symlink is fine)"

@@ -151,12 +151,28 @@ struct StateStoreTests {
             try store.markInFlight(jobID: job.id, seq: seq, name: "n\(seq)", body: [1], idempotencyKey: "k\(seq)", endpoint: "POST /campaigns/batch", at: 1)
             try store.markRejected(jobID: job.id, seq: seq, error: RecordedError(httpStatus: 422, code: "VALIDATION_ERROR", message: "bad"), attemptID: nil)
         }
-        // A refusal recorded while an earlier attempt of chunk 1 is unresolved (as a build without the
-        // confirm-the-refusal rule left it): that attempt may have reached the API.
-        try store.database.run("UPDATE chunk SET in_doubt = 1 WHERE job_id = ? AND seq = 1", [.int(job.id)])
+        // A refusal recorded after an attempt of chunk 1 that ended in doubt and was never settled, as builds
+        // before the attempt log recorded look-ups left it: that attempt may have reached the API.
+        try store.database.run(
+            "INSERT INTO attempt (job_id, chunk_seq, endpoint, started_at, finished_at, outcome) VALUES (?, 1, 'POST /campaigns/batch', 0, 1, 'in_doubt')",
+            [.int(job.id)])
         #expect(try store.requeueRejected(jobID: job.id) == StateStore.Requeue(requeued: 2, heldBack: 2))
         let counts = try store.counts(jobID: job.id)
         #expect(counts.recipients(.pending) == 2 && counts.recipients(.rejected) == 2)
         #expect(try store.requeueRejected(jobID: job.id) == StateStore.Requeue(requeued: 0, heldBack: 2))
+    }
+
+    @Test func aLookUpOrAnAnswerSettlesTheDoubtsOfEarlierAttemptsInTheLog() throws {
+        let store = try freshStore()
+        let job = try store.createJob(name: "j", settings: settings(), inputFingerprint: "f")
+        try ingest(store, job, (1...2).map { row($0, 244_923_000_000 + UInt64($0)) }, chunkSize: 2)
+        let first = try store.markInFlight(jobID: job.id, seq: 0, name: "n", body: [1], idempotencyKey: "k", endpoint: "POST /campaigns/batch", at: 1)
+        try store.markInDoubt(jobID: job.id, seq: 0, notBefore: 2, error: RecordedError(httpStatus: 503, code: "X", message: "x"), attemptID: first)
+        try store.markNotProcessed(jobID: job.id, seq: 0, notBefore: nil, error: nil, attemptID: nil)  // looked up: absent
+        let second = try store.markInFlight(jobID: job.id, seq: 0, name: "n", body: [1], idempotencyKey: "k", endpoint: "POST /campaigns/batch", at: 3)
+        try store.markRejected(jobID: job.id, seq: 0, error: RecordedError(httpStatus: 422, code: "V", message: "v"), attemptID: second)
+        let outcomes = try store.database.query("SELECT outcome FROM attempt WHERE job_id = ? ORDER BY id", [.int(job.id)]) { $0.text(0) }
+        #expect(outcomes == ["in_doubt, then proven absent", "rejected"])
+        #expect(try store.requeueRejected(jobID: job.id) == StateStore.Requeue(requeued: 2, heldBack: 0))
     }
 }

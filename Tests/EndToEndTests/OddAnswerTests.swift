@@ -86,6 +86,7 @@ extension EndToEnd {
             await server.reconfigure { $0.faults.lostReplyRate = 0 }
             let again = try await runBinary(arguments, environment: Self.env)
             #expect(again.status == 75, "\(again.stdout)\(again.stderr)")
+            #expect((again.stdout + again.stderr).contains("wait for a person"), "\(again.stdout)\(again.stderr)")
             #expect(await server.ledger().messages.count == expected.count, "nothing resent")
 
             var undecided: [Int] = []

@@ -85,7 +85,9 @@ extension EndToEnd {
                 environment: Self.env)
             await server.stop()
             #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
-            #expect(resumed.stdout.contains("in 2 page(s)"), "resumed past the recorded page: \(resumed.stdout)")
+            // 250 messages left, plus those sent in the same second as the first of them: at most 2 pages,
+            // where a pass from the job's start reads 3.
+            #expect(resumed.stdout.contains("in 2 page(s)") || resumed.stdout.contains("in 1 page(s)"), "resumed past the recorded page: \(resumed.stdout)")
             let byNumber = try deliveries(state)
             #expect(Set(byNumber.keys) == expected && byNumber.values.allSatisfy { $0.status != nil })
         }

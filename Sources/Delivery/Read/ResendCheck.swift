@@ -43,7 +43,8 @@ public struct ResendCheck {
         var found: [String] = []
         if let fingerprint = job.settings.campaignFingerprint {
             let own = ChunkRequest.ownMarker(job)
-            let query = CampaignListQuery(search: fingerprint, createdAtOrAfter: Date(timeIntervalSince1970: since))
+            // No `created_at__ge`: only the older docs list it for campaigns; the date is checked here.
+            let query = CampaignListQuery(search: fingerprint)
             let end = await reader.read(query) { campaign in
                 // Filtered here too: an API may match `q` loosely or ignore the date bound.
                 if campaign.name.contains("-\(fingerprint)-"), !campaign.name.contains(own),

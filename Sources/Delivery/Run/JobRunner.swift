@@ -148,6 +148,14 @@ public struct JobRunner {
         report.exitStatus = end.exitStatus
         report.headline = end.headline(counts: counts)
         if let advice = end.advice { report.details.append(advice) }
+        // Requests no look-up can settle wait for a person, however often cron runs: say so, and how.
+        let undecided = try store.ambiguousRows(jobID: job.id)
+        if !undecided.isEmpty {
+            report.details.append(
+                "\(undecided.count == 20 ? "20 or more" : "\(undecided.count)") row(s) wait for a person: the API has a message to the "
+                    + "number with another text since the request (rows \(undecided.map(String.init).joined(separator: ", "))); check "
+                    + "them in the dashboard, then `ziett-batch resolve --row <row> --as sent|absent`")
+        }
         return report
     }
 

@@ -112,7 +112,11 @@ public final class Dispatcher {
         guard let window = options.resendWindow, window > 0, try store.needsResendCheck(jobID: job.id) else { return nil }
         let now = clock.now()
         let since = now - window
-        let samples = try store.firstPendingRecipients(jobID: job.id, limit: ResendCheck.sampleSize)
+        // Batches carry the fingerprint in their names; single messages carry no name, so a personalised
+        // job (or one from before fingerprints) is recognised by its first recipients' messages. Not for a
+        // batch job: the same text to the same first rows (seed numbers, a test send) is not this campaign.
+        let bySamples = job.settings.campaignFingerprint == nil || job.chunkKind == .single
+        let samples = bySamples ? try store.firstPendingRecipients(jobID: job.id, limit: ResendCheck.sampleSize) : []
         let sinceText = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: since))
         switch await resendCheck.run(job: job, samples: samples, since: since) {
         case .none:

@@ -32,6 +32,9 @@ struct ResolveCommand: ParsableCommand {
     @Option(name: .customLong("as"), help: "What the request became: sent or absent.")
     var decision: Decision
 
+    @Flag(help: "Decide a request in doubt whose look-up was not ambiguous (the next run would look it up itself).")
+    var force = false
+
     func run() throws {
         var jobs: [(StateStore, Job)] = []
         try stateOptions.eachJob(access: .send) { store, job in jobs.append((store, job)) }
@@ -40,7 +43,7 @@ struct ResolveCommand: ParsableCommand {
             throw ExitStatus.usage.exitCode
         }
         do {
-            let seq = try store.resolveInDoubt(jobID: job.id, row: row, as: decision.resolution)
+            let seq = try store.resolveInDoubt(jobID: job.id, row: row, as: decision.resolution, force: force)
             print("job \(job.name): request \(seq) (row \(row)) resolved as \(decision.rawValue)"
                 + (decision == .absent ? "; the next run sends it" : ""))
         } catch let error as StateStoreError {
