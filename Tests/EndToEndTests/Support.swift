@@ -57,7 +57,8 @@ final class Child {
         for (k, v) in environment { env[k] = v }
         process.environment = env
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        outPath = NSTemporaryDirectory() + "zb-out-" + UUID().uuidString
+        // Inside the test's own directory (deleted with it even if this object never is), else beside it.
+        outPath = (TemporaryFiles.root.map { $0 + "/" } ?? NSTemporaryDirectory()) + "zb-out-" + UUID().uuidString
         errPath = outPath + ".err"
         _ = FileManager.default.createFile(atPath: outPath, contents: nil)
         _ = FileManager.default.createFile(atPath: errPath, contents: nil)
@@ -138,13 +139,6 @@ func waitUntil(_ what: String, timeout: Duration = .seconds(120), _ condition: (
     }
 }
 
-/// A fresh temporary directory.
-func temporaryDirectory() -> String {
-    let path = NSTemporaryDirectory() + "ziett-batch-tests-" + UUID().uuidString
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
 /// A generated recipients CSV, and what a correct job does with it, known from how it was written (not
 /// from the code under test).
 struct RecipientsFixture {
@@ -201,8 +195,9 @@ func testSeed(_ name: String) -> UInt64 {
 }
 
 /// Every end-to-end suite runs one test at a time: they spawn real processes and measure rates, and on a
-/// 2-core machine parallel runs would measure the scheduler instead of the product.
-@Suite(.serialized) enum EndToEnd {}
+/// 2-core machine parallel runs would measure the scheduler instead of the product. Each test's files go
+/// in a directory of its own, deleted when it ends (`.temporaryFiles`).
+@Suite(.serialized, .temporaryFiles) enum EndToEnd {}
 
 extension SimulatorConfiguration {
     /// No rate limits, and campaigns and messages reach their final states at once (for tracking tests).
