@@ -7,10 +7,12 @@ import Recipients
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check every row of a CSV: valid, invalid (and why), duplicate, suppressed. Sends nothing.",
+        abstract: "Check each row of a CSV; sends nothing.",
         discussion: """
-            With --report, writes one JSON object per data row:
-              {"row": 1, "phone": "923 456 789", "e164": "+244923456789", "status": "valid", "reason": null, "fields": {…}}
+            Prints how many rows are valid, invalid (and why), duplicate or suppressed. Needs no state file \
+            and no API key. With --report, writes one JSON object per data row, one line each:
+              {"row": 1, "phone": "923 456 789", "e164": "+244923456789",
+               "status": "valid", "reason": null, "fields": {…}}
 
             Example:
               ziett-batch validate customers.csv --country AO --report checked.jsonl
