@@ -14,7 +14,10 @@ struct ZiettBatch: AsyncParsableCommand {
 
             Quick start:
               ziett-batch demo
-              ZIETT_API_KEY=zk_live_… ziett-batch run recipients.csv --sender <uuid> --message "Hello" --country AO
+              export ZIETT_API_KEY=zk_live_…
+              ziett-batch run recipients.csv --sender <uuid> --message "Hello" --country AO
+
+            `ziett-batch help <command>` (or `<command> --help`) explains every option, with an example.
             """,
         version: "0.1.0",
         subcommands: [

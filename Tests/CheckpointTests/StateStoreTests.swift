@@ -3,10 +3,10 @@ import Foundation
 import SQLite
 import Testing
 
-@Suite("State store")
+@Suite("State store", .temporaryFiles)
 struct StateStoreTests {
     func freshStore() throws -> StateStore {
-        let dir = NSTemporaryDirectory() + "zb-state-" + UUID().uuidString
+        let dir = temporaryDirectory()
         return try StateStore(path: dir + "/state.sqlite")
     }
 

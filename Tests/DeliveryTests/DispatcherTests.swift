@@ -11,7 +11,7 @@ import ZiettSimulator
 /// The dispatcher, the reconciler and the tracker built directly, with a `ManualClock`, against the real
 /// simulator on 127.0.0.1: minutes of pacing and backoff pass in milliseconds, and the simulator's
 /// ledger says what the API received.
-@Suite("Dispatcher, reconciler and tracker with a manual clock", .serialized)
+@Suite("Dispatcher, reconciler and tracker with a manual clock", .serialized, .temporaryFiles)
 struct DispatcherTests {
     static let key = "zk_dispatch_tests"
 
@@ -34,8 +34,7 @@ struct DispatcherTests {
     static func fixture(
         count: Int, chunkSize: Int = 4, message: String = "Hello", configure: (inout SimulatorConfiguration) -> Void = { _ in }
     ) async throws -> Fixture {
-        let dir = NSTemporaryDirectory() + "zb-dispatch-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = temporaryDirectory()
         let numbers = (0..<count).map { "+24492300\(String(format: "%04d", $0))" }
         let csv = dir + "/in.csv"
         try (["phone,name"] + numbers.enumerated().map { "\($0.element),N\($0.offset)" }).joined(separator: "\n")

@@ -6,11 +6,10 @@ import SQLite
 import Testing
 
 /// Which exit code a state file that breaks a rule of its jobs, or cannot be read, ends a run with.
-@Suite("Exit status for state store errors")
+@Suite("Exit status for state store errors", .temporaryFiles)
 struct ExitStatusStateStoreTests {
     func withStore(_ body: (StateStore, Job) throws -> Void) throws {
-        let directory = NSTemporaryDirectory() + "zb-exit-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = temporaryDirectory()
         let store = try StateStore(path: directory + "/state.sqlite")
         let settings = JobSettings(csvPath: "x.csv", sender: "s", message: "m", country: "AO", phoneColumn: nil, chunkSize: 2)
         try body(store, try store.createJob(name: "j", settings: settings, inputFingerprint: "f"))
@@ -33,9 +32,7 @@ struct ExitStatusStateStoreTests {
     }
 
     @Test func aStateFileThatIsNotADatabaseEndsTheRunWithAStateFileError() async throws {
-        let directory = NSTemporaryDirectory() + "zb-exit-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = temporaryDirectory()
         let state = directory + "/state.sqlite"
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: state))
         let options = RunOptions(

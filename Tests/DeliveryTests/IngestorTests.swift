@@ -5,12 +5,11 @@ import Recipients
 import SQLite
 import Testing
 
-@Suite("Ingestor")
+@Suite("Ingestor", .temporaryFiles)
 struct IngestorTests {
     /// 60 rows: repeats in every written form, invalid rows, suppressed numbers and repeats of them.
     func writeInput() throws -> (dir: String, csv: String) {
-        let dir = NSTemporaryDirectory() + "zb-ingest-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = temporaryDirectory()
         var lines = ["phone,name"]
         for i in 0..<60 {
             let n = 923_000_000 + (i % 7 == 3 ? i - 3 : i) % 23  // repeats: i and i+23, and every 7th row
@@ -130,8 +129,7 @@ struct IngestorTests {
     /// More numbers than the table's first size: it is resized from the file's density (not doubled step by
     /// step) and the whole file is still checked in one pass.
     @Test func aTableThatOutgrowsItsFirstSizeStaysOnePassAndFindsEveryDuplicate() throws {
-        let dir = NSTemporaryDirectory() + "zb-ingest-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = temporaryDirectory()
         let csv = dir + "/big.csv"
         // 80,000 rows, 60,000 distinct numbers: row r + 60,000 repeats row r.
         var text = "phone,name\n"

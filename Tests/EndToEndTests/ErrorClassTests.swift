@@ -20,9 +20,9 @@ extension EndToEnd {
             let (csv, expected) = try writeRecipients(count: 80, in: dir, seed: 11)
             let args = arguments(csv, dir + "/s.sqlite", server)
             let first = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_funds"])
-            #expect(first.status == 75, "\(first.stdout)")
-            #expect(first.stdout.contains("insufficient funds"))
-            #expect(first.stdout.contains("still to send"))
+            #expect(first.status == 75, "\(first.stdout)\(first.stderr)")
+            #expect(first.stderr.contains("insufficient funds"))
+            #expect(first.stderr.contains("still to send"))
             await server.reconfigure { $0.balance = 1_000 }
             let second = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_funds"])
             #expect(second.status == 0, "\(second.stdout)")
@@ -60,8 +60,8 @@ extension EndToEnd {
             let (csv, expected) = try writeRecipients(count: 20, in: dir, seed: 13)
             let args = arguments(csv, dir + "/s.sqlite", server, extra: ["--max-attempts", "3"])
             let failing = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_5xx"])
-            #expect(failing.status == 75, "\(failing.stdout)")
-            #expect(failing.stdout.contains("the API kept failing"))
+            #expect(failing.status == 75, "\(failing.stdout)\(failing.stderr)")
+            #expect(failing.stderr.contains("the API kept failing"))
             await server.reconfigure { $0.faults.serverErrorRate = 0 }
             let healed = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_5xx"])
             #expect(healed.status == 0, "\(healed.stdout)")
@@ -139,8 +139,8 @@ extension EndToEnd {
             let server = try await ZiettSimulatorServer.start(configuration: config)
             let args = EndToEnd.ErrorClassTests().arguments(csv, dir + "/s.sqlite", server, extra: ["--max-errors", "2"])
             let result = try await runBinary(args, environment: ["ZIETT_API_KEY": "zk_test_errors"])
-            #expect(result.status == 65, "\(result.stdout)")
-            #expect(result.stdout.contains("--max-errors"))
+            #expect(result.status == 65, "\(result.stdout)\(result.stderr)")
+            #expect(result.stderr.contains("--max-errors"))
             await server.stop()
         }
     }

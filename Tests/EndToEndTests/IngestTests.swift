@@ -56,7 +56,7 @@ extension EndToEnd {
             let (csv, _) = try writeRecipients(count: 5, in: dir, seed: 22)
             let result = try await runBinary(["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi {{surname}}", "--country", "AO", "--state", dir + "/s.sqlite", "--dry-run"])
             #expect(result.status == 65)
-            #expect(result.stdout.contains("surname"))
+            #expect(result.stderr.contains("surname"))
         }
 
         @Test func aChangedInputIsRefusedUnlessAllowedAndThenOnlyNewNumbersAreSent() async throws {
@@ -74,7 +74,7 @@ extension EndToEnd {
             try handle.close()
             let refused = try await runBinary(args, environment: env)
             #expect(refused.status == 65)
-            #expect(refused.stdout.contains("changed since"))
+            #expect(refused.stderr.contains("changed since"))
             let allowed = try await runBinary(args + ["--allow-changed-input"], environment: env)
             #expect(allowed.status == 0, "\(allowed.stdout)\(allowed.stderr)")
             let counts = await server.ledger().acceptedCountByNumber

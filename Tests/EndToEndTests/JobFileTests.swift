@@ -35,7 +35,7 @@ extension EndToEnd {
         @Test func takesEveryOptionFromTheFileWithPathsRelativeToIt() async throws {
             let (dir, jobFile) = try layout(Self.base)
             // Run from another directory: relative paths must not depend on the working directory.
-            let result = try await runBinary(["run", "--job-file", jobFile], directory: NSTemporaryDirectory())
+            let result = try await runBinary(["run", "--job-file", jobFile], directory: temporaryDirectory())
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("job: from-file"))
             #expect(result.stdout.contains("dry run"))
@@ -47,7 +47,7 @@ extension EndToEnd {
             let (dir, jobFile) = try layout(Self.base)
             let result = try await runBinary(
                 ["run", "--job-file", jobFile, "--job", "from-flag", "--chunk-size", "3", "--state", dir + "/other.sqlite"],
-                directory: NSTemporaryDirectory())
+                directory: temporaryDirectory())
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("job: from-flag"))
             #expect(result.stdout.contains("in 2 request(s)"), "--chunk-size 3 wins over chunk_size = 2: \(result.stdout)")

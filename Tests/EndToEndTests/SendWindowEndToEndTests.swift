@@ -50,7 +50,7 @@ extension EndToEnd {
             // Wednesday 2026-06-10 08:30Z: Luanda 09:30 and Tokyo 17:30 are open; New York 04:30, Los Angeles 01:30 are not.
             let first = try await runBinary(arguments(csv, state, server), environment: Self.at("2026-06-10T08:30:00Z", key: key))
             #expect(first.status == 75, "\(first.stdout)\(first.stderr)")
-            #expect(first.stdout.contains("the next one opens at 2026-06-10T13:00:00Z"), "\(first.stdout)")
+            #expect((first.stdout + first.stderr).contains("the next one opens at 2026-06-10T13:00:00Z"), "\(first.stdout)\(first.stderr)")
             var sent = await server.ledger().acceptedCountByNumber
             #expect(Set(sent.keys) == Set(Self.luanda + Self.tokyo))
             // Each batch holds one zone's numbers.
@@ -71,12 +71,12 @@ extension EndToEnd {
                 arguments(csv, state, server).map { $0 == "09:00-20:00" ? "08:00-20:00" : $0 },
                 environment: Self.at("2026-06-10T13:30:00Z", key: key))
             #expect(changed.status == 64, "\(changed.stdout)\(changed.stderr)")
-            #expect(changed.stdout.contains("--send-window"), "\(changed.stdout)")
+            #expect((changed.stdout + changed.stderr).contains("--send-window"), "\(changed.stdout)\(changed.stderr)")
 
             // 13:30Z: New York (09:30) opens; Los Angeles (06:30) still waits.
             let second = try await runBinary(arguments(csv, state, server), environment: Self.at("2026-06-10T13:30:00Z", key: key))
             #expect(second.status == 75, "\(second.stdout)\(second.stderr)")
-            #expect(second.stdout.contains("the next one opens at 2026-06-10T16:00:00Z"), "\(second.stdout)")
+            #expect((second.stdout + second.stderr).contains("the next one opens at 2026-06-10T16:00:00Z"), "\(second.stdout)\(second.stderr)")
             sent = await server.ledger().acceptedCountByNumber
             #expect(Set(sent.keys) == Set(Self.luanda + Self.tokyo + Self.newYork))
 
@@ -98,12 +98,12 @@ extension EndToEnd {
                 arguments(csv, dir + "/w.sqlite", server), environment: Self.at("2026-06-13T12:00:00Z", key: "zk_test_weekend"))
             #expect(weekend.status == 75, "\(weekend.stdout)")
             // Monday 09:00 in Tokyo is Monday 00:00Z.
-            #expect(weekend.stdout.contains("the next one opens at 2026-06-15T00:00:00Z"), "\(weekend.stdout)")
+            #expect((weekend.stdout + weekend.stderr).contains("the next one opens at 2026-06-15T00:00:00Z"), "\(weekend.stdout)\(weekend.stderr)")
             let early = try await runBinary(
                 arguments(csv, dir + "/e.sqlite", server, extra: ["--not-before", "2026-06-11T00:00:00Z"]),
                 environment: Self.at("2026-06-10T12:00:00Z", key: "zk_test_weekend"))
             #expect(early.status == 75, "\(early.stdout)")
-            #expect(early.stdout.contains("the next one opens at 2026-06-11T00:00:00Z"), "\(early.stdout)")
+            #expect((early.stdout + early.stderr).contains("the next one opens at 2026-06-11T00:00:00Z"), "\(early.stdout)\(early.stderr)")
             #expect(await server.ledger().campaigns.isEmpty)
             await server.stop()
         }

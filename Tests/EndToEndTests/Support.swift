@@ -53,7 +53,8 @@ final class Child {
     init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: Binary.path)
         process.arguments = arguments
-        outPath = NSTemporaryDirectory() + "zb-out-" + UUID().uuidString
+        // Inside the test's own directory (deleted with it even if this object never is), else beside it.
+        outPath = (TemporaryFiles.root.map { $0 + "/" } ?? NSTemporaryDirectory()) + "zb-out-" + UUID().uuidString
         var env = ProcessInfo.processInfo.environment
         // Each child paces its key alone unless a test shares a ledger on purpose: tests run in parallel
         // with the same test keys at very different rates, and must not slow each other down.
@@ -142,13 +143,6 @@ func waitUntil(_ what: String, timeout: Duration = .seconds(120), _ condition: (
     }
 }
 
-/// A fresh temporary directory.
-func temporaryDirectory() -> String {
-    let path = NSTemporaryDirectory() + "ziett-batch-tests-" + UUID().uuidString
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
 /// A generated recipients CSV, and what a correct job does with it, known from how it was written (not
 /// from the code under test).
 struct RecipientsFixture {
@@ -205,8 +199,9 @@ func testSeed(_ name: String) -> UInt64 {
 }
 
 /// Every end-to-end suite runs one test at a time: they spawn real processes and measure rates, and on a
-/// 2-core machine parallel runs would measure the scheduler instead of the product.
-@Suite(.serialized) enum EndToEnd {}
+/// 2-core machine parallel runs would measure the scheduler instead of the product. Each test's files go
+/// in a directory of its own, deleted when it ends (`.temporaryFiles`).
+@Suite(.serialized, .temporaryFiles) enum EndToEnd {}
 
 extension SimulatorConfiguration {
     /// No rate limits, and campaigns and messages reach their final states at once (for tracking tests).

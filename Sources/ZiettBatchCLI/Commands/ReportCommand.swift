@@ -7,11 +7,14 @@ import Foundation
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Write the per-recipient report: one CSV line per data row of the input, with its status, ids and delivery.",
+        abstract: "Write one CSV line per input row, with its outcome.",
         discussion: """
-            Columns: row,line,phone,e164,status,reason,campaign_id,message_id,trace_id,updated_at,delivery_status,delivery_error,cost
+            The per-recipient report: each data row of the input with its status, ids and delivery. Columns:
+              row,line,phone,e164,status,reason,campaign_id,message_id,trace_id,
+              updated_at,delivery_status,delivery_error,cost
+
             status is one of sent, pending, invalid, duplicate, suppressed, rejected. delivery_status, \
-            delivery_error and cost are filled by `ziett-batch track` (DELIVERED, FAILED, UNDELIVERED, …).
+            delivery_error and cost are filled by `ziett-batch track` (DELIVERED, FAILED, UNDELIVERED, …). \
             The file is created with mode 0600: it holds phone numbers.
 
             Example:
@@ -63,6 +66,7 @@ struct ReportCommand: ParsableCommand {
         }
         flush(force: true)
         try? handle?.close()
-        if let out { printError("report: \(written) row(s) written to \(out)") }
+        // A summary of what was done, so standard output (empty otherwise when the report goes to a file).
+        if let out { say("report: \(written) row(s) written to \(out)") }
     }
 }

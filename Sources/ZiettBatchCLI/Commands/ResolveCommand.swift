@@ -6,7 +6,7 @@ import Delivery
 struct ResolveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resolve",
-        abstract: "Settle a request in doubt that no look-up could (after checking the dashboard).",
+        abstract: "Decide an ambiguous look-up by hand: sent or absent.",
         discussion: """
             A single message's look-up is ambiguous (`AMBIGUOUS_MATCH` in `status`) when the API has a \
             message to the same number from the same sender since the request, with another text: the API \

@@ -6,14 +6,15 @@ import Delivery
 struct RetryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retry",
-        abstract: "Re-queue rejected recipients into new requests (sent ones are never touched).",
+        abstract: "Re-queue rejected recipients for the next run.",
         discussion: """
             After fixing what made the API refuse some recipients (e.g. the sender ID), re-queue them, then \
-            run the job again. Takes the state file's lock like `run`: while a run of the job is active it \
-            exits 75 and changes nothing.
+            run the job again. Sent recipients are never touched. Takes the state file's lock like `run`: \
+            while a run of the job is active it exits 75 and changes nothing.
 
             Example:
-              ziett-batch retry --rejected --state march.sqlite && ziett-batch run march.csv …
+              ziett-batch retry --rejected --state march.sqlite
+              ziett-batch run march.csv --state march.sqlite …
             """)
 
     @OptionGroup var stateOptions: StateOptions

@@ -9,17 +9,19 @@ import ZiettAPI
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Send a campaign from a CSV; run it again to resume (safe to run from cron every minute).",
+        abstract: "Send a campaign from a CSV; run it again to resume.",
         discussion: """
             The API key comes from ZIETT_API_KEY (never a flag). The first run creates the job in the state \
-            file; later runs with the same arguments resume it. Every option can come from a TOML job file \
-            (--job-file; keys are the option names, e.g. chunk-size = 500); options on the command line win. \
-            Exit code 0 means the job is complete; 75 means "stopped early, nothing lost, run again later".
+            file; later runs with the same arguments resume it, so it is safe to run from cron every minute. \
+            Every option can come from a TOML job file (--job-file; keys are the option names, e.g. \
+            chunk-size = 500); options on the command line win. Exit code 0 means the job is complete; 75 \
+            means "stopped early, nothing lost, run again later".
 
             Example:
-              ZIETT_API_KEY=zk_live_… ziett-batch run customers.csv \\
-                --sender 3f1c…-uuid --message "Hello {{name|there}}, your code is {{code}}." --country AO
-              ZIETT_API_KEY=zk_live_… ziett-batch run --job-file jobs/march-promo.toml --quiet
+              export ZIETT_API_KEY=zk_live_…
+              ziett-batch run customers.csv --sender 3f1c…-uuid --country AO \\
+                --message "Hello {{name|there}}, your code is {{code}}."
+              ziett-batch run --job-file jobs/march-promo.toml --quiet
             """)
 
     @Argument(help: "The recipients CSV (header row required); or `csv` in the job file.")
@@ -206,7 +208,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let options = runOptions(environment: ProcessInfo.processInfo.environment, messageText: text)
         let stop = StopFlag()
-        let watcher = SignalWatcher.watch(stop)
+        let watcher = await SignalWatcher.watch(stop)
         defer { watcher.cancel() }
         var progressLog = logger
         progressLog[metadataKey: "job.name"] = "\(options.jobName)"

@@ -7,17 +7,19 @@ import ZiettSimulator
 struct SimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
-        abstract: "Run a local, stateful Ziett API simulator (with optional faults) for rehearsals and tests.",
+        abstract: "Run a local Ziett API simulator, with optional faults.",
         discussion: """
-            Serves /c/v1 on 127.0.0.1 (see docs/simulator.md and docs/openapi.yaml). Point a run at it with
-            --base-url http://127.0.0.1:<port>/c/v1. The first line printed is
-            "Ziett simulator listening on <base URL> (seed <n>)".
+            A stateful stand-in for the API, for rehearsals and tests. Serves /c/v1 on 127.0.0.1 (see \
+            docs/simulator.md and docs/openapi.yaml). Point a run at it with --base-url \
+            http://127.0.0.1:<port>/c/v1. The first line printed is "Ziett simulator listening on <base \
+            URL> (seed <n>)".
 
-            A --ledger file ending in .json is written on exit; any other name is a SQLite database that
+            A --ledger file ending in .json is written on exit; any other name is a SQLite database that \
             receives every accepted campaign, message and request as it happens (statuses updated on exit).
 
             Example:
-              ziett-batch sim --port 8080 --fail-rate 0.1 --lost-reply-rate 0.05 --ledger ledger.sqlite
+              ziett-batch sim --port 8080 --fail-rate 0.1 --lost-reply-rate 0.05 \\
+                --ledger ledger.sqlite
             """)
 
     @Option(help: "Port to listen on (0: any free port, printed).")
@@ -227,11 +229,11 @@ struct SimCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = simulatorConfiguration()
-        let server = try await ZiettSimulatorServer.start(configuration: config, host: host, port: port)
-        // Unbuffered: scripts wait for this line on a pipe.
-        FileHandle.standardOutput.write(Data("Ziett simulator listening on \(server.baseURL) (seed \(seed)); Ctrl-C to stop\n".utf8))
         let stop = StopFlag()
-        let watcher = SignalWatcher.watch(stop)
+        let watcher = await SignalWatcher.watch(stop)
+        let server = try await ZiettSimulatorServer.start(configuration: config, host: host, port: port)
+        // Unbuffered: scripts wait for this line on a pipe, then may stop the simulator at once.
+        FileHandle.standardOutput.write(Data("Ziett simulator listening on \(server.baseURL) (seed \(seed)); Ctrl-C to stop\n".utf8))
         while !stop.isRequested { try? await Task.sleep(for: .milliseconds(200)) }
         watcher.cancel()
         await server.stop()

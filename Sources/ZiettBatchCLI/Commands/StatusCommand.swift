@@ -8,9 +8,11 @@ import ZiettAPI
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show each job: phase, recipients and requests by state, throughput, ETA, delivery, last error, next step.",
+        abstract: "Show where each job stands and what happens next.",
         discussion: """
-            Reads the state file only (no API key, no network). Delivery counts and cost appear once \
+            For each job: its phase, recipients and requests by state, throughput, ETA, delivery, the last \
+            error and the next step. Reads the state file only (no API key, no network). Delivery counts and \
+            cost appear once \
             `ziett-batch track` has looked them up. --json prints one object, documented in docs/status-json.md.
 
             Example:

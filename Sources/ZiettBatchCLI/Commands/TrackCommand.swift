@@ -10,7 +10,7 @@ import ZiettClient
 struct TrackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "track",
-        abstract: "Look up each sent recipient's delivery status (DELIVERED, FAILED, …), error code and cost at the API.",
+        abstract: "Look up the delivery status and cost of sent messages.",
         discussion: """
             Pages through GET /messages?campaign_id=<id> for every accepted batch, and finds single messages \
             by id (GET /messages?q=<id> for a few, one scan of the job's time range for more), at the \
@@ -18,10 +18,13 @@ struct TrackCommand: AsyncParsableCommand {
             records delivery_status, delivery_error and cost in the state file; `status` and `report` then \
             show them. Requests whose recipients all have a final status are not asked again, so it is \
             cheap to run from cron after the job. Sends nothing. Needs ZIETT_API_KEY (scope messages:list).
+
             Exit codes as for run: 0 done, 75 stopped early (run again later), 77 key refused.
 
             Example:
-              ZIETT_API_KEY=zk_live_… ziett-batch track --state march.sqlite && ziett-batch report --state march.sqlite --only undelivered
+              export ZIETT_API_KEY=zk_live_…
+              ziett-batch track --state march.sqlite
+              ziett-batch report --state march.sqlite --only undelivered
             """)
 
     @OptionGroup var stateOptions: StateOptions
@@ -59,7 +62,7 @@ struct TrackCommand: AsyncParsableCommand {
             throw ExitStatus.usage.exitCode
         }
         let stop = StopFlag()
-        let watcher = SignalWatcher.watch(stop)
+        let watcher = await SignalWatcher.watch(stop)
         defer { watcher.cancel() }
         var worst = ExitStatus.complete
         var work: [(StateStore, Job)] = []
@@ -82,32 +85,34 @@ struct TrackCommand: AsyncParsableCommand {
                 throw ExitStatus.ioError.exitCode
             }
             await client.shutdown()
-            if !logging.quiet || report.end != .complete { say(Self.summary(job: job.name, report)) }
+            if !logging.quiet || report.end != .complete { Self.summary(job: job.name, report).write() }
             if report.end.exitStatus != .complete && worst == .complete { worst = report.end.exitStatus }
             if report.end.exitStatus == .authentication { worst = .authentication }
         }
         if worst != .complete { throw worst.exitCode }
     }
 
-    /// The lines a cron mail shows.
-    static func summary(job: String, _ report: TrackReport) -> String {
-        var lines = ["job \(job): looked up \(report.requestsChecked) request(s) in \(report.pagesRead) page(s); "
-            + "\(report.recipientsUpdated) recipient(s) updated, \(report.requestsSkipped) request(s) already final"]
+    /// The lines a cron mail shows: what was looked up and found on standard output; a warning, or why the
+    /// pass stopped early, on standard error.
+    static func summary(job: String, _ report: TrackReport) -> CommandOutput {
+        var out = CommandOutput()
+        out.result("job \(job): looked up \(report.requestsChecked) request(s) in \(report.pagesRead) page(s); "
+            + "\(report.recipientsUpdated) recipient(s) updated, \(report.requestsSkipped) request(s) already final")
         if let d = report.delivery {
             let parts = d.byStatus.sorted { $0.key < $1.key }.map { "\($0.key == "unknown" ? "not tracked" : $0.key.lowercased()) \($0.value)" }
             var line = "delivery: " + (parts.isEmpty ? "nothing sent yet" : parts.joined(separator: ", "))
             if d.costed > 0 { line += "; cost \(JobStatus.number(d.totalCost)) (\(d.costed) recipient(s))" }
-            lines.append(line)
+            out.result(line)
         }
         if report.unmatchedMessages > 0 {
-            lines.append("warning: \(report.unmatchedMessages) message(s) listed by the API matched no recipient of their campaign")
+            out.diagnostic("warning: \(report.unmatchedMessages) message(s) listed by the API matched no recipient of their campaign")
         }
         switch report.end {
         case .complete: break
-        case .interrupted: lines.append("exit 75: interrupted; run track again to continue")
-        case .retriesExhausted(let e): lines.append("exit 75: the API kept failing (\(e.summary)); run track again later")
-        case .authentication(let e): lines.append("exit 77: the API refused the key (\(e.summary)); check ZIETT_API_KEY and its messages:list scope")
+        case .interrupted: out.diagnostic("exit 75: interrupted; run track again to continue")
+        case .retriesExhausted(let e): out.diagnostic("exit 75: the API kept failing (\(e.summary)); run track again later")
+        case .authentication(let e): out.diagnostic("exit 77: the API refused the key (\(e.summary)); check ZIETT_API_KEY and its messages:list scope")
         }
-        return lines.joined(separator: "\n")
+        return out
     }
 }

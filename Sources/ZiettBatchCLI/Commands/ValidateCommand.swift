@@ -7,12 +7,15 @@ import Recipients
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check every row of a CSV: valid, invalid (and why), duplicate, suppressed. Sends nothing.",
+        abstract: "Check each row of a CSV; sends nothing.",
         discussion: """
-            With --report, writes one JSON object per data row:
-              {"row": 1, "phone": "923 456 789", "e164": "+244923456789", "type": "mobile", "status": "valid", "reason": null, "fields": {…}}
-            "type" is libphonenumber's number type for every valid number (null otherwise); a valid number of a \
-            type not in --number-types (default: mobile, fixed_line_or_mobile) is "invalid", its e164 still filled.
+            Prints how many rows are valid, invalid (and why), duplicate or suppressed. Needs no state file \
+            and no API key. With --report, writes one JSON object per data row, one line each:
+              {"row": 1, "phone": "923 456 789", "e164": "+244923456789", "type": "mobile",
+               "status": "valid", "reason": null, "fields": {…}}
+            "type" is libphonenumber's number type of every valid number (null otherwise); a valid number \
+            of a type not in --number-types (default: mobile, fixed_line_or_mobile) is "invalid", its e164 \
+            still filled.
 
             Example:
               ziett-batch validate customers.csv --country AO --report checked.jsonl

@@ -5,34 +5,46 @@ import Recipients
 
 /// Prints the end-of-run summary (`RunSummary`), written for a cron mail read at 7 am.
 enum RunSummaryPrinter {
-    /// Prints `summary` to standard output; with `quiet`, routine ticks print nothing.
+    /// Prints `summary`: what the run did on standard output; why it stopped (when it did not complete),
+    /// what to do about it, and the plan's warnings on standard error. With `quiet`, routine ticks print
+    /// nothing.
     static func print(_ summary: RunSummary, quiet: Bool) {
         if quiet && isRoutine(summary) { return }
-        var lines: [String] = []
-        if let job = summary.jobName { lines.append("job: \(job)") }
+        lines(summary, quiet: quiet).write()
+    }
+
+    /// The summary's lines, each on its stream.
+    static func lines(_ summary: RunSummary, quiet: Bool) -> CommandOutput {
+        var out = CommandOutput()
+        if let job = summary.jobName { out.result("job: \(job)") }
         if let plan = summary.plan, !quiet {
-            lines.append("plan: \(plan.pending) recipient(s) to send in \(plan.openChunks) request(s) to \(plan.endpoint), "
+            out.result("plan: \(plan.pending) recipient(s) to send in \(plan.openChunks) request(s) to \(plan.endpoint), "
                 + "\(plan.segments) SMS segment(s), \(plan.encoding), at \(plan.rate): \(DurationText.format(plan.estimatedSeconds))")
-            for warning in plan.warnings { lines.append("warning: \(warning)") }
-            if let window = plan.window { lines.append("send window: \(window.text)") }
+            for warning in plan.warnings { out.diagnostic("warning: \(warning)") }
+            if let window = plan.window { out.result("send window: \(window.text)") }
         }
         if let counts = summary.counts {
             var order: [RecipientStatus] = [.sent, .pending, .rejected, .invalid, .duplicate, .suppressed]
             if counts.recipients(.expired) > 0 { order.append(.expired) }
             let parts = order.map { "\($0.rawValue) \(counts.recipients($0))" }.joined(separator: ", ")
-            lines.append("rows: \(counts.rows) (\(parts))")
+            out.result("rows: \(counts.rows) (\(parts))")
             if !summary.numberTypes.isEmpty {
                 let types = PhoneNumberType.allCases.compactMap { type in summary.numberTypes[type.rawValue].map { "\(type.rawValue) \($0)" } }
-                lines.append("number types: " + types.joined(separator: ", "))
+                out.result("number types: " + types.joined(separator: ", "))
             }
             if summary.requestsThisRun > 0 || summary.acceptedThisRun > 0 {
-                lines.append("this run: \(summary.requestsThisRun) request(s), \(summary.acceptedThisRun) recipient(s) accepted")
+                out.result("this run: \(summary.requestsThisRun) request(s), \(summary.acceptedThisRun) recipient(s) accepted")
             }
         }
-        lines.append((summary.exitStatus == .complete ? "" : "exit \(summary.exitStatus.rawValue): ") + summary.headline)
-        lines.append(contentsOf: summary.details)
-        if let state = summary.statePath { lines.append("state: \(state)  (ziett-batch status --state \(state))") }
-        FileHandleOutput.write(lines.joined(separator: "\n") + "\n", fd: 1)
+        if summary.exitStatus == .complete {
+            out.result(summary.headline)
+            for detail in summary.details { out.result(detail) }
+        } else {
+            out.diagnostic("exit \(summary.exitStatus.rawValue): \(summary.headline)")
+            for detail in summary.details { out.diagnostic(detail) }
+        }
+        if let state = summary.statePath { out.result("state: \(state)  (ziett-batch status --state \(state))") }
+        return out
     }
 }
 
