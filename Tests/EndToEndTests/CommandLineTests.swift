@@ -57,6 +57,21 @@ extension EndToEnd {
             #expect(result.stderr.contains("ZIETT_API_KEY"))
         }
 
+        /// A run without the key stops before it creates the job: the corrected command (here also with
+        /// another --country) is a first run, not "a job with other settings".
+        @Test func aRunWithoutTheKeyCreatesNoJob() async throws {
+            let server = try await ZiettSimulatorServer.start(configuration: .unlimited)
+            let dir = temporaryDirectory()
+            let (csv, _) = try writeRecipients(count: 5, in: dir, seed: 61)
+            let base = ["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi", "--state", dir + "/s.sqlite",
+                        "--base-url", server.baseURL]
+            let keyless = try await runBinary(base + ["--country", "PT"], environment: ["ZIETT_API_KEY": ""])
+            #expect(keyless.status == 64 && keyless.stderr.contains("ZIETT_API_KEY is not set"), "\(keyless.stdout)\(keyless.stderr)")
+            let corrected = try await runBinary(base + ["--country", "AO"], environment: ["ZIETT_API_KEY": "zk_test_keyless"])
+            await server.stop()
+            #expect(corrected.status == 0, "\(corrected.stdout)\(corrected.stderr)")
+        }
+
         @Test func missingInputExitsWithNoInput() async throws {
             let dir = temporaryDirectory()
             let result = try await runBinary(

@@ -56,6 +56,19 @@ struct NumberTypeAndTimeZoneTests {
         #expect(plain.classify(record(["923456789", "Mars/Base"])).isValid)
     }
 
+    /// Fail closed: a number whose zone cannot be placed (a satellite number: libphonenumber's
+    /// Etc/Unknown) is invalid under a send window, naming why, never taken for UTC; a timezone cell sends it.
+    @Test func aNumberWithNoKnownZoneIsInvalidUnderASendWindowUnlessItsCellNamesOne() throws {
+        let policy = RecipientPolicy(resolvesTimeZones: true, isKnownTimeZone: { $0 != "Etc/Unknown" })
+        let classifier = try RecipientClassifier(
+            header: ["phone", "timezone"], phoneColumn: nil, defaultRegion: nil, message: nil, policy: policy)
+        let satellite = classifier.classify(record(["+881612345678", ""], line: 4))
+        #expect(!satellite.isValid)
+        #expect(satellite.reasonCode == "timezone")
+        #expect(satellite.reason?.hasPrefix("line 4: no time zone is known for this number (Etc/Unknown)") == true, "\(satellite.reason ?? "")")
+        #expect(classifier.classify(record(["+881612345678", "Europe/Lisbon"])).windowGroup == "Europe/Lisbon")
+    }
+
     @Test func aNumberOverSeveralZonesGetsThemAllInOneGroup() throws {
         let classifier = try RecipientClassifier(
             header: ["phone"], phoneColumn: nil, defaultRegion: nil, message: nil,

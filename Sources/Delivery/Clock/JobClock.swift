@@ -38,9 +38,16 @@ public struct SystemClock: JobClock {
     /// The environment variable that shifts the CLI's clock, in seconds (tests only; unset in production).
     public static let testOffsetVariable = "ZIETT_BATCH_CLOCK_OFFSET"
 
-    /// The test-only clock offset from `environment` (0 when unset or not a number).
+    /// The test-only clock offset from `environment` (0 when unset, not a finite number, or in a release
+    /// build: an installed binary never runs on a shifted clock, which would shift send windows, campaign
+    /// ends and the key's shared budget for every job on the key).
     public static func testOffset(environment: [String: String]) -> Double {
-        environment[testOffsetVariable].flatMap(Double.init) ?? 0
+        #if DEBUG
+        guard let offset = environment[testOffsetVariable].flatMap(Double.init), offset.isFinite else { return 0 }
+        return offset
+        #else
+        return 0
+        #endif
     }
 
     public func now() -> Double { wallAtStart + monotonicNow() }

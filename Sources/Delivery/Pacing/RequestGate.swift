@@ -44,7 +44,7 @@ public final class RequestGate {
         while true {
             if stop.isRequested { return .stopped }
             switch schedule.gate(endpoint, notBefore: notBefore, window: window, now: clock.now()) {
-            case .go: return await passShared(endpoint)
+            case .go: return await passShared(endpoint, window: window)
             case .tooFar(let until): return .tooFar(until: until)
             case .wait(let until):
                 guard await stop.sleep(until: until, clock: clock) else { return .stopped }
@@ -52,7 +52,10 @@ public final class RequestGate {
         }
     }
 
-    private func passShared(_ endpoint: ZiettEndpoint) async -> Pass {
+    /// The key's machine-wide slot, once this run's own schedule let the request go. A slot at which the
+    /// send window is closed (it closed, or the campaign ended, while other jobs had the key) is given
+    /// back: the request never leaves outside its window because it waited for the key.
+    private func passShared(_ endpoint: ZiettEndpoint, window: ((Double) -> Double?)?) async -> Pass {
         let bucket = endpoint.pacingBucket
         let limit = schedule.limit(of: bucket)
         let margin = min(0.25, limit.window * 0.01) + 0.002
@@ -60,6 +63,10 @@ public final class RequestGate {
         case nil: return .go
         case .tooFar(let until): return .tooFar(until: until)
         case .reserved(let slot):
+            if let window, window(slot.at) != slot.at {
+                budget?.abandon(bucket)
+                return .tooFar(until: window(slot.at) ?? .infinity)
+            }
             guard await stop.sleep(until: slot.at, clock: clock) else {
                 budget?.abandon(bucket)
                 return .stopped

@@ -167,6 +167,7 @@ public struct JobRunner {
             let why = !exists ? "no such file" : isDirectory.boolValue ? "is a directory, not a CSV file" : "cannot be read (permissions?)"
             throw RunFailure(.noInput, "\(options.csvPath): \(why)")
         }
+        try checkCanSend()
         guard var job = try store.job(named: options.jobName) else {
             // The campaign's identity goes into every batch name, so the API can tell a later job (from a
             // lost state file) that this campaign was sent (ResendCheck).
@@ -197,6 +198,18 @@ public struct JobRunner {
             job = try store.job(named: job.name) ?? job
         }
         return job
+    }
+
+    /// A run that is to send checks that it can (the key, the address) before it creates the job or reads
+    /// the CSV: a missing key must not leave a job behind whose settings the corrected command then differs from.
+    private func checkCanSend() throws {
+        guard !options.dryRun else { return }
+        guard let apiKey = options.apiKey, !apiKey.isEmpty else {
+            throw RunFailure(.usage, "ZIETT_API_KEY is not set: export the API key in the environment (it is never taken as a flag)")
+        }
+        if let problem = ZiettClientConfiguration(baseURL: options.baseURL, apiKey: apiKey).transportProblem(allowInsecureHTTP: options.allowInsecureHTTP) {
+            throw RunFailure(.usage, "\(problem); nothing was sent")
+        }
     }
 
     /// Builds the classifier for a job's CSV header, turning setup errors into exit codes.

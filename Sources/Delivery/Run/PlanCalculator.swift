@@ -70,8 +70,8 @@ public struct PlanCalculator {
         let endpoint: ZiettEndpoint = personalised ? .sendMessage : .sendBatch
         let limit = maxRate ?? endpoint.documentedLimit
         let requests = counts.openChunks
-        // A sliding window lets `count` requests go at once; every further one waits its turn.
-        let seconds = requests <= limit.count ? 0 : Double(requests - limit.count) * limit.interval
+        // Requests are spaced evenly across the key's budget (`KeyBudget`): one per `window / count`.
+        let seconds = Double(max(0, requests - 1)) * limit.interval
         return PlanSummary(
             recipients: pending + counts.recipients(.sent), pending: pending, openChunks: requests,
             endpoint: endpoint, segments: segments,

@@ -298,7 +298,8 @@ public final class Dispatcher {
                 case .stopped: action = machine.stopRequested()
                 case .tooFar(let until):
                     // The window closed while the request waited its turn: the run ends, the chunk stays pending.
-                    let closedNow = window.map { $0(clock.now()) != clock.now() } ?? false
+                    let now = clock.now()
+                    let closedNow = window.map { $0(now) != now } ?? false
                     action = closedNow || !until.isFinite
                         ? machine.windowClosed(opensAt: until.isFinite ? until : nil) : machine.gateTooFar(until: until)
                 case .go:

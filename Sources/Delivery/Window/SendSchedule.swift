@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// When a job may send to a window group: its send window in the group's time zones, between the
 /// campaign's start (`--not-before`) and end (`--not-after`).
@@ -82,10 +83,16 @@ public struct SendSchedule: Sendable, Equatable {
         return zones.isEmpty ? [utc] : Array(Set(zones)).sorted { $0.identifier < $1.identifier }
     }
 
-    /// Whether `name` is an IANA zone Foundation's tz database knows (for the `timezone` column).
+    /// Whether `name` is an IANA zone Foundation's tz database knows (for the `timezone` column, and for
+    /// every zone libphonenumber gives a number). Asked once per row: the answers are kept.
     public static func isKnownZone(_ name: String) -> Bool {
-        name != "Etc/Unknown" && TimeZone(identifier: name) != nil
+        if let known = knownZones.withLock({ $0[name] }) { return known }
+        let known = name != "Etc/Unknown" && TimeZone(identifier: name) != nil
+        knownZones.withLock { $0[name] = known }
+        return known
     }
+
+    private static let knownZones = Mutex<[String: Bool]>([:])
 
     static let utc = TimeZone(identifier: "UTC") ?? TimeZone(secondsFromGMT: 0) ?? .current
 

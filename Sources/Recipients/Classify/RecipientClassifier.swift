@@ -208,7 +208,15 @@ public struct RecipientClassifier: Sendable {
                 return .group(cell)
             }
         }
-        return .group(parser.timeZones(of: number).joined(separator: " "))
+        let zones = parser.timeZones(of: number)
+        // Fail closed: a zone this build cannot place (libphonenumber's Etc/Unknown for satellite numbers, or
+        // a name newer than the tz data) must not be taken for UTC and texted at night.
+        if let unknown = zones.first(where: { !policy.isKnownTimeZone($0) }) {
+            return .problem(
+                "line \(record.line): no time zone is known for this number (\(unknown)), so --send-window cannot be "
+                    + "kept; add a \"timezone\" column with its IANA zone")
+        }
+        return .group(zones.joined(separator: " "))
     }
 
     /// A row's window group, or why its `timezone` cell cannot be used.

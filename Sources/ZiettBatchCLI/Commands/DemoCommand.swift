@@ -36,7 +36,9 @@ struct DemoCommand: AsyncParsableCommand {
             printError("\(csv): no such file (leave out --csv to send the built-in sample)")
             throw ExitStatus.noInput.exitCode
         }
-        let dir = directory ?? NSTemporaryDirectory() + "ziett-batch-demo-\(getpid())"
+        // A new directory each time (a reused process id must not resume an earlier demo's finished job);
+        // kept afterwards, so the state and the report can be looked at.
+        let dir = directory ?? NSTemporaryDirectory() + "ziett-batch-demo-" + UUID().uuidString.prefix(8).lowercased()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let input: String
         if let csv {

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Checkpoint
 import Delivery
@@ -36,6 +37,11 @@ struct StateOptions: ParsableArguments {
         }
         var found = false
         for file in files {
+            // Only `run` creates a state file: a mistyped --state for any other command is reported, not created.
+            guard FileManager.default.fileExists(atPath: file) else {
+                printError("\(file): no such state file (check --state, or run the job first)")
+                throw ExitStatus.noInput.exitCode
+            }
             let store: StateStore
             do { store = try StateStore(path: file, access: access) } catch let error as StateStoreError {
                 // Locked by another writer (75), on a network filesystem (64), not writable (74).

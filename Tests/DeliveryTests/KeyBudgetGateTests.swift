@@ -1,0 +1,35 @@
+import Checkpoint
+import Delivery
+import Foundation
+import Logging
+import Testing
+import ZiettAPI
+
+/// The key's shared budget at the gate, with a send window.
+@Suite("Key budget at the gate", .temporaryFiles)
+struct KeyBudgetGateTests {
+    /// Another job holds the key's next ten seconds; the window closes in five. The request does not wait
+    /// for a slot at which its window is closed (it would text someone after hours): the gate gives the
+    /// slot back and answers with the next opening.
+    @Test func aSlotOutsideTheSendWindowIsGivenBackNotWaitedFor() async throws {
+        let directory = try #require(TemporaryFiles.root) + "/keys"
+        let bucket = ZiettEndpoint.sendBatch.pacingBucket
+        let other = try KeyLedger(path: directory + "/" + KeyBudget.fileName(forKey: "zk_test_window"))
+        for _ in 0..<10 {
+            _ = try other.reserve(bucket: bucket.rawValue, count: 1, window: 1, margin: 0, now: 1_000, maxWait: 100)
+        }
+        let clock = ManualClock(now: 1_000)
+        let gate = RequestGate(
+            schedule: RequestSchedule(maxWait: 900, limits: [bucket: RateLimit(count: 1, window: 1)]), clock: clock, stop: StopFlag(),
+            budget: try KeyBudget(directory: directory, apiKey: "zk_test_window", logger: Logger(label: "test")))
+        let window: (Double) -> Double? = { t in t < 1_005 ? t : 2_000 }
+        #expect(await gate.pass(.sendBatch, window: window) == .tooFar(until: 2_000))
+        #expect(clock.now() == 1_000, "it did not sit out the other job's slots")
+        // The slot was given back: the other job's next slot is where it would have been anyway.
+        guard case .reserved(let next) = try other.reserve(bucket: bucket.rawValue, count: 1, window: 1, margin: 0, now: 1_000, maxWait: 100) else {
+            Issue.record("no slot")
+            return
+        }
+        #expect(next.at == 1_010)
+    }
+}
