@@ -101,9 +101,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Test helpers every test target shares (a temporary directory per test, deleted however it ends).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "RecipientsTests", dependencies: ["Recipients"], exclude: ["Fixtures"], swiftSettings: strict),
         // SQLite: to write stored values the store would never write (unknown states) and read them back.
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "SQLite", "Recipients"], swiftSettings: strict),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "SQLite", "Recipients", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ZiettSimulatorTests",
             dependencies: [
@@ -117,14 +119,14 @@ let package = Package(
         .testTarget(
             name: "DeliveryTests",
             dependencies: [
-                "Delivery", "Checkpoint", "SQLite", "Recipients", "ZiettAPI", "ZiettClient", "ZiettSimulator",
+                "Delivery", "Checkpoint", "SQLite", "Recipients", "ZiettAPI", "ZiettClient", "ZiettSimulator", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ZiettSimulator", "Checkpoint", "SQLite", "ZiettAPI", "Recipients", "ZiettBatchCLI"],
+            dependencies: ["ZiettSimulator", "Checkpoint", "SQLite", "ZiettAPI", "Recipients", "ZiettBatchCLI", "TestSupport"],
             // Expected `status`/`report`/`--help` output of the Operator*Tests, compared byte for byte.
             exclude: ["Snapshots"],
             swiftSettings: strict

@@ -1,3 +1,4 @@
+import Recipients
 import SQLite
 
 /// Writes a job's rows into the state as they are read, each with its final status, then plans the job.
@@ -93,7 +94,8 @@ public final class IngestWriter {
         statement.bind(text: row.status.rawValue, at: base + 6)
         statement.bind(text: row.reason, at: base + 7)
         statement.bind(text: row.content, at: base + 8)
-        statement.bind(text: row.numberType, at: base + 9)
+        // The type's one-byte code, not its name: a text per row cost ingest measurably (docs/performance.md).
+        if let type = row.numberType { statement.bind(int: Int64(type.code), at: base + 9) } else { statement.bind(text: nil, at: base + 9) }
         statement.bind(text: row.windowGroup, at: base + 10)
     }
 

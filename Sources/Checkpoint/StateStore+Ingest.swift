@@ -1,4 +1,5 @@
 import SQLite
+public import Recipients
 
 /// One row on its way into the state.
 public struct IngestRow: Sendable {
@@ -17,14 +18,14 @@ public struct IngestRow: Sendable {
     /// The rendered text, for personalised messages.
     public var content: String?
     /// libphonenumber's type of the number (`mobile`, `fixed_line`, …), when it is valid.
-    public var numberType: String?
+    public var numberType: PhoneNumberType?
     /// The send-window group (time zones, space-separated), when the job has a send window.
     public var windowGroup: String?
 
     /// Creates a row.
     public init(
         row: Int, line: Int, phone: String, e164: UInt64?, status: RecipientStatus, reason: String?, content: String?,
-        numberType: String? = nil, windowGroup: String? = nil
+        numberType: PhoneNumberType? = nil, windowGroup: String? = nil
     ) {
         self.numberType = numberType
         self.windowGroup = windowGroup

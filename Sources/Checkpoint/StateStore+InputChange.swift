@@ -1,3 +1,4 @@
+import Recipients
 import SQLite
 
 extension StateStore {
@@ -88,7 +89,7 @@ extension StateStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [.int(jobID), .int(row.row), .int(row.line), .text(row.phone), row.e164.map { .int(Int64($0)) } ?? .null,
-                 .text(row.status.rawValue), .optional(row.reason), .optional(row.content), .optional(row.numberType),
+                 .text(row.status.rawValue), .optional(row.reason), .optional(row.content), .optional(row.numberType.map { Int($0.code) }),
                  .optional(row.windowGroup), .double(clock.now())])
         }
         return queued

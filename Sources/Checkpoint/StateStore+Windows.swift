@@ -1,3 +1,4 @@
+import Recipients
 import SQLite
 
 /// Rows waiting for a send window, by window group: how many, and the group's time zones.
@@ -62,7 +63,11 @@ extension StateStore {
         for (type, count) in try database.query(
             "SELECT number_type, count(*) FROM recipient WHERE job_id = ? AND number_type IS NOT NULL GROUP BY 1",
             [.int(jobID)], { ($0.text(0), $0.int(1)) })
-        { counts[type] = count }
+        {
+            // Stored as the type's code; a name in files written before the code.
+            let name = UInt8(type).flatMap(PhoneNumberType.init(code:))?.rawValue ?? type
+            counts[name, default: 0] += count
+        }
         return counts
     }
 }

@@ -2,6 +2,7 @@
 import Foundation
 import SQLite
 import Testing
+import TestSupport
 
 @Suite("State store", .temporaryFiles)
 struct StateStoreTests {

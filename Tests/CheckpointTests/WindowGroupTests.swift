@@ -1,12 +1,13 @@
 @testable import Checkpoint
 import Foundation
+import Recipients
 import Testing
 
 /// Chunks cut by window group (rows that open and close together share a batch, never a far-away
 /// number), deterministically; expiry at the campaign's end; counts by group and by number type.
 @Suite("State store: window groups, expiry, number types")
 struct WindowGroupTests {
-    func row(_ n: Int, _ group: String?, type: String? = "mobile", status: RecipientStatus = .pending) -> IngestRow {
+    func row(_ n: Int, _ group: String?, type: PhoneNumberType? = .mobile, status: RecipientStatus = .pending) -> IngestRow {
         IngestRow(row: n, line: n + 1, phone: "+\(244_923_000_000 + n)", e164: 244_923_000_000 + UInt64(n), status: status,
                   reason: status == .pending ? nil : "why", content: nil, numberType: type, windowGroup: group)
     }
@@ -88,7 +89,7 @@ struct WindowGroupTests {
             let job = try store.createJob(name: "j", settings: testSettings(chunkSize: 2), inputFingerprint: "f")
             let writer = try IngestWriter(store: store, jobID: job.id, kind: .batch, chunkSize: 2)
             var rows = mixed
-            rows.append(row(10, nil, type: "fixed_line", status: .invalid))
+            rows.append(row(10, nil, type: .fixedLine, status: .invalid))
             rows.append(IngestRow(row: 11, line: 12, phone: "bad", e164: nil, status: .invalid, reason: "why", content: nil))
             try writer.write(rows, offset: 1, line: 12, rowCount: 11)
             _ = try writer.complete()

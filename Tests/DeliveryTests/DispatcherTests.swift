@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Recipients
 import Testing
+import TestSupport
 import ZiettAPI
 import ZiettClient
 import ZiettSimulator

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import SQLite
 import Testing
+import TestSupport
 
 /// Which exit code a state file that breaks a rule of its jobs, or cannot be read, ends a run with.
 @Suite("Exit status for state store errors", .temporaryFiles)

@@ -4,6 +4,7 @@ import Foundation
 import Recipients
 import SQLite
 import Testing
+import TestSupport
 
 @Suite("Ingestor", .temporaryFiles)
 struct IngestorTests {

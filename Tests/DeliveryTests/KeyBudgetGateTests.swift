@@ -3,6 +3,7 @@ import Delivery
 import Foundation
 import Logging
 import Testing
+import TestSupport
 import ZiettAPI
 
 /// The key's shared budget at the gate, with a send window.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 extension EndToEnd {
     /// `run --job-file`: every option from a TOML file, flags win, paths relative to the file.

@@ -1,6 +1,7 @@
 import Foundation
 import Recipients
 import Testing
+import TestSupport
 import ZiettAPI
 import ZiettSimulator
 

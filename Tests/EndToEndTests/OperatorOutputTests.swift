@@ -1,6 +1,7 @@
 import Checkpoint
 import Foundation
 import Testing
+import TestSupport
 
 extension EndToEnd {
     /// What an operator reads: `status`, `status --json`, `report` and `run --help`, compared with snapshots.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 extension EndToEnd {
     /// Options several commands share (`CSVOptions`, `APIOptions`, `--delimiter`'s own type): parsed and

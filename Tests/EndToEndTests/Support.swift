@@ -1,6 +1,7 @@
 import Foundation
 import Recipients
 import Testing
+import TestSupport
 import ZiettSimulator
 
 /// Helpers for tests that run the real `ziett-batch` binary.

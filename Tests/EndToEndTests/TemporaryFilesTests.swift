@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 
 extension EndToEnd {
     /// The `.temporaryFiles` trait deletes a test's directory however the test ends: the suite leaves

@@ -1,6 +1,7 @@
 import Checkpoint
 import Foundation
 import Testing
+import TestSupport
 import ZiettSimulator
 
 extension EndToEnd {

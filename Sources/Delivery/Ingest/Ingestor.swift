@@ -31,6 +31,8 @@ public struct Ingestor {
         public var chunks: Int
         /// The job's counts right after planning, when this call read the whole file (else nil: ask the store).
         public var counts: JobCounts? = nil
+        /// Rows by number type, when this call read the whole file (else nil: ask the store).
+        public var numberTypes: [String: Int]? = nil
         /// Segment totals of the pending messages, when this call read the whole file and every text is GSM-7.
         public var messages: PlanCalculator.MessageStatistics? = nil
         /// False when the file had more distinct numbers than the duplicate check's table holds, so the rest
@@ -110,6 +112,10 @@ public struct Ingestor {
                 if resume == nil {
                     summary.counts = store.plannedCounts(rows: writer.written, chunks: chunks)
                     if classifier.isPersonalised && tally.allGSM7 { summary.messages = tally.messages }
+                    // Counted while reading: the summary needs no scan of a million rows for them.
+                    summary.numberTypes = Dictionary(uniqueKeysWithValues: tally.types.enumerated().compactMap { code, count in
+                        count > 0 ? PhoneNumberType(code: UInt8(code)).map { ($0.rawValue, count) } : nil
+                    })
                 }
                 return summary
             }
@@ -141,6 +147,8 @@ enum ReadFailure: Sendable {
 struct ReadTally: Sendable {
     var messages = PlanCalculator.MessageStatistics(segments: 0, multiSegment: 0)
     var allGSM7 = true
+    /// Rows by number type code (every row with a valid number, whatever its status).
+    var types = [Int](repeating: 0, count: 16)
 }
 
 /// The reading side: CSV → classifier → duplicates → suppression → batches of `IngestRow`.
@@ -163,10 +171,11 @@ struct RowReader: Sendable {
             var batchStart = reader.position
             while let record = try reader.next() {
                 let c = classifier.classify(record)
+                if let type = c.type { tally.types[Int(type.code) & 15] += 1 }
                 batch.append(IngestRow(
                     row: record.dataRow, line: record.line, phone: c.phone, e164: c.e164?.digits,
                     status: c.isValid ? .pending : .invalid, reason: c.reason, content: c.content,
-                    numberType: c.type?.rawValue, windowGroup: c.windowGroup))
+                    numberType: c.type, windowGroup: c.windowGroup))
                 if batch.count >= batchSize {
                     try settle(&batch, from: batchStart, duplicates: duplicates, tally: &tally)
                     guard channel.send(.rows(batch, reader.position)) else { return }

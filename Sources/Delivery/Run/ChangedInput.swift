@@ -45,7 +45,7 @@ public struct ChangedInput {
                 batch.append(IngestRow(
                     row: base + record.dataRow, line: record.line, phone: c.phone, e164: c.e164?.digits,
                     status: c.isValid ? .pending : .invalid, reason: c.reason, content: c.content,
-                    numberType: c.type?.rawValue, windowGroup: c.windowGroup))
+                    numberType: c.type, windowGroup: c.windowGroup))
                 rows += 1
                 if batch.count >= 10_000 {
                     try append(batch)

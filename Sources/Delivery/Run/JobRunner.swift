@@ -87,7 +87,7 @@ public struct JobRunner {
 
         if options.dryRun {
             report.counts = try ingested?.counts ?? store.counts(jobID: job.id)
-            report.numberTypes = try store.numberTypeCounts(jobID: job.id)
+            report.numberTypes = try ingested?.numberTypes ?? store.numberTypeCounts(jobID: job.id)
             report.headline = "dry run: nothing was sent"
             return report
         }
@@ -142,7 +142,7 @@ public struct JobRunner {
         if end == .complete { try store.setPhase(jobID: job.id, .complete) }
         report.counts = counts
         // Counted after the send, so a resumed job's first request does not wait for a scan of its rows.
-        report.numberTypes = try store.numberTypeCounts(jobID: job.id)
+        report.numberTypes = try ingested?.numberTypes ?? store.numberTypeCounts(jobID: job.id)
         report.acceptedThisRun = dispatcher.acceptedThisRun
         report.requestsThisRun = dispatcher.requestsThisRun
         report.exitStatus = end.exitStatus

@@ -17,7 +17,7 @@ public enum PhoneNumberType: String, Sendable, CaseIterable, Codable, Comparable
     case voicemail
 
     /// The code the generator stores in the DFA's flag bits 1-4 (`TYPE_CODES` in gen-phone-metadata.py).
-    var code: UInt8 {
+    public var code: UInt8 {
         switch self {
         case .fixedLine: 1
         case .mobile: 2
@@ -34,7 +34,7 @@ public enum PhoneNumberType: String, Sendable, CaseIterable, Codable, Comparable
     }
 
     /// The type with generator code `code`; nil for 0 (unknown) or a code this version does not know.
-    init?(code: UInt8) {
+    public init?(code: UInt8) {
         guard let found = Self.allCases.first(where: { $0.code == code }) else { return nil }
         self = found
     }
