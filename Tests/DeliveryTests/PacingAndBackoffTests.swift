@@ -27,7 +27,16 @@ struct PacingAndBackoffTests {
         #expect(pacer.earliestSend(now: 100) == 105)
         var other = SlidingWindowPacer(limit: RateLimit(count: 100, window: 60))
         other.observe(retryAfter: nil, remaining: 0, reset: 130, now: 100)
-        #expect(other.earliestSend(now: 100) >= 130)
+        #expect(other.earliestSend(now: 100) >= 130, "someone else spends the key: only the server knows when it frees")
+    }
+
+    /// Our own evenly spaced requests fill the window: the server's whole-second reset would only slow them.
+    @Test func aRoundedResetDoesNotSlowAWindowOurOwnRequestsFill() {
+        var pacer = SlidingWindowPacer(limit: RateLimit(count: 5, window: 1))
+        for t in [100.0, 100.2, 100.4, 100.6, 100.8] { pacer.recordSend(at: t) }
+        pacer.observe(retryAfter: nil, remaining: 0, reset: 102, now: 100.8)
+        let next = pacer.earliestSend(now: 100.8)
+        #expect(next < 101.1, "the window frees at 101.0 (+ margin), not at the rounded reset: \(next)")
     }
 
     @Test func backoffIsJitteredCappedAndNeverBelowRetryAfter() {

@@ -43,10 +43,18 @@ public struct SlidingWindowPacer: Sendable {
     }
 
     /// Takes in the server's rate-limit signals.
+    ///
+    /// `X-RateLimit-Remaining: 0` with its reset blocks the budget only when this pacer's own record of the
+    /// window is not full: then someone else spends the key (another host), and only the server knows when
+    /// it frees. When our own requests fill the window, the pacer already knows to the millisecond when the
+    /// next may go, while the reset is often rounded up to a whole second: honouring it made evenly spaced
+    /// requests (one every half second for 120/min) wait up to a second each (measured: 54 % of a 5/s limit).
     public mutating func observe(retryAfter: Double?, remaining: Int?, reset: Double?, now: Double) {
         if let retryAfter { blockedUntil = max(blockedUntil, now + retryAfter) }
         if let remaining, remaining <= 0, let reset, reset > now {
-            blockedUntil = max(blockedUntil, min(reset, now + limit.window) + margin)
+            let horizon = now - limit.window - margin
+            let ours = sent.reduce(0) { $0 + ($1 > horizon ? 1 : 0) }
+            if ours < limit.count { blockedUntil = max(blockedUntil, min(reset, now + limit.window) + margin) }
         }
     }
 }
