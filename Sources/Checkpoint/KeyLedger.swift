@@ -31,6 +31,8 @@ public final class KeyLedger {
     }
 
     private let database: SQLiteDatabase
+    /// Seconds an unanswered slot counts as "now" at most (longer than any request timeout in use).
+    static let inFlight = 120.0
     /// The file.
     public var path: String { database.path }
 
@@ -45,7 +47,8 @@ public final class KeyLedger {
         try database.execute("PRAGMA synchronous = NORMAL")
         try database.execute(
             """
-            CREATE TABLE IF NOT EXISTS slot (bucket TEXT NOT NULL, start REAL NOT NULL, at REAL NOT NULL);
+            CREATE TABLE IF NOT EXISTS slot (
+                bucket TEXT NOT NULL, start REAL NOT NULL, at REAL NOT NULL, settled INTEGER NOT NULL DEFAULT 0);
             CREATE INDEX IF NOT EXISTS slot_bucket_at ON slot(bucket, at);
             CREATE TABLE IF NOT EXISTS block (bucket TEXT PRIMARY KEY, until REAL NOT NULL);
             """)
@@ -61,8 +64,17 @@ public final class KeyLedger {
     /// starts, not answers, so a slow answer does not slow the pace below the limit.
     public func reserve(bucket: String, count: Int, window: Double, margin: Double, now: Double, maxWait: Double) throws -> Outcome {
         try database.transaction {
-            try database.run("DELETE FROM slot WHERE bucket = ? AND at < ?", [.text(bucket), .double(now - window - margin)])
-            let counted = try database.query("SELECT at FROM slot WHERE bucket = ? ORDER BY at", [.text(bucket)]) { $0.double(0) }
+            // A slot not yet answered may reach the server any moment until its answer (a process slowed
+            // down between its slot and its send): it counts as now, for at most `inFlight` seconds (a
+            // killed process's slot then ages out like any other).
+            let countedAt = """
+                CASE WHEN settled = 1 THEN at ELSE min(max(at, ?2), at + \(Self.inFlight)) END
+                """
+            try database.run(
+                "DELETE FROM slot WHERE bucket = ?1 AND \(countedAt) < ?3",
+                [.text(bucket), .double(now), .double(now - window - margin)])
+            let counted = try database.query(
+                "SELECT \(countedAt) AS t FROM slot WHERE bucket = ?1 ORDER BY t", [.text(bucket), .double(now)]) { $0.double(0) }
             let lastStart = try database.first("SELECT max(start) FROM slot WHERE bucket = ?", [.text(bucket)]) { $0.optionalDouble(0) } ?? nil
             let blocked = try database.first("SELECT until FROM block WHERE bucket = ?", [.text(bucket)]) { $0.double(0) } ?? 0
             var at = max(now, blocked)
@@ -77,7 +89,7 @@ public final class KeyLedger {
     /// Moves a reservation to when its answer came (the server counted the request between the two), so
     /// the window never frees earlier than the server's.
     public func settle(_ id: Int64, at time: Double) throws {
-        try database.run("UPDATE slot SET at = max(at, ?) WHERE rowid = ?", [.double(time), .int(id)])
+        try database.run("UPDATE slot SET at = max(at, ?), settled = 1 WHERE rowid = ?", [.double(time), .int(id)])
     }
 
     /// Gives back a reservation whose request never left.

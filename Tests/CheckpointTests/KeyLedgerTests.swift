@@ -28,9 +28,25 @@ struct KeyLedgerTests {
             #expect(try reserve(b, 0) == 2.5)
             #expect(try reserve(a, 0) == 5)
             #expect(try reserve(b, 1) == 7.5)
-            #expect(try reserve(a, 1) == 10.1, "the fifth waits for the first to leave the window, not just the spacing")
+            // The first is still unanswered at 1 s: it may reach the server as late as now, so it counts at 1.
+            #expect(try reserve(a, 1) == 11.1, "the fifth waits for the first to leave the window, not just the spacing")
             // Another bucket has its own budget.
             #expect(at(try b.reserve(bucket: "POST /messages", count: 120, window: 60, margin: 0.1, now: 1, maxWait: 60)) == 1)
+        }
+    }
+
+    /// A slot whose request is not answered yet may reach the server any moment: it counts as now (a
+    /// process slowed between its slot and its send drew 429s from the other job when it counted at its slot).
+    @Test func anUnansweredSlotCountsAsNowUntilItsAnswer() throws {
+        try withTwoLedgers { (a, b) throws in
+            guard case .reserved(let first) = try a.reserve(bucket: "y", count: 1, window: 10, margin: 0, now: 0, maxWait: 60) else {
+                Issue.record("no slot")
+                return
+            }
+            #expect(at(try b.reserve(bucket: "y", count: 1, window: 10, margin: 0, now: 4, maxWait: 60)) == 14, "unanswered at 4 s")
+            // Answered at 0.5 s: it counts there; at 2 per 10 s the next slot is spaced 5 s after b's start.
+            try a.settle(first.id, at: 0.5)
+            #expect(at(try a.reserve(bucket: "y", count: 2, window: 10, margin: 0, now: 4, maxWait: 60)) == 19)
         }
     }
 
@@ -55,7 +71,12 @@ struct KeyLedgerTests {
             }
             #expect(slot.at == 30, "Retry-After learnt by one process holds for the other")
             try b.release(slot.id)
-            #expect(at(try a.reserve(bucket: "x", count: 10, window: 10, margin: 0, now: 0, maxWait: 60)) == 30)
+            guard case .reserved(let reused) = try a.reserve(bucket: "x", count: 10, window: 10, margin: 0, now: 0, maxWait: 60) else {
+                Issue.record("no slot")
+                return
+            }
+            #expect(reused.at == 30)
+            try a.settle(reused.id, at: 30)
             #expect(try b.reserve(bucket: "x", count: 1, window: 100, margin: 0, now: 0, maxWait: 60) == .tooFar(until: 130))
             #expect(at(try b.reserve(bucket: "x", count: 1, window: 100, margin: 0, now: 131, maxWait: 60)) == 131, "nothing was reserved")
         }

@@ -19,7 +19,7 @@ final class PhoneTimeZones: Sendable {
     let geographicalMobileCodes: Set<Int>
 
     private init() {
-        var reader = TimeZoneReader(bytes: PackedBase64.decode(PhoneMetadata.timeZonePackedBase64))
+        var reader = PackedReader(bytes: PackedBase64.decode(PhoneMetadata.timeZonePackedBase64))
         longestPrefix = reader.u8()
         let zones = (0..<reader.u16()).map { _ in reader.text() }
         zoneSets = (0..<reader.u16()).map { _ in (0..<reader.u8()).map { _ in zones[reader.u16()] } }
@@ -46,24 +46,5 @@ final class PhoneTimeZones: Sendable {
             if let set = setByPrefix[Self.key(digits[0..<length])] { return zoneSets[set] }
         }
         return [Self.unknown]
-    }
-}
-
-/// Sequential little-endian reader over the decoded time-zone bytes.
-private struct TimeZoneReader {
-    let bytes: [UInt8]
-    var offset = 0
-
-    mutating func u8() -> Int {
-        defer { offset += 1 }
-        return Int(bytes[offset])
-    }
-
-    mutating func u16() -> Int { u8() | (u8() << 8) }
-
-    mutating func text() -> String {
-        let count = u8()
-        defer { offset += count }
-        return String(decoding: bytes[offset..<offset + count], as: UTF8.self)
     }
 }
