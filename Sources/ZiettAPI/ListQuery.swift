@@ -39,6 +39,19 @@ public struct CampaignListQuery: ListQuery {
 extension Date {
     /// This time rounded down to a whole second, as the list filters take it.
     var wholeSeconds: Date { Date(timeIntervalSince1970: timeIntervalSince1970.rounded(.down)) }
+
+    /// An ISO 8601 time with a UTC offset, with or without fractional seconds (`2026-12-01T18:00:00Z`,
+    /// `…T18:00:00.123+01:00`): how the API writes `created_at`, and how operators give campaign times.
+    public init?(iso8601 text: String) {
+        if let date = ISO8601DateFormatter().date(from: text) {
+            self = date
+            return
+        }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let date = fractional.date(from: text) else { return nil }
+        self = date
+    }
 }
 
 /// `GET /messages`: messages matching every filter given.

@@ -31,9 +31,6 @@ public enum CampaignFingerprint {
         hasher.update(data: Array(sender.utf8))
         hasher.update(data: [0])
         hasher.update(data: Array(message.utf8))
-        return hasher.finalize().prefix(5).map { byte in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined()
+        return hasher.finalize().prefix(5).lowercaseHex
     }
 }

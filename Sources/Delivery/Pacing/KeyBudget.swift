@@ -25,10 +25,7 @@ public final class KeyBudget {
     /// The ledger's file name: a hash of the key, so the key itself is never written anywhere.
     public static func fileName(forKey apiKey: String) -> String {
         let digest = SHA256.hash(data: Array("ziett-batch/key-ledger/v2\u{0}\(apiKey)".utf8))
-        return "key-" + digest.prefix(12).map { byte in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined() + ".sqlite"
+        return "key-" + digest.prefix(12).lowercaseHex + ".sqlite"
     }
 
     /// Reserves the next slot of `bucket` under `limit`; nil when the ledger failed (pace locally).

@@ -58,7 +58,7 @@ public final class RequestGate {
     private func passShared(_ endpoint: ZiettEndpoint, window: ((Double) -> Double?)?) async -> Pass {
         let bucket = endpoint.pacingBucket
         let limit = schedule.limit(of: bucket)
-        let margin = min(0.25, limit.window * 0.01) + 0.002
+        let margin = SlidingWindowPacer.margin(for: limit)
         switch budget?.reserve(bucket, limit: limit, margin: margin, now: clock.now(), maxWait: schedule.maxWait) {
         case nil: return .go
         case .tooFar(let until): return .tooFar(until: until)

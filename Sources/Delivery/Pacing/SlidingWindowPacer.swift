@@ -18,7 +18,7 @@ public struct SlidingWindowPacer: Sendable {
     /// Creates a pacer, optionally seeded with earlier send times.
     public init(limit: RateLimit, history: [Double] = []) {
         self.limit = limit
-        margin = min(0.25, limit.window * 0.01) + 0.002
+        margin = Self.margin(for: limit)
         sent = history.sorted()
     }
 
@@ -36,6 +36,10 @@ public struct SlidingWindowPacer: Sendable {
         }
         return at
     }
+
+    /// The extra seconds after a window of `limit` slides (clock skew, network jitter): 1 % of the window,
+    /// at most a quarter second, plus 2 ms. The key's shared budget uses the same.
+    public static func margin(for limit: RateLimit) -> Double { min(0.25, limit.window * 0.01) + 0.002 }
 
     /// Records that a request left at `time`.
     public mutating func recordSend(at time: Double) {

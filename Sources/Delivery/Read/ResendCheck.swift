@@ -76,11 +76,6 @@ public struct ResendCheck {
 
     /// An ISO 8601 time, with or without fractional seconds, as seconds since 1970.
     static func createdAt(_ text: String?) -> Double? {
-        guard let text else { return nil }
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: text) { return date.timeIntervalSince1970 }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)?.timeIntervalSince1970
+        text.flatMap { Date(iso8601: $0) }?.timeIntervalSince1970
     }
 }

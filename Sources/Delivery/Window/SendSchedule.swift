@@ -1,5 +1,6 @@
 public import Foundation
 import Synchronization
+import ZiettAPI
 
 /// When a job may send to a window group: its send window in the group's time zones, between the
 /// campaign's start (`--not-before`) and end (`--not-after`).
@@ -99,12 +100,7 @@ public struct SendSchedule: Sendable, Equatable {
     /// Parses an ISO 8601 time with a UTC offset (`2026-12-01T18:00:00Z`, `…+01:00`, fractional seconds
     /// allowed) for `option`.
     public static func parseTime(_ text: String, option: String) throws(SendWindowError) -> Double {
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard let date = plain.date(from: trimmed) ?? fractional.date(from: trimmed) else {
+        guard let date = Date(iso8601: text.trimmingCharacters(in: .whitespaces)) else {
             throw .time(option: option, value: text)
         }
         return date.timeIntervalSince1970
