@@ -15,7 +15,10 @@ import SQLite
 public final class IngestWriter {
     let store: StateStore
     let jobID: Int64
-    let chunkSize: Int
+    /// Recipients per chunk (per batch, for a job that groups texts).
+    public let chunkSize: Int
+    /// Whether rows with the same text share batches (`StateStore.cutChunks`).
+    public let groupsTexts: Bool
     /// Whether rows of this job were stored before this writer (a resumed ingest).
     let resumed: Bool
     /// Rows by status written by this writer (not earlier runs).
@@ -31,17 +34,25 @@ public final class IngestWriter {
     static let placeholders = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     static let columnCount: Int32 = 10
 
-    /// Prepares a writer for `jobID` and records how its pending rows will be cut into chunks: one per
-    /// recipient for `.single`, `chunkSize` per batch otherwise.
-    public init(store: StateStore, jobID: Int64, kind: ChunkKind, chunkSize: Int) throws {
+    /// Prepares a writer for `jobID` and records how its pending rows will be cut into chunks: `chunkSize`
+    /// per batch for `.batch`; for `.single` (personalised texts), rows with the same text in batches of
+    /// `chunkSize` and texts that occur once as single messages (`groupsTexts`, every new job), or one
+    /// message per recipient (a job begun before grouping, resumed: it keeps cutting as it began).
+    public init(store: StateStore, jobID: Int64, kind: ChunkKind, chunkSize: Int, groupsTexts: Bool = true) throws {
         self.store = store
         self.jobID = jobID
-        self.chunkSize = kind.recipientsPerChunk(configured: chunkSize)
         let db = store.database
         resumed = try db.scalar("SELECT EXISTS (SELECT 1 FROM recipient WHERE job_id = ?)", [.int(jobID)]) != 0
+        // A resumed ingest keeps what its first run recorded.
+        let recorded = try db.first("SELECT chunk_kind, text_groups FROM job WHERE id = ?", [.int(jobID)]) {
+            ($0.optionalText(0), $0.int(1) != 0)
+        }
+        let grouping = kind == .single && (recorded?.0 == nil ? groupsTexts : recorded?.1 ?? false)
+        self.groupsTexts = grouping
+        self.chunkSize = grouping ? max(1, chunkSize) : kind.recipientsPerChunk(configured: chunkSize)
         try db.run(
-            "UPDATE job SET chunk_kind = ?, chunk_size = ? WHERE id = ?",
-            [.text(kind.rawValue), .int(self.chunkSize), .int(jobID)])
+            "UPDATE job SET chunk_kind = ?, chunk_size = ?, text_groups = ? WHERE id = ?",
+            [.text(kind.rawValue), .int(self.chunkSize), .int(grouping ? 1 : 0), .int(jobID)])
         let many = Array(repeating: Self.placeholders, count: Self.rowsPerInsert).joined(separator: ", ")
         insertMany = try db.prepare("INSERT OR IGNORE INTO recipient \(Self.columns) VALUES \(many)")
         insertOne = try db.prepare("INSERT OR IGNORE INTO recipient \(Self.columns) VALUES \(Self.placeholders)")
@@ -99,27 +110,29 @@ public final class IngestWriter {
         statement.bind(text: row.windowGroup, at: base + 10)
     }
 
-    /// Moves the job to `planned` and returns the number of requests its pending rows make.
-    public func complete() throws -> Int {
+    /// Moves the job to `planned` and returns the requests its pending rows make. `textGroups`: those
+    /// requests as counted while reading (a job that groups texts, read in one go); nil to count them here.
+    public func complete(textGroups: RequestCount? = nil) throws -> RequestCount {
         let db = store.database
         return try db.transaction {
             try db.run("UPDATE job SET phase = 'planned', updated_at = ? WHERE id = ?", [.double(store.clock.now()), .int(jobID)])
             let pending = resumed
                 ? Int(try db.scalar("SELECT count(*) FROM recipient WHERE job_id = ? AND status = 'pending'", [.int(jobID)]))
                 : written[.pending] ?? 0
-            return ChunkKind.chunks(for: pending, size: chunkSize)
+            if groupsTexts, let textGroups, !resumed { return textGroups }
+            return try store.uncutRequests(jobID: jobID, uncut: pending)
         }
     }
 }
 
 extension StateStore {
     /// Counts computed while ingesting, as `counts(jobID:)` would return them right after planning.
-    public func plannedCounts(rows: [RecipientStatus: Int], chunks: Int) -> JobCounts {
+    public func plannedCounts(rows: [RecipientStatus: Int], requests: RequestCount) -> JobCounts {
         var recipients: [String: Int] = [:]
         for (status, count) in rows where count > 0 { recipients[status.rawValue] = count }
         return JobCounts(
-            rows: rows.values.reduce(0, +), recipients: recipients, chunks: chunks > 0 ? ["pending": chunks] : [:],
-            openChunks: chunks)
+            rows: rows.values.reduce(0, +), recipients: recipients, chunks: requests.total > 0 ? ["pending": requests.total] : [:],
+            openChunks: requests.total, openRequests: requests)
     }
 }
 

@@ -64,26 +64,36 @@ public final class KeyLedger {
     /// starts, not answers, so a slow answer does not slow the pace below the limit.
     public func reserve(bucket: String, count: Int, window: Double, margin: Double, now: Double, maxWait: Double) throws -> Outcome {
         try database.transaction {
-            // A slot not yet answered may reach the server any moment until its answer (a process slowed
-            // down between its slot and its send): it counts as now, for at most `inFlight` seconds (a
-            // killed process's slot then ages out like any other).
-            let countedAt = """
-                CASE WHEN settled = 1 THEN at ELSE min(max(at, ?2), at + \(Self.inFlight)) END
-                """
             try database.run(
-                "DELETE FROM slot WHERE bucket = ?1 AND \(countedAt) < ?3",
+                "DELETE FROM slot WHERE bucket = ?1 AND \(Self.countedAt) < ?3",
                 [.text(bucket), .double(now), .double(now - window - margin)])
-            let counted = try database.query(
-                "SELECT \(countedAt) AS t FROM slot WHERE bucket = ?1 ORDER BY t", [.text(bucket), .double(now)]) { $0.double(0) }
-            let lastStart = try database.first("SELECT max(start) FROM slot WHERE bucket = ?", [.text(bucket)]) { $0.optionalDouble(0) } ?? nil
-            let blocked = try database.first("SELECT until FROM block WHERE bucket = ?", [.text(bucket)]) { $0.double(0) } ?? 0
-            var at = max(now, blocked)
-            if let lastStart { at = max(at, lastStart + window / Double(max(1, count))) }
-            if counted.count >= count { at = max(at, counted[counted.count - count] + window + margin) }
+            let at = try earliestSlot(bucket: bucket, count: count, window: window, margin: margin, now: now)
             if at - now > maxWait { return .tooFar(until: at) }
             try database.run("INSERT INTO slot (bucket, start, at) VALUES (?, ?, ?)", [.text(bucket), .double(at), .double(at)])
             return .reserved(Reservation(id: database.lastInsertRowID, at: at))
         }
+    }
+
+    /// The slot `reserve` would give now, without reserving it (it may be gone by the time one asks).
+    public func earliest(bucket: String, count: Int, window: Double, margin: Double, now: Double) throws -> Double {
+        try earliestSlot(bucket: bucket, count: count, window: window, margin: margin, now: now)
+    }
+
+    /// When a slot counts in the window. A slot not yet answered may reach the server any moment until its
+    /// answer (a process slowed down between its slot and its send): it counts as now (?2), for at most
+    /// `inFlight` seconds (a killed process's slot then ages out like any other).
+    private static let countedAt = "CASE WHEN settled = 1 THEN at ELSE min(max(at, ?2), at + \(inFlight)) END"
+
+    private func earliestSlot(bucket: String, count: Int, window: Double, margin: Double, now: Double) throws -> Double {
+        let counted = try database.query(
+            "SELECT \(Self.countedAt) AS t FROM slot WHERE bucket = ?1 AND t >= ?3 ORDER BY t",
+            [.text(bucket), .double(now), .double(now - window - margin)]) { $0.double(0) }
+        let lastStart = try database.first("SELECT max(start) FROM slot WHERE bucket = ?", [.text(bucket)]) { $0.optionalDouble(0) } ?? nil
+        let blocked = try database.first("SELECT until FROM block WHERE bucket = ?", [.text(bucket)]) { $0.double(0) } ?? 0
+        var at = max(now, blocked)
+        if let lastStart { at = max(at, lastStart + window / Double(max(1, count))) }
+        if counted.count >= count { at = max(at, counted[counted.count - count] + window + margin) }
+        return at
     }
 
     /// Moves a reservation to when its answer came (the server counted the request between the two), so

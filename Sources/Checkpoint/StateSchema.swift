@@ -151,5 +151,14 @@ enum StateSchema {
             ALTER TABLE job ADD COLUMN resend_check TEXT;
             UPDATE job SET resend_check = 'predates the check' WHERE EXISTS (SELECT 1 FROM attempt WHERE attempt.job_id = job.id);
             """),
+        // Grouped texts (issue 14): a personalised job's recipients whose rendered text (and window group) is
+        // the same share batches; a text that occurs once goes as a single message. `text_groups` = 1 marks
+        // such a job (its `chunk_size` is then the batch size, not 1). Jobs from before keep one message per
+        // recipient, so a job resumed across the upgrade cuts exactly as it began.
+        .init(
+            "grouped texts",
+            """
+            ALTER TABLE job ADD COLUMN text_groups INTEGER NOT NULL DEFAULT 0;
+            """),
     ])
 }

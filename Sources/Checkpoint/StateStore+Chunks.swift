@@ -65,12 +65,13 @@ extension StateStore {
             [.int(jobID)], { try self.chunk(from: $0) })
     }
 
-    /// The next chunk that still needs work (pending or in doubt), in order, with its earliest time.
-    public func nextOpenChunk(jobID: Int64, after seq: Int = -1) throws -> Chunk? {
+    /// The next chunk that still needs work (pending or in doubt), in order, with its earliest time; with a
+    /// `lane`, the next one that goes to that endpoint.
+    public func nextOpenChunk(jobID: Int64, after seq: Int = -1, lane: ChunkLane? = nil) throws -> Chunk? {
         try database.first(
             """
             SELECT \(Self.chunkColumns) FROM chunk
-            WHERE job_id = ? AND state IN ('pending', 'inflight') AND seq > ? ORDER BY seq LIMIT 1
+            WHERE job_id = ? AND state IN ('pending', 'inflight') AND seq > ? \(lane?.condition ?? "") ORDER BY seq LIMIT 1
             """, [.int(jobID), .int(seq)], { try self.chunk(from: $0) })
     }
 
@@ -404,9 +405,11 @@ extension StateStore {
     public func cutChunks(jobID: Int64, recipients: Int = 10_000, grouped: Bool = false) throws -> Int {
         try database.transaction {
             let job: SQLiteValue = .int(jobID)
-            guard let (stored, size, cursor) = try database.first(
-                "SELECT chunk_kind, chunk_size, cut_row FROM job WHERE id = ?", [job], { ($0.optionalText(0), max(1, $0.int(1)), $0.int(2)) })
+            guard let (stored, size, cursor, groupsTexts) = try database.first(
+                "SELECT chunk_kind, chunk_size, cut_row, text_groups FROM job WHERE id = ?", [job],
+                { ($0.optionalText(0), max(1, $0.int(1)), $0.int(2), $0.int(3) != 0) })
             else { return 0 }
+            if groupsTexts { return try cutTextGroups(jobID: jobID, size: size, after: cursor) }
             guard let stored else {
                 // A job without a recorded kind has nothing to cut only if no pending row waits for a chunk;
                 // otherwise answering 0 would end the send with those rows silently unsent.
@@ -462,6 +465,70 @@ extension StateStore {
             try database.run("UPDATE job SET cut_row = ? WHERE id = ?", [.int(last), job])
             return cuts.count
         }
+    }
+
+    /// `cutChunks` for a job that groups texts: every pending row not cut yet, at once, by (window group,
+    /// text). A text's rows go in `ChunkKind.textGroupSizes` chunks (batches), a text that occurs once in a
+    /// chunk of one (a single message). Texts are taken in the order of their first row, and each text's
+    /// rows in row order, so a job whose texts all differ cuts as it did before grouping (one chunk per
+    /// row, in row order), and the same rows always give the same chunks.
+    ///
+    /// Bounded memory: SQLite sorts the rows (spilling to temporary files beyond its cache), and this reads
+    /// them one at a time, holding one chunk's rows. Runs inside `cutChunks`'s transaction.
+    private func cutTextGroups(jobID: Int64, size: Int, after cursor: Int) throws -> Int {
+        let job: SQLiteValue = .int(jobID)
+        // The sorter materialises every row before the first is returned, so updating rows while reading
+        // them below cannot change what is read.
+        let rows = try database.prepare(
+            """
+            SELECT row, window_group, count(*) OVER text_group, min(row) OVER text_group AS first_row
+            FROM recipient WHERE job_id = ? AND row > ? AND status = 'pending' AND chunk IS NULL
+            WINDOW text_group AS (PARTITION BY window_group, content)
+            ORDER BY first_row, row
+            """)
+        try rows.bind([job, .int(cursor)])
+        let assign = try database.prepare("UPDATE recipient SET chunk = ? WHERE job_id = ? AND row = ?")
+        let insert = try database.prepare(
+            "INSERT INTO chunk (job_id, seq, kind, state, size, window_group, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)")
+        var seq = Int(try database.scalar("SELECT coalesce(max(seq), -1) + 1 FROM chunk WHERE job_id = ?", [job]))
+        let now = clock.now()
+        var cut = 0, last = cursor
+        var groupFirst = -1
+        var sizes: [Int] = [], next = 0
+        var members: [Int] = []
+        var group: String?
+        func flush() throws {
+            for row in members {
+                try assign.bind([.int(seq), job, .int(row)])
+                try assign.execute()
+            }
+            let kind: ChunkKind = members.count == 1 ? .single : .batch
+            try insert.bind([job, .int(seq), .text(kind.rawValue), .int(members.count), .optional(group), .double(now)])
+            try insert.execute()
+            seq += 1
+            cut += 1
+            members.removeAll(keepingCapacity: true)
+        }
+        while try rows.step() {
+            let r = rows.row
+            let row = r.int(0), first = r.int(3)
+            if first != groupFirst {
+                // A new text: the previous one's chunks are all written (its sizes add up to its count).
+                groupFirst = first
+                group = r.optionalText(1)
+                sizes = ChunkKind.textGroupSizes(count: r.int(2), size: size)
+                next = 0
+            }
+            members.append(row)
+            last = max(last, row)
+            if members.count == sizes[next] {
+                try flush()
+                next += 1
+            }
+        }
+        guard cut > 0 else { return 0 }
+        try database.run("UPDATE job SET cut_row = ? WHERE id = ?", [.int(last), job])
+        return cut
     }
 
     /// When earlier requests to `endpoint` may have reached the API (since `since`), oldest first: seeds

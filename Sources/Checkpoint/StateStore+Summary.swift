@@ -10,6 +10,8 @@ public struct JobCounts: Sendable, Equatable, Codable {
     public var chunks: [String: Int]
     /// Chunks still open (pending or in flight).
     public var openChunks: Int
+    /// The requests the open chunks (and the pending rows not cut into chunks yet) make, by endpoint.
+    public var openRequests: RequestCount
 
     /// Recipients with `status`.
     public func recipients(_ status: RecipientStatus) -> Int { recipients[status.rawValue] ?? 0 }
@@ -30,18 +32,56 @@ extension StateStore {
             if isUncut && status == RecipientStatus.pending.rawValue { uncut = count }
         }
         var chunks: [String: Int] = [:]
-        for (state, count) in try database.query(
-            "SELECT state, count(*) FROM chunk WHERE job_id = ? GROUP BY state", [.int(jobID)], { ($0.text(0), $0.int(1)) })
-        { chunks[state] = count }
-        // Pending rows not cut into chunks yet count as the pending chunks they will make.
+        var open = RequestCount()
+        // A chunk of one goes as a single message, whatever its kind (`ChunkRequest.endpoint(kind:recipients:)`).
+        for (state, single, count) in try database.query(
+            "SELECT state, kind = 'single' OR size = 1, count(*) FROM chunk WHERE job_id = ? GROUP BY 1, 2", [.int(jobID)],
+            { ($0.text(0), $0.int(1) != 0, $0.int(2)) })
+        {
+            chunks[state, default: 0] += count
+            if state == ChunkState.pending.rawValue || state == ChunkState.inflight.rawValue {
+                if single { open.messages += count } else { open.batches += count }
+            }
+        }
+        // Pending rows not cut into chunks yet count as the requests they will make.
         if uncut > 0 {
-            let size = max(1, try database.first("SELECT chunk_size FROM job WHERE id = ?", [.int(jobID)]) { $0.int(0) } ?? 1)
-            chunks[ChunkState.pending.rawValue, default: 0] += ChunkKind.chunks(for: uncut, size: size)
+            let uncutRequests = try uncutRequests(jobID: jobID, uncut: uncut)
+            chunks[ChunkState.pending.rawValue, default: 0] += uncutRequests.total
+            open = open + uncutRequests
         }
         let rows = recipients.values.reduce(0, +)
         return JobCounts(
             rows: rows, recipients: recipients, chunks: chunks,
-            openChunks: (chunks["pending"] ?? 0) + (chunks["inflight"] ?? 0))
+            openChunks: (chunks["pending"] ?? 0) + (chunks["inflight"] ?? 0), openRequests: open)
+    }
+
+    /// The requests that `uncut` pending rows without a chunk will make when they are cut.
+    ///
+    /// A job that groups texts counts its rows by (window group, text), the way `cutChunks` cuts them: a
+    /// scan and sort of those rows (about 1 s per million), so the plan right after ingest takes the
+    /// counts that ingest gathered instead (`Ingestor`).
+    func uncutRequests(jobID: Int64, uncut: Int) throws -> RequestCount {
+        let job: SQLiteValue = .int(jobID)
+        guard let (size, groupsTexts) = try database.first(
+            "SELECT chunk_size, text_groups FROM job WHERE id = ?", [job], { (max(1, $0.int(0)), $0.int(1) != 0) })
+        else { return RequestCount() }
+        guard groupsTexts else {
+            let chunks = ChunkKind.chunks(for: uncut, size: size)
+            // One per recipient, or batches whose last may hold one recipient and go as a single message.
+            if size == 1 { return RequestCount(messages: chunks) }
+            return uncut % size == 1 ? RequestCount(batches: chunks - 1, messages: 1) : RequestCount(batches: chunks)
+        }
+        var requests = RequestCount()
+        let statement = try database.prepare(
+            """
+            SELECT count(*) FROM recipient WHERE job_id = ? AND status = 'pending' AND chunk IS NULL
+            GROUP BY window_group, content
+            """)
+        try statement.bind([job])
+        while try statement.step() {
+            requests = requests + ChunkKind.textGroupRequests(count: statement.row.int(0), size: size)
+        }
+        return requests
     }
 
     /// The most recent recorded error of a job's chunks, if any.

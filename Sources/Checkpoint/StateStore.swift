@@ -127,7 +127,7 @@ public final class StateStore {
 
     static let jobColumns = """
         id, name, uuid, settings, phase, input_fingerprint, ingest_offset, ingest_line, ingest_rows, header, created_at,
-        chunk_kind, chunk_size
+        chunk_kind, chunk_size, text_groups
         """
 
     /// A job row; a stored value this build cannot read throws `StateStoreError` instead of becoming a default.
@@ -142,6 +142,6 @@ public final class StateStore {
             ingestOffset: row.int64(6), ingestLine: row.int(7), ingestRows: row.int(8),
             header: try decodeJSON([String].self, row.text(9), table: "job", column: "header", jobID: id),
             createdAt: row.double(10),
-            chunkKind: chunkKind, chunkSize: row.int(12))
+            chunkKind: chunkKind, chunkSize: row.int(12), groupsTexts: row.int(13) != 0)
     }
 }

@@ -10,7 +10,8 @@ struct JobQueryTests {
             #expect(job.chunkKind == nil)
             _ = try IngestWriter(store: store, jobID: job.id, kind: .single, chunkSize: 50)
             let read = try #require(try store.job(named: "j"))
-            #expect(read.chunkKind == .single && read.chunkSize == 1 && read.sendingKind == .single)
+            // Personalised texts are grouped: the chunk size is the batch size for rows that share a text.
+            #expect(read.chunkKind == .single && read.chunkSize == 50 && read.sendingKind == .single && read.groupsTexts)
         }
     }
 

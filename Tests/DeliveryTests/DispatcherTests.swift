@@ -33,12 +33,13 @@ struct DispatcherTests {
     }
 
     static func fixture(
-        count: Int, chunkSize: Int = 4, message: String = "Hello", configure: (inout SimulatorConfiguration) -> Void = { _ in }
+        count: Int, chunkSize: Int = 4, message: String = "Hello",
+        configure: (inout SimulatorConfiguration) -> Void = { _ in }, name: (Int) -> String = { "N\($0)" }
     ) async throws -> Fixture {
         let dir = temporaryDirectory()
         let numbers = (0..<count).map { "+24492300\(String(format: "%04d", $0))" }
         let csv = dir + "/in.csv"
-        try (["phone,name"] + numbers.enumerated().map { "\($0.element),N\($0.offset)" }).joined(separator: "\n")
+        try (["phone,name"] + numbers.enumerated().map { "\($0.element),\(name($0.offset))" }).joined(separator: "\n")
             .appending("\n").write(toFile: csv, atomically: true, encoding: .utf8)
         let store = try StateStore(path: dir + "/state.sqlite")
         let settings = JobSettings(csvPath: csv, sender: "0190f0aa-8c5e-7b7d-9c4e-5f1a2b3c4d5e", message: message, country: "AO", phoneColumn: nil, chunkSize: chunkSize)
@@ -87,6 +88,42 @@ struct DispatcherTests {
         #expect(received == f.numbers.sorted())
         #expect(Set(ledger.campaigns.map(\.content)) == ["Hello"])
         #expect(dispatcher.acceptedThisRun == 10 && dispatcher.requestsThisRun == 3)
+    }
+
+    /// Grouped texts: 15 rows in 3 shared texts go as 3 batches, 25 texts that occur once as single
+    /// messages, and the two lanes go side by side at their documented limits, spaced by the key's budget
+    /// (a batch every 6 s, a message every 0.5 s): about 12 s in all, where one after the other would take
+    /// 24 s.
+    @Test func batchesAndSingleMessagesOfGroupedTextsGoSideBySideEachAtItsOwnLimit() async throws {
+        let f = try await Self.fixture(count: 40, chunkSize: 5, message: "Hi {{name}}", name: { $0 < 15 ? "G\($0 % 3)" : "N\($0)" })
+        // Its reads would come first, at the read budget's pace: only the sends are timed here.
+        var noResendCheck = Self.options()
+        noResendCheck.resendWindow = nil
+        let clock = ManualClock()
+        let start = clock.now()
+        let dispatcher = try Dispatcher(
+            store: f.store, job: f.job, client: f.client, options: noResendCheck, stop: StopFlag(), clock: clock,
+            budget: try KeyBudget(directory: f.dir + "/keys", apiKey: Self.key, logger: Logger(label: "test")),
+            logger: Logger(label: "test"))
+        let end = try await dispatcher.run()
+        let ledger = await f.server.ledger()
+        let batchTimes = try f.store.attemptTimes(endpoint: ZiettEndpoint.sendBatch.rawValue, since: 0)
+        let messageTimes = try f.store.attemptTimes(endpoint: ZiettEndpoint.sendMessage.rawValue, since: 0)
+        await f.close()
+
+        #expect(end == .complete)
+        #expect(ledger.campaigns.count == 3 && ledger.campaigns.allSatisfy { $0.recipients.count == 5 })
+        #expect(ledger.messages.filter { $0.campaignID == nil }.count == 25)
+        var texts: [String: String] = [:]
+        for message in ledger.messages { texts[message.e164] = message.content }
+        #expect(texts == Dictionary(uniqueKeysWithValues: f.numbers.enumerated().map {
+            ($0.element, "Hi \($0.offset < 15 ? "G\($0.offset % 3)" : "N\($0.offset)")")
+        }))
+        let elapsed = clock.now() - start
+        #expect(elapsed >= 11.9 && elapsed < 13, "took \(elapsed) s on the manual clock")
+        // Messages went while the batch lane waited its spacing.
+        #expect(batchTimes.count == 3 && messageTimes.count == 25)
+        #expect(messageTimes.contains { $0 < batchTimes[1] })
     }
 
     @Test func aLostReplyIsLookedUpAfterItsBackoffAndRecordedReconciledNeverResent() async throws {

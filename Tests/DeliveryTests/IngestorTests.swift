@@ -149,4 +149,36 @@ struct IngestorTests {
             "SELECT row, reason FROM recipient WHERE row IN (60001, 80000) ORDER BY row", []) { "\($0.int(0)) \($0.text(1))" }
         #expect(reasons == ["60001 duplicate of row 1 (+244923000000)", "80000 duplicate of row 20000 (+244923019999)"])
     }
+
+    /// A personalised text that repeats: the requests counted while reading (64-bit hashes through an
+    /// external sort, spilled here after 4) are those the store counts from the texts themselves, and those
+    /// a plain tally of the stored pending texts gives.
+    @Test(arguments: [4, 1 << 16])
+    func theRequestsOfGroupedTextsCountedWhileReadingAreThoseOfTheStoredTexts(runCapacity: Int) throws {
+        let dir = temporaryDirectory()
+        var lines = ["phone,city"]
+        for i in 0..<200 { lines.append("+24492\(String(format: "%07d", i)),\(i % 3 == 0 ? "Solo \(i)" : "City \(i % 7)")") }
+        let csv = dir + "/in.csv"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        let store = try StateStore(path: dir + "/s.sqlite")
+        let message = "Our {{city}} store opens at 9"
+        let settings = JobSettings(csvPath: csv, sender: "s", message: message, country: "AO", phoneColumn: nil, chunkSize: 10)
+        let job = try store.createJob(name: "j", settings: settings, inputFingerprint: "f")
+        var ingestor = Ingestor()
+        ingestor.batchSize = 17
+        ingestor.textGroupRunCapacity = runCapacity
+        let summary = try ingestor.run(
+            store: store, job: job,
+            classifier: { try RecipientClassifier(header: $0, phoneColumn: nil, defaultRegion: "AO", message: message) })
+        var tally: [String: Int] = [:]
+        for text in try store.database.query("SELECT content FROM recipient WHERE status = 'pending'", [], { $0.text(0) }) {
+            tally[text, default: 0] += 1
+        }
+        // 67 "Solo" rows alone; 133 rows in 7 cities of 19 each: 2 batches each at 10 (10 + 9).
+        #expect(tally.count == 67 + 7)
+        let expected = tally.values.reduce(RequestCount()) { $0 + ChunkKind.textGroupRequests(count: $1, size: 10) }
+        #expect(expected == RequestCount(batches: 14, messages: 67))
+        #expect(summary.counts?.openRequests == expected)
+        #expect(try store.counts(jobID: job.id).openRequests == expected)
+    }
 }

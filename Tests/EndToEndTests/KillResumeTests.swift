@@ -22,14 +22,15 @@ extension EndToEnd {
 
         func torture(
             ignoreIdempotencyKeys: Bool, faults: FaultConfiguration, kills: Int, name: String, personalised: Bool = false,
-            recipients: Int? = nil, timing: [String] = ["--request-timeout", "2", "--settle", "0.2"],
+            sharedNames: Int = 0, recipients: Int? = nil, timing: [String] = ["--request-timeout", "2", "--settle", "0.2"],
             configure: (inout SimulatorConfiguration) -> Void = { _ in }
         ) async throws {
             let seed = testSeed(name)
             var rng = TestRandom(seed: seed)
             let dir = temporaryDirectory()
             let scale = Soak.scale
-            let fixture = try writeRecipientsFixture(count: (recipients ?? (personalised ? 60 : 240)) * scale, in: dir, seed: seed)
+            let fixture = try writeRecipientsFixture(
+                count: (recipients ?? (personalised ? 60 : 240)) * scale, in: dir, seed: seed, sharedNames: sharedNames)
             let expected = fixture.expected
             // Each number's text, from the row that introduced it, as the CSV was written.
             let template = personalised ? "Hello {{name}}, see you soon." : "Your appointment is confirmed."
@@ -97,7 +98,22 @@ extension EndToEnd {
             // Every number got its own row's text, exactly once; nobody else got anything.
             var textsByNumber: [String: [String]] = [:]
             for message in ledger.messages { textsByNumber[message.e164, default: []].append(message.content) }
-            if personalised { #expect(ledger.campaigns.isEmpty, "personalised texts go as single messages") }
+            if personalised {
+                // Grouped texts: a text that occurs once goes alone; a text's n recipients go in at most
+                // ceil(n / 7) requests (the chunk size), each with that text. Counted from the CSV as written.
+                var recipientsByText: [String: Int] = [:]
+                for text in expectedText.values { recipientsByText[text, default: 0] += 1 }
+                var requestsByText: [String: Int] = [:]
+                for campaign in ledger.campaigns { requestsByText[campaign.content, default: 0] += 1 }
+                for message in ledger.messages where message.campaignID == nil { requestsByText[message.content, default: 0] += 1 }
+                for (text, count) in recipientsByText {
+                    let requests = requestsByText[text] ?? 0
+                    #expect(requests <= (count + 6) / 7, "\(count) recipient(s) of \"\(text)\" went in \(requests) requests")
+                    if count == 1 { #expect(!ledger.campaigns.contains { $0.content == text }, "a text that occurs once went in a batch") }
+                }
+                if sharedNames == 0 { #expect(ledger.campaigns.isEmpty, "texts that all differ go as single messages") }
+                else { #expect(!ledger.campaigns.isEmpty, "no text was batched") }
+            }
             let wrong = expectedText.filter { number, text in textsByNumber[number] != [text] }
                 .map { "\($0.key): expected [\($0.value)], got \(textsByNumber[$0.key] ?? [])" }
             let unexpected = Set(textsByNumber.keys).subtracting(expected)
@@ -129,6 +145,20 @@ extension EndToEnd {
             faults.lostReplyRate = 0.2
             faults.serverErrorRate = 0.05
             try await torture(ignoreIdempotencyKeys: true, faults: faults, kills: 8, name: "kill+singles", personalised: true)
+        }
+
+        /// A personalised text that repeats (eight shared names, a third of the rows with their own): rows
+        /// with the same text go in shared batches and the rest as single messages, side by side, under
+        /// lost replies, server errors and ignored keys, across SIGKILLs; every recipient still gets
+        /// exactly their own row's text, once.
+        @Test func groupedTextsGoOnceEachInSharedBatchesAcrossKills() async throws {
+            var faults = FaultConfiguration()
+            faults.lostReplyRate = 0.2
+            faults.serverErrorRate = 0.05
+            faults.latency = 0.01
+            try await torture(
+                ignoreIdempotencyKeys: true, faults: faults, kills: 10, name: "kill+grouped-texts", personalised: true,
+                sharedNames: 8, recipients: 120)
         }
 
         /// An API slower and laggier than the client: every send is finished 1.5 s after it arrived, after

@@ -158,8 +158,9 @@ struct RecipientsFixture {
 }
 
 /// Writes a recipients CSV of `count` distinct valid Angolan numbers in mixed formats, plus a few
-/// invalid and duplicate rows.
-func writeRecipientsFixture(count: Int, in directory: String, seed: UInt64) throws -> RecipientsFixture {
+/// invalid and duplicate rows. With `sharedNames` > 0, two rows in three share one of that many names
+/// (`Group k`), so a personalised text repeats; every third row keeps a name of its own.
+func writeRecipientsFixture(count: Int, in directory: String, seed: UInt64, sharedNames: Int = 0) throws -> RecipientsFixture {
     var rng = TestRandom(seed: seed)
     var lines = ["phone,name"]
     var names: [String: String] = [:]
@@ -170,7 +171,8 @@ func writeRecipientsFixture(count: Int, in directory: String, seed: UInt64) thro
         let e164 = "+244" + national
         if names[e164] != nil { continue }
         numbers.append(national)
-        let name = "Person \(numbers.count)"
+        let name = sharedNames > 0 && !numbers.count.isMultiple(of: 3)
+            ? "Group \(Int(rng.next() % UInt64(sharedNames)))" : "Person \(numbers.count)"
         names[e164] = name
         let forms = ["+244\(national)", national, "00244\(national)", "+244 \(national.prefix(3)) \(national.dropFirst(3).prefix(3)) \(national.suffix(3))"]
         lines.append("\(forms[Int(rng.next() % 4)]),\(name)")

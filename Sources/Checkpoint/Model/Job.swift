@@ -26,14 +26,18 @@ public struct Job: Sendable, Equatable {
     /// How its pending rows are cut into requests, as ingest decided it from the template; nil until then.
     /// `sendingKind` answers for a job that has not decided yet.
     public var chunkKind: ChunkKind?
-    /// Recipients per request: 1 for single messages, the configured chunk size for batches.
+    /// Recipients per request: 1 for single messages, the configured chunk size for batches (and for the
+    /// batches of a job that groups texts).
     public var chunkSize: Int
+    /// Whether recipients of this personalised job with the same rendered text share batches (only texts
+    /// that occur once go as single messages): every personalised job since the "grouped texts" schema.
+    public var groupsTexts: Bool
 
     /// Creates a job value.
     public init(
         id: Int64, name: String, uuid: String, settings: JobSettings, phase: JobPhase, inputFingerprint: String,
         ingestOffset: Int64, ingestLine: Int, ingestRows: Int, header: [String], createdAt: Double,
-        chunkKind: ChunkKind? = nil, chunkSize: Int = 1000
+        chunkKind: ChunkKind? = nil, chunkSize: Int = 1000, groupsTexts: Bool = false
     ) {
         self.id = id
         self.name = name
@@ -48,5 +52,6 @@ public struct Job: Sendable, Equatable {
         self.createdAt = createdAt
         self.chunkKind = chunkKind
         self.chunkSize = chunkSize
+        self.groupsTexts = groupsTexts
     }
 }

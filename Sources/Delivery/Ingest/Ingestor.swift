@@ -20,6 +20,9 @@ public struct Ingestor {
     /// (number, row) pairs sorted in memory before spilling to a temporary file (16 bytes each), when the
     /// duplicate check uses its external sort.
     public var duplicateRunCapacity = 1 << 19
+    /// Text hashes sorted in memory before spilling (16 bytes each), when a personalised job counts the
+    /// requests of its grouped texts (`TextGroupCounter`).
+    public var textGroupRunCapacity = 1 << 16
 
     /// What the ingest found.
     public struct Summary: Sendable, Equatable {
@@ -63,6 +66,9 @@ public struct Ingestor {
         try store.storeSuppression(jobID: job.id, numbers: suppression)
         let writer = try IngestWriter(
             store: store, jobID: job.id, kind: ChunkKind(personalised: classifier.isPersonalised), chunkSize: settings.chunkSize)
+        // A job that groups texts, read in one go, counts its texts' requests while reading (a resumed one
+        // asks the store: the rows of its earlier runs were not counted here).
+        let textGroups = writer.groupsTexts && resume == nil ? TextGroupCounter(runCapacity: textGroupRunCapacity) : nil
         let duplicates: DuplicateCheck
         do {
             let source = DuplicateCheck.Source(
@@ -84,7 +90,7 @@ public struct Ingestor {
         let finished = DispatchSemaphore(value: 0)
         let reading = RowReader(
             reader: Handoff(value: reader), duplicates: Handoff(value: duplicates), classifier: classifier,
-            suppressed: Set(suppression), batchSize: batchSize)
+            suppressed: Set(suppression), batchSize: batchSize, textGroups: Handoff(value: textGroups), chunkSize: writer.chunkSize)
         Thread {
             reading.run(into: channel)
             finished.signal()
@@ -106,11 +112,11 @@ public struct Ingestor {
             case .failed(.sorting(let error)):
                 throw error
             case .end(let tally):
-                let chunks = try writer.complete()
-                var summary = Summary(rowsRead: read, planned: true, chunks: chunks)
+                let requests = try writer.complete(textGroups: tally.textGroups)
+                var summary = Summary(rowsRead: read, planned: true, chunks: requests.total)
                 summary.duplicatesInOnePass = duplicates.isOnePass
                 if resume == nil {
-                    summary.counts = store.plannedCounts(rows: writer.written, chunks: chunks)
+                    summary.counts = store.plannedCounts(rows: writer.written, requests: requests)
                     if classifier.isPersonalised && tally.allGSM7 { summary.messages = tally.messages }
                     // Counted while reading: the summary needs no scan of a million rows for them.
                     summary.numberTypes = Dictionary(uniqueKeysWithValues: tally.types.enumerated().compactMap { code, count in
@@ -149,6 +155,8 @@ struct ReadTally: Sendable {
     var allGSM7 = true
     /// Rows by number type code (every row with a valid number, whatever its status).
     var types = [Int](repeating: 0, count: 16)
+    /// The requests of a job that groups texts, when its texts were counted while reading.
+    var textGroups: RequestCount?
 }
 
 /// The reading side: CSV → classifier → duplicates → suppression → batches of `IngestRow`.
@@ -158,6 +166,10 @@ struct RowReader: Sendable {
     let classifier: RecipientClassifier
     let suppressed: Set<UInt64>
     let batchSize: Int
+    /// Counts the pending rows' texts, for a job that groups them (nil: not counted here).
+    let textGroups: Handoff<TextGroupCounter?>
+    /// Recipients per batch, for the count of grouped texts.
+    let chunkSize: Int
 
     /// Reads to the end of the file (or until the channel is closed), then closes the reader.
     func run(into channel: BatchChannel<ReadEvent>) {
@@ -187,6 +199,8 @@ struct RowReader: Sendable {
                 try settle(&batch, from: batchStart, duplicates: duplicates, tally: &tally)
                 guard channel.send(.rows(batch, reader.position)) else { return }
             }
+            // The merge of the sorted text hashes runs here, while the writer stores the last batches.
+            tally.textGroups = try textGroups.value?.requests(size: chunkSize)
             channel.send(.end(tally))
         } catch let error as CSVFileError {
             channel.send(.failed(.csv(error)))
@@ -204,7 +218,8 @@ struct RowReader: Sendable {
     ) throws {
         try duplicates.markDuplicates(in: &batch, batchStart: start)
         let suppressed = suppressed
-        batch.withUnsafeMutableBufferPointer { rows in
+        let textGroups = textGroups.value
+        try batch.withUnsafeMutableBufferPointer { rows throws(PairSorterError) in
             for i in rows.indices where rows[i].status == .pending {
                 if !suppressed.isEmpty, let e164 = rows[i].e164, suppressed.contains(e164) {
                     rows[i].status = .suppressed
@@ -214,6 +229,7 @@ struct RowReader: Sendable {
                     tally.messages.segments += analysis.segments
                     if analysis.segments > 1 { tally.messages.multiSegment += 1 }
                     if analysis.encoding != .gsm7 { tally.allGSM7 = false }
+                    try textGroups?.add(content: content, windowGroup: rows[i].windowGroup)
                 }
             }
         }

@@ -42,6 +42,17 @@ public final class KeyBudget {
         }
     }
 
+    /// The slot `reserve` would give now, without reserving; nil when the ledger failed.
+    func earliest(_ bucket: PacingBucket, limit: RateLimit, margin: Double, now: Double) -> Double? {
+        guard !failed else { return nil }
+        do {
+            return try ledger.earliest(bucket: bucket.rawValue, count: limit.count, window: limit.window, margin: margin, now: now)
+        } catch {
+            fail(error)
+            return nil
+        }
+    }
+
     /// The request that passed for `bucket` was answered (or failed) at `time`; `blockedUntil` is a block
     /// its answer asked for (`Retry-After`), shared with every process.
     func answered(_ bucket: PacingBucket, at time: Double, blockedUntil: Double?) {

@@ -52,6 +52,22 @@ public final class RequestGate {
         }
     }
 
+    /// When a request to `endpoint` may leave, not before `notBefore` (now, or later): by this run's own
+    /// schedule and, with a shared budget, the key's next free slot. What the dispatcher compares to choose
+    /// between its lanes; reserves nothing.
+    public func earliest(_ endpoint: ZiettEndpoint, notBefore: Double? = nil) -> Double {
+        var copy = schedule
+        let now = clock.now()
+        let own: Double
+        switch copy.gate(endpoint, notBefore: notBefore, now: now) {
+        case .go: own = now
+        case .wait(let until), .tooFar(let until): own = until
+        }
+        let limit = schedule.limit(of: endpoint.pacingBucket)
+        let shared = budget?.earliest(endpoint.pacingBucket, limit: limit, margin: SlidingWindowPacer.margin(for: limit), now: now)
+        return max(own, shared ?? own)
+    }
+
     /// The key's machine-wide slot, once this run's own schedule let the request go. A slot at which the
     /// send window is closed (it closed, or the campaign ended, while other jobs had the key) is given
     /// back: the request never leaves outside its window because it waited for the key.

@@ -67,14 +67,22 @@ public struct PlanCalculator {
             }
             if analysis.segments > 1 { warnings.append("the message is \(analysis.segments) SMS segments long (\(analysis.units) \(encoding == .gsm7 ? "septets" : "UTF-16 units"))") }
         }
-        let endpoint: ZiettEndpoint = personalised ? .sendMessage : .sendBatch
-        let limit = maxRate ?? endpoint.documentedLimit
-        let requests = counts.openChunks
-        // Requests are spaced evenly across the key's budget (`KeyBudget`): one per `window / count`.
-        let seconds = Double(max(0, requests - 1)) * limit.interval
+        let requests = counts.openRequests
+        // Batches and single messages go side by side, each lane at its own limit, requests spaced evenly
+        // across the key's budget (`KeyBudget`): the longer lane decides.
+        let batchLimit = maxRate ?? ZiettEndpoint.sendBatch.documentedLimit
+        let messageLimit = maxRate ?? ZiettEndpoint.sendMessage.documentedLimit
+        let batchSeconds = Double(max(0, requests.batches - 1)) * batchLimit.interval
+        let messageSeconds = Double(max(0, requests.messages - 1)) * messageLimit.interval
+        // The endpoint named when only one is used: the one with requests (or, with none, the job's kind).
+        let endpoint: ZiettEndpoint = requests.batches > 0 && (requests.messages == 0 || batchSeconds >= messageSeconds)
+            ? .sendBatch : requests.messages > 0 || personalised ? .sendMessage : .sendBatch
+        let limit = endpoint == .sendBatch ? batchLimit : messageLimit
         return PlanSummary(
-            recipients: pending + counts.recipients(.sent), pending: pending, openChunks: requests,
-            endpoint: endpoint, segments: segments,
-            encoding: encoding.rawValue, warnings: warnings, rate: limit.description, estimatedSeconds: seconds)
+            recipients: pending + counts.recipients(.sent), pending: pending, openChunks: requests.total,
+            endpoint: endpoint, requests: requests, segments: segments,
+            encoding: encoding.rawValue, warnings: warnings, rate: limit.description,
+            batchRate: batchLimit.description, messageRate: messageLimit.description,
+            estimatedSeconds: max(batchSeconds, messageSeconds))
     }
 }

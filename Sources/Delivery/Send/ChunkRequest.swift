@@ -46,8 +46,14 @@ public struct ChunkRequest: Sendable, Equatable {
                 endpoint: .sendMessage, name: name, body: bytes,
                 idempotencyKey: IdempotencyKey.derive(jobUUID: job.uuid, endpoint: .sendMessage, name: name, body: bytes))
         }
+        // A job that groups texts batches recipients whose rendered texts are the same; the batch carries
+        // that text. Anything else would send someone another row's text: refused before it can leave.
+        let content = members.first?.content ?? job.settings.message
+        if let different = members.first(where: { ($0.content ?? job.settings.message) != content }) {
+            throw ChunkRequestError.mixedTexts(seq: seq, row: different.row)
+        }
         let body = try encoder.encode(BatchCampaignRequest(
-            name: name, remitterID: job.settings.sender, content: job.settings.message,
+            name: name, remitterID: job.settings.sender, content: content,
             recipients: members.map(\.e164String), countryAlpha2: job.settings.country))
         let bytes = Array(body)
         return ChunkRequest(
@@ -64,5 +70,18 @@ public struct ChunkRequest: Sendable, Equatable {
     /// The endpoint a stored body was built for (the body's shape says which).
     public static func endpoint(of body: [UInt8]) -> ZiettEndpoint {
         (try? WireCoding.decoder().decode(SendMessageRequest.self, from: Data(body))) != nil ? .sendMessage : .sendBatch
+    }
+}
+
+/// A chunk whose request would be wrong, caught before it is built.
+public enum ChunkRequestError: Error, CustomStringConvertible {
+    /// A batch's recipients do not share one text (the state was changed by hand, or a bug).
+    case mixedTexts(seq: Int, row: Int)
+
+    public var description: String {
+        switch self {
+        case .mixedTexts(let seq, let row):
+            "internal error: chunk \(seq) mixes texts (row \(row) differs from the first); nothing was sent"
+        }
     }
 }

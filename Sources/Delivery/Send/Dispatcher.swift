@@ -140,14 +140,13 @@ public final class Dispatcher {
     /// chunks and comes back to it when it is due. A run left with parked chunks only waits for the
     /// earliest when the wait is within `maxWait`, else it ends (exit 75) and the next cron tick looks it up.
     public func run() async throws -> DispatchEnd {
-        var cursor = -1
+        var cursors = Cursors()
         // Chunks set aside: in doubt until their last attempt settles, or (`window`) pending until their
         // send window opens (`until` = .infinity when no opening is in sight).
         var parked: [(seq: Int, until: Double, window: Bool)] = []
         while true {
             let chunk: Chunk
-            if let next = try store.nextOpenChunk(jobID: job.id, after: cursor) {
-                cursor = next.seq
+            if let next = try nextOpenChunk(&cursors) {
                 chunk = next
             } else if try expireUncutIfEnded() {
                 continue
@@ -187,6 +186,47 @@ public final class Dispatcher {
                 return end
             }
         }
+    }
+
+    /// Where the walk through the open chunks has come: one cursor, or one per lane for a job that groups
+    /// texts.
+    private struct Cursors {
+        var all = -1
+        var batches = -1
+        var messages = -1
+    }
+
+    /// The next open chunk to drive. A job that groups texts sends batches and single messages side by
+    /// side: of the next chunk of each lane, the one whose request may leave first, so that while the
+    /// batch lane waits out its 6 s spacing the message lane sends at its own (each under its own limit).
+    /// Every other job takes its chunks in order.
+    private func nextOpenChunk(_ cursors: inout Cursors) throws -> Chunk? {
+        guard job.groupsTexts else {
+            let next = try store.nextOpenChunk(jobID: job.id, after: cursors.all)
+            if let next { cursors.all = next.seq }
+            return next
+        }
+        let batch = try store.nextOpenChunk(jobID: job.id, after: cursors.batches, lane: .batches)
+        let message = try store.nextOpenChunk(jobID: job.id, after: cursors.messages, lane: .messages)
+        let takeBatch: Bool
+        switch (batch, message) {
+        case (nil, nil): return nil
+        case (.some, nil): takeBatch = true
+        case (nil, .some): takeBatch = false
+        case (.some(let b), .some(let m)): takeBatch = earliestStart(of: b, .sendBatch) <= earliestStart(of: m, .sendMessage)
+        }
+        if takeBatch, let batch {
+            cursors.batches = batch.seq
+            return batch
+        }
+        if let message { cursors.messages = message.seq }
+        return message
+    }
+
+    /// When a chunk's next request may leave by this run's own schedule: now for one in doubt (its look-up
+    /// comes first), else its endpoint's pacer and its own not-before.
+    private func earliestStart(of chunk: Chunk, _ endpoint: ZiettEndpoint) -> Double {
+        chunk.state == .inflight ? clock.now() : gate.earliest(endpoint, notBefore: chunk.notBefore)
     }
 
     /// Past the campaign's end (`--not-after`), expires every pending row not cut into a chunk yet, so

@@ -66,11 +66,20 @@ struct JobStatus: Codable {
         let throughput = ThroughputStatus(
             requests: t.requests, recipientsAccepted: t.recipientsAccepted, firstRequestAt: t.firstRequestAt.map(Self.time),
             lastRequestAt: t.lastRequestAt.map(Self.time), perMinute: t.perMinute.map { ($0 * 10).rounded() / 10 })
-        let limit = maxRate ?? (job.sendingKind == .single ? .single : .batch)
         let open = counts.openChunks
-        // A sliding window lets `count` requests go at once; every further one waits its turn.
-        let seconds = open <= limit.count ? 0 : Double(open - limit.count) * limit.interval
-        var eta = ETA(rate: limit.description, requestsLeft: open, recipientsLeft: counts.recipients(.pending), seconds: seconds)
+        // A sliding window lets `count` requests go at once; every further one waits its turn. Batches and
+        // single messages (a job that groups texts sends both) go side by side: the longer lane decides.
+        func seconds(_ requests: Int, _ limit: RateLimit) -> Double {
+            requests <= limit.count ? 0 : Double(requests - limit.count) * limit.interval
+        }
+        let batchLimit = maxRate ?? .batch, messageLimit = maxRate ?? .single
+        let requests = counts.openRequests
+        let rate = requests.batches > 0 && requests.messages > 0
+            ? "\(batchLimit.description) (batches), \(messageLimit.description) (single messages)"
+            : (requests.messages > 0 || (requests.batches == 0 && job.sendingKind == .single) ? messageLimit : batchLimit).description
+        var eta = ETA(
+            rate: rate, requestsLeft: open, recipientsLeft: counts.recipients(.pending),
+            seconds: max(seconds(requests.batches, batchLimit), seconds(requests.messages, messageLimit)))
         let deliveryCounts = try store.deliveryCounts(jobID: job.id)
         let now = SystemClock(offset: SystemClock.testOffset(environment: ProcessInfo.processInfo.environment)).now()
         let outlook = try WindowOutlook.make(store: store, job: job, now: now)

@@ -2,6 +2,7 @@ import Checkpoint
 import Delivery
 import Foundation
 import Recipients
+import ZiettAPI
 
 /// Prints the end-of-run summary (`RunSummary`), written for a cron mail read at 7 am.
 enum RunSummaryPrinter {
@@ -18,8 +19,16 @@ enum RunSummaryPrinter {
         var out = CommandOutput()
         if let job = summary.jobName { out.result("job: \(job)") }
         if let plan = summary.plan, !quiet {
-            out.result("plan: \(plan.pending) recipient(s) to send in \(plan.openChunks) request(s) to \(plan.endpoint), "
-                + "\(plan.segments) SMS segment(s), \(plan.encoding), at \(plan.rate): \(DurationText.format(plan.estimatedSeconds))")
+            if plan.requests.batches > 0 && plan.requests.messages > 0 {
+                // A job that groups texts: both endpoints at once, each at its own rate.
+                out.result("plan: \(plan.pending) recipient(s) to send in \(plan.openChunks) request(s) "
+                    + "(\(plan.requests.batches) to \(ZiettEndpoint.sendBatch) at \(plan.batchRate), "
+                    + "\(plan.requests.messages) to \(ZiettEndpoint.sendMessage) at \(plan.messageRate)), "
+                    + "\(plan.segments) SMS segment(s), \(plan.encoding): \(DurationText.format(plan.estimatedSeconds))")
+            } else {
+                out.result("plan: \(plan.pending) recipient(s) to send in \(plan.openChunks) request(s) to \(plan.endpoint), "
+                    + "\(plan.segments) SMS segment(s), \(plan.encoding), at \(plan.rate): \(DurationText.format(plan.estimatedSeconds))")
+            }
             for warning in plan.warnings { out.diagnostic("warning: \(warning)") }
             if let window = plan.window { out.result("send window: \(window.text)") }
         }
