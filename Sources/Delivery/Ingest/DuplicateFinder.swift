@@ -171,7 +171,7 @@ public struct PairSorterError: Error, Sendable, CustomStringConvertible {
     /// The C error.
     public var errno: Int32
     public var description: String {
-        "cannot use a temporary file to find duplicates (errno \(errno)); check TMPDIR and its free space"
+        "cannot use a temporary file for sorting (to find duplicates or count texts; errno \(errno)); check TMPDIR and its free space"
     }
 }
 

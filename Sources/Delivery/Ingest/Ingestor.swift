@@ -20,9 +20,9 @@ public struct Ingestor {
     /// (number, row) pairs sorted in memory before spilling to a temporary file (16 bytes each), when the
     /// duplicate check uses its external sort.
     public var duplicateRunCapacity = 1 << 19
-    /// Text hashes sorted in memory before spilling (16 bytes each), when a personalised job counts the
+    /// Text hashes sorted in memory before spilling (8 bytes each), when a personalised job counts the
     /// requests of its grouped texts (`TextGroupCounter`).
-    public var textGroupRunCapacity = 1 << 16
+    public var textGroupRunCapacity = 1 << 18
 
     /// What the ingest found.
     public struct Summary: Sendable, Equatable {
