@@ -423,8 +423,9 @@ extension StateStore {
                 return 0
             }
             let kind: ChunkKind = try decode(stored, table: "job", column: "chunk_kind", jobID: jobID)
-            // Every row at once for a grouped batch job (LIMIT -1: no limit), so no group is left with a partial chunk.
-            let limit = grouped && kind == .batch ? -1 : max(size, recipients / size * size)
+            // Every row at once for a grouped batch job, so no group is left with a partial chunk.
+            if grouped && kind == .batch { return try cutWindowGroups(jobID: jobID, size: size, after: cursor) }
+            let limit = max(size, recipients / size * size)
             let rows = try database.query(
                 """
                 SELECT row, window_group FROM recipient WHERE job_id = ? AND row > ? AND status = 'pending' AND chunk IS NULL
@@ -467,6 +468,41 @@ extension StateStore {
         }
     }
 
+    /// `cutChunks` for a batch job with a send window: every pending row not cut yet, at once. Each window
+    /// group's rows, in row order, make whole chunks of `size` (its last one smaller); chunks are numbered by
+    /// their first row.
+    ///
+    /// Bounded memory: SQLite numbers and sorts the rows (spilling to temporary files beyond its cache);
+    /// this reads them one at a time and holds one chunk's rows. Runs inside `cutChunks`'s transaction.
+    private func cutWindowGroups(jobID: Int64, size: Int, after cursor: Int) throws -> Int {
+        let rows = try database.prepare(
+            """
+            SELECT row, window_group, min(row) OVER (PARTITION BY window_group, part) AS first_row FROM (
+                SELECT row, window_group, (row_number() OVER (PARTITION BY window_group ORDER BY row) - 1) / ? AS part
+                FROM recipient WHERE job_id = ? AND row > ? AND status = 'pending' AND chunk IS NULL)
+            ORDER BY first_row, row
+            """)
+        try rows.bind([.int(size), .int(jobID), .int(cursor)])
+        let writer = try ChunkWriter(store: self, jobID: jobID)
+        var first = -1, last = cursor
+        var group: String?
+        while try rows.step() {
+            let r = rows.row
+            let row = r.int(0)
+            if r.int(2) != first {
+                try writer.write(kind: .batch, group: group)
+                first = r.int(2)
+                group = r.optionalText(1)
+            }
+            writer.add(row)
+            last = max(last, row)
+        }
+        try writer.write(kind: .batch, group: group)
+        guard writer.cut > 0 else { return 0 }
+        try database.run("UPDATE job SET cut_row = ? WHERE id = ?", [.int(last), .int(jobID)])
+        return writer.cut
+    }
+
     /// `cutChunks` for a job that groups texts: every pending row not cut yet, at once, by (window group,
     /// text). A text's rows go in `ChunkKind.textGroupSizes` chunks (batches), a text that occurs once in a
     /// chunk of one (a single message). Texts are taken in the order of their first row, and each text's
@@ -476,9 +512,6 @@ extension StateStore {
     /// Bounded memory: SQLite sorts the rows (spilling to temporary files beyond its cache), and this reads
     /// them one at a time, holding one chunk's rows. Runs inside `cutChunks`'s transaction.
     private func cutTextGroups(jobID: Int64, size: Int, after cursor: Int) throws -> Int {
-        let job: SQLiteValue = .int(jobID)
-        // The sorter materialises every row before the first is returned, so updating rows while reading
-        // them below cannot change what is read.
         let rows = try database.prepare(
             """
             SELECT row, window_group, count(*) OVER text_group, min(row) OVER text_group AS first_row
@@ -486,29 +519,12 @@ extension StateStore {
             WINDOW text_group AS (PARTITION BY window_group, content)
             ORDER BY first_row, row
             """)
-        try rows.bind([job, .int(cursor)])
-        let assign = try database.prepare("UPDATE recipient SET chunk = ? WHERE job_id = ? AND row = ?")
-        let insert = try database.prepare(
-            "INSERT INTO chunk (job_id, seq, kind, state, size, window_group, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)")
-        var seq = Int(try database.scalar("SELECT coalesce(max(seq), -1) + 1 FROM chunk WHERE job_id = ?", [job]))
-        let now = clock.now()
-        var cut = 0, last = cursor
+        try rows.bind([.int(jobID), .int(cursor)])
+        let writer = try ChunkWriter(store: self, jobID: jobID)
+        var last = cursor
         var groupFirst = -1
         var sizes: [Int] = [], next = 0
-        var members: [Int] = []
         var group: String?
-        func flush() throws {
-            for row in members {
-                try assign.bind([.int(seq), job, .int(row)])
-                try assign.execute()
-            }
-            let kind: ChunkKind = members.count == 1 ? .single : .batch
-            try insert.bind([job, .int(seq), .text(kind.rawValue), .int(members.count), .optional(group), .double(now)])
-            try insert.execute()
-            seq += 1
-            cut += 1
-            members.removeAll(keepingCapacity: true)
-        }
         while try rows.step() {
             let r = rows.row
             let row = r.int(0), first = r.int(3)
@@ -519,16 +535,16 @@ extension StateStore {
                 sizes = ChunkKind.textGroupSizes(count: r.int(2), size: size)
                 next = 0
             }
-            members.append(row)
+            writer.add(row)
             last = max(last, row)
-            if members.count == sizes[next] {
-                try flush()
+            if writer.pending == sizes[next] {
+                try writer.write(kind: sizes[next] == 1 ? .single : .batch, group: group)
                 next += 1
             }
         }
-        guard cut > 0 else { return 0 }
-        try database.run("UPDATE job SET cut_row = ? WHERE id = ?", [.int(last), job])
-        return cut
+        guard writer.cut > 0 else { return 0 }
+        try database.run("UPDATE job SET cut_row = ? WHERE id = ?", [.int(last), .int(jobID)])
+        return writer.cut
     }
 
     /// When earlier requests to `endpoint` may have reached the API (since `since`), oldest first: seeds
@@ -566,5 +582,54 @@ extension StateStore {
         try database.run(
             "UPDATE attempt SET finished_at = ?, outcome = ?, http_status = ?, error_code = ?, trace_id = ? WHERE id = ?",
             [.double(now), .text(outcome), .optional(httpStatus), .optional(code), .optional(traceID), .int(id)])
+    }
+}
+
+/// Writes the chunks a streaming cut finds, one at a time: the chunk row, numbered after the job's last,
+/// and each member row's `chunk`, by key.
+///
+/// Why by key and not by a row range: a group's rows are spread over the whole file, so a range per chunk
+/// would scan most of the job for every chunk. Updating rows while the cut's SELECT is still stepping is
+/// safe because that SELECT sorts (ORDER BY a window function's result): SQLite materialises every row
+/// in its sorter before returning the first.
+private final class ChunkWriter {
+    let database: SQLiteDatabase
+    let job: SQLiteValue
+    let assign: SQLiteStatement
+    let insert: SQLiteStatement
+    let now: Double
+    var seq: Int
+    /// Chunks written.
+    private(set) var cut = 0
+    private var members: [Int] = []
+
+    init(store: StateStore, jobID: Int64) throws {
+        database = store.database
+        job = .int(jobID)
+        assign = try database.prepare("UPDATE recipient SET chunk = ? WHERE job_id = ? AND row = ?")
+        insert = try database.prepare(
+            "INSERT INTO chunk (job_id, seq, kind, state, size, window_group, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)")
+        seq = Int(try database.scalar("SELECT coalesce(max(seq), -1) + 1 FROM chunk WHERE job_id = ?", [job]))
+        now = store.clock.now()
+    }
+
+    /// Rows added since the last chunk was written.
+    var pending: Int { members.count }
+
+    /// Adds a row to the chunk being gathered.
+    func add(_ row: Int) { members.append(row) }
+
+    /// Writes the rows gathered as one chunk of `kind` in window group `group` (nothing when none).
+    func write(kind: ChunkKind, group: String?) throws {
+        guard !members.isEmpty else { return }
+        for row in members {
+            try assign.bind([.int(seq), job, .int(row)])
+            try assign.execute()
+        }
+        try insert.bind([job, .int(seq), .text(kind.rawValue), .int(members.count), .optional(group), .double(now)])
+        try insert.execute()
+        seq += 1
+        cut += 1
+        members.removeAll(keepingCapacity: true)
     }
 }
