@@ -154,11 +154,18 @@ enum StateSchema {
         // Grouped texts (issue 14): a personalised job's recipients whose rendered text (and window group) is
         // the same share batches; a text that occurs once goes as a single message. `text_groups` = 1 marks
         // such a job (its `chunk_size` is then the batch size, not 1). Jobs from before keep one message per
-        // recipient, so a job resumed across the upgrade cuts exactly as it began.
+        // recipient, so a job resumed across the upgrade cuts exactly as it began. Such a job sends batches and
+        // single messages side by side, asking for the next open chunk of each lane before every request: one
+        // partial index per lane keeps that a seek, where the primary key made it a walk over every chunk
+        // after the cursor (all of them, in a job whose texts all differ and that has no batch).
         .init(
             "grouped texts",
             """
             ALTER TABLE job ADD COLUMN text_groups INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX chunk_open_batches ON chunk(job_id, seq)
+                WHERE state IN ('pending', 'inflight') AND kind = 'batch' AND size > 1;
+            CREATE INDEX chunk_open_messages ON chunk(job_id, seq)
+                WHERE state IN ('pending', 'inflight') AND (kind = 'single' OR size = 1);
             """),
     ])
 }

@@ -68,11 +68,15 @@ extension StateStore {
     /// The next chunk that still needs work (pending or in doubt), in order, with its earliest time; with a
     /// `lane`, the next one that goes to that endpoint.
     public func nextOpenChunk(jobID: Int64, after seq: Int = -1, lane: ChunkLane? = nil) throws -> Chunk? {
-        try database.first(
-            """
-            SELECT \(Self.chunkColumns) FROM chunk
-            WHERE job_id = ? AND state IN ('pending', 'inflight') AND seq > ? \(lane?.condition ?? "") ORDER BY seq LIMIT 1
-            """, [.int(jobID), .int(seq)], { try self.chunk(from: $0) })
+        try database.first(Self.nextOpenChunkSQL(lane: lane), [.int(jobID), .int(seq)], { try self.chunk(from: $0) })
+    }
+
+    /// The query of `nextOpenChunk` (?1 job, ?2 the cursor); with a lane, a seek in its partial index.
+    static func nextOpenChunkSQL(lane: ChunkLane?) -> String {
+        """
+        SELECT \(chunkColumns) FROM chunk
+        WHERE job_id = ?1 AND state IN ('pending', 'inflight') AND seq > ?2 \(lane?.condition ?? "") ORDER BY seq LIMIT 1
+        """
     }
 
     /// The recipients of a chunk, by row.
@@ -470,81 +474,84 @@ extension StateStore {
 
     /// `cutChunks` for a batch job with a send window: every pending row not cut yet, at once. Each window
     /// group's rows, in row order, make whole chunks of `size` (its last one smaller); chunks are numbered by
-    /// their first row.
-    ///
-    /// Bounded memory: SQLite numbers and sorts the rows (spilling to temporary files beyond its cache);
-    /// this reads them one at a time and holds one chunk's rows. Runs inside `cutChunks`'s transaction.
+    /// their first row. Runs inside `cutChunks`'s transaction.
     private func cutWindowGroups(jobID: Int64, size: Int, after cursor: Int) throws -> Int {
-        let rows = try database.prepare(
-            """
-            SELECT row, window_group, min(row) OVER (PARTITION BY window_group, part) AS first_row FROM (
-                SELECT row, window_group, (row_number() OVER (PARTITION BY window_group ORDER BY row) - 1) / ? AS part
-                FROM recipient WHERE job_id = ? AND row > ? AND status = 'pending' AND chunk IS NULL)
-            ORDER BY first_row, row
+        try cutAtOnce(jobID: jobID, after: cursor, size: size, plan: """
+            SELECT row, window_group, dense_rank() OVER (ORDER BY chunk_first) AS n, 'batch' AS kind FROM (
+                SELECT row, window_group, min(row) OVER (PARTITION BY window_group, part) AS chunk_first FROM (
+                    SELECT row, window_group, (row_number() OVER (PARTITION BY window_group ORDER BY row) - 1) / ?3 AS part
+                    FROM recipient WHERE job_id = ?1 AND row > ?2 AND status = 'pending' AND chunk IS NULL))
             """)
-        try rows.bind([.int(size), .int(jobID), .int(cursor)])
-        let writer = try ChunkWriter(store: self, jobID: jobID)
-        var first = -1, last = cursor
-        var group: String?
-        while try rows.step() {
-            let r = rows.row
-            let row = r.int(0)
-            if r.int(2) != first {
-                try writer.write(kind: .batch, group: group)
-                first = r.int(2)
-                group = r.optionalText(1)
-            }
-            writer.add(row)
-            last = max(last, row)
-        }
-        try writer.write(kind: .batch, group: group)
-        guard writer.cut > 0 else { return 0 }
-        try database.run("UPDATE job SET cut_row = ? WHERE id = ?", [.int(last), .int(jobID)])
-        return writer.cut
     }
 
     /// `cutChunks` for a job that groups texts: every pending row not cut yet, at once, by (window group,
-    /// text). A text's rows go in `ChunkKind.textGroupSizes` chunks (batches), a text that occurs once in a
-    /// chunk of one (a single message). Texts are taken in the order of their first row, and each text's
-    /// rows in row order, so a job whose texts all differ cuts as it did before grouping (one chunk per
-    /// row, in row order), and the same rows always give the same chunks.
-    ///
-    /// Bounded memory: SQLite sorts the rows (spilling to temporary files beyond its cache), and this reads
-    /// them one at a time, holding one chunk's rows. Runs inside `cutChunks`'s transaction.
+    /// text). A text's rows go in `ChunkKind.textGroupSizes` chunks (batches) — `part` below is that
+    /// split in SQL, row by row — and a text that occurs once in a chunk of one (a single message). Texts
+    /// are taken in the order of their first row, and each text's rows in row order, so a job whose texts
+    /// all differ cuts as it did before grouping (one chunk per row, in row order), and the same rows
+    /// always give the same chunks. Runs inside `cutChunks`'s transaction.
     private func cutTextGroups(jobID: Int64, size: Int, after cursor: Int) throws -> Int {
-        let rows = try database.prepare(
-            """
-            SELECT row, window_group, count(*) OVER text_group, min(row) OVER text_group AS first_row
-            FROM recipient WHERE job_id = ? AND row > ? AND status = 'pending' AND chunk IS NULL
-            WINDOW text_group AS (PARTITION BY window_group, content)
-            ORDER BY first_row, row
+        try cutAtOnce(jobID: jobID, after: cursor, size: size, plan: """
+            SELECT row, window_group, dense_rank() OVER (ORDER BY text_first, part) AS n,
+                CASE WHEN (CASE WHEN part < larger THEN base + 1 ELSE base END) = 1 THEN 'single' ELSE 'batch' END AS kind FROM (
+                SELECT row, window_group, text_first, base, larger,
+                    CASE WHEN r < larger * (base + 1) THEN r / (base + 1) ELSE larger + (r - larger * (base + 1)) / base END AS part
+                FROM (
+                    SELECT row, window_group, text_first, r, c / ((c + ?3 - 1) / ?3) AS base, c % ((c + ?3 - 1) / ?3) AS larger
+                    FROM (
+                        SELECT row, window_group, min(row) OVER text_group AS text_first, count(*) OVER text_group AS c,
+                            row_number() OVER text_group - 1 AS r
+                        FROM recipient WHERE job_id = ?1 AND row > ?2 AND status = 'pending' AND chunk IS NULL
+                        -- One sort for all three: the frame is the whole text, in row order.
+                        WINDOW text_group AS (PARTITION BY window_group, content ORDER BY row
+                            ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))))
             """)
-        try rows.bind([.int(jobID), .int(cursor)])
-        let writer = try ChunkWriter(store: self, jobID: jobID)
-        var last = cursor
-        var groupFirst = -1
-        var sizes: [Int] = [], next = 0
-        var group: String?
-        while try rows.step() {
-            let r = rows.row
-            let row = r.int(0), first = r.int(3)
-            if first != groupFirst {
-                // A new text: the previous one's chunks are all written (its sizes add up to its count).
-                groupFirst = first
-                group = r.optionalText(1)
-                sizes = ChunkKind.textGroupSizes(count: r.int(2), size: size)
-                next = 0
-            }
-            writer.add(row)
-            last = max(last, row)
-            if writer.pending == sizes[next] {
-                try writer.write(kind: sizes[next] == 1 ? .single : .batch, group: group)
-                next += 1
-            }
+    }
+
+    /// Cuts every pending row not cut yet at once, as `plan` says: a query over those rows (?1 job, ?2 the
+    /// cursor, ?3 the chunk size) giving each row's window group, its chunk's number among the new chunks
+    /// (`n`, from 1, in the order they are to be sent) and the chunk's kind.
+    ///
+    /// Set-based, so the cost is a few sorts and one pass over the job: the plan goes into a temporary
+    /// table in row order, the chunk rows are made from it, and one `UPDATE … FROM` gives every row its
+    /// chunk walking both in row order, each page of the job once. (Row by row from Swift, in text order,
+    /// a 50-text job swept the whole table 50 times.) SQLite's sorts spill to temporary files, so memory
+    /// stays bounded; the transaction's size is the job's (docs/architecture.md, "Group personalised texts").
+    private func cutAtOnce(jobID: Int64, after cursor: Int, size: Int, plan: String) throws -> Int {
+        let job: SQLiteValue = .int(jobID)
+        let first = Int(try database.scalar("SELECT coalesce(max(seq), -1) + 1 FROM chunk WHERE job_id = ?", [job]))
+        try database.execute(
+            """
+            CREATE TEMP TABLE IF NOT EXISTS cut_plan (
+                row INTEGER PRIMARY KEY, seq INTEGER NOT NULL, window_group TEXT, kind TEXT NOT NULL);
+            DELETE FROM temp.cut_plan;
+            """)
+        try database.run(
+            "INSERT INTO temp.cut_plan (row, window_group, seq, kind) SELECT row, window_group, n + ?4 - 1, kind FROM (\(plan)) ORDER BY row",
+            [job, .int(cursor), .int(size), .int(first)])
+        guard let last = try database.first("SELECT max(row) FROM temp.cut_plan", [], { $0.optionalInt(0) }) ?? nil else { return 0 }
+        try database.run(
+            """
+            INSERT INTO chunk (job_id, seq, kind, state, size, window_group, updated_at)
+            SELECT ?1, seq, min(kind), 'pending', count(*), min(window_group), ?2 FROM temp.cut_plan GROUP BY seq ORDER BY seq
+            """, [job, .double(clock.now())])
+        let cut = database.changes
+        try database.run(
+            """
+            UPDATE recipient SET chunk = p.seq FROM temp.cut_plan AS p
+            WHERE recipient.job_id = ?1 AND recipient.row = p.row AND recipient.status = 'pending' AND recipient.chunk IS NULL
+            """, [job])
+        let assigned = database.changes
+        let planned = Int(try database.scalar("SELECT count(*) FROM temp.cut_plan", []))
+        try database.execute("DELETE FROM temp.cut_plan")
+        // Every planned row got its chunk; anything else would leave rows below the new cursor without one.
+        guard assigned == planned else {
+            throw StateStoreError(.undecodable(
+                table: "recipient", column: "chunk", jobID: jobID,
+                reason: "\(planned - assigned) of \(planned) row(s) not assigned while cutting chunks"), path: path)
         }
-        guard writer.cut > 0 else { return 0 }
-        try database.run("UPDATE job SET cut_row = ? WHERE id = ?", [.int(last), .int(jobID)])
-        return writer.cut
+        try database.run("UPDATE job SET cut_row = ? WHERE id = ?", [.int(last), job])
+        return cut
     }
 
     /// When earlier requests to `endpoint` may have reached the API (since `since`), oldest first: seeds
@@ -582,54 +589,5 @@ extension StateStore {
         try database.run(
             "UPDATE attempt SET finished_at = ?, outcome = ?, http_status = ?, error_code = ?, trace_id = ? WHERE id = ?",
             [.double(now), .text(outcome), .optional(httpStatus), .optional(code), .optional(traceID), .int(id)])
-    }
-}
-
-/// Writes the chunks a streaming cut finds, one at a time: the chunk row, numbered after the job's last,
-/// and each member row's `chunk`, by key.
-///
-/// Why by key and not by a row range: a group's rows are spread over the whole file, so a range per chunk
-/// would scan most of the job for every chunk. Updating rows while the cut's SELECT is still stepping is
-/// safe because that SELECT sorts (ORDER BY a window function's result): SQLite materialises every row
-/// in its sorter before returning the first.
-private final class ChunkWriter {
-    let database: SQLiteDatabase
-    let job: SQLiteValue
-    let assign: SQLiteStatement
-    let insert: SQLiteStatement
-    let now: Double
-    var seq: Int
-    /// Chunks written.
-    private(set) var cut = 0
-    private var members: [Int] = []
-
-    init(store: StateStore, jobID: Int64) throws {
-        database = store.database
-        job = .int(jobID)
-        assign = try database.prepare("UPDATE recipient SET chunk = ? WHERE job_id = ? AND row = ?")
-        insert = try database.prepare(
-            "INSERT INTO chunk (job_id, seq, kind, state, size, window_group, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)")
-        seq = Int(try database.scalar("SELECT coalesce(max(seq), -1) + 1 FROM chunk WHERE job_id = ?", [job]))
-        now = store.clock.now()
-    }
-
-    /// Rows added since the last chunk was written.
-    var pending: Int { members.count }
-
-    /// Adds a row to the chunk being gathered.
-    func add(_ row: Int) { members.append(row) }
-
-    /// Writes the rows gathered as one chunk of `kind` in window group `group` (nothing when none).
-    func write(kind: ChunkKind, group: String?) throws {
-        guard !members.isEmpty else { return }
-        for row in members {
-            try assign.bind([.int(seq), job, .int(row)])
-            try assign.execute()
-        }
-        try insert.bind([job, .int(seq), .text(kind.rawValue), .int(members.count), .optional(group), .double(now)])
-        try insert.execute()
-        seq += 1
-        cut += 1
-        members.removeAll(keepingCapacity: true)
     }
 }

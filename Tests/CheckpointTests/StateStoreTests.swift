@@ -79,6 +79,17 @@ struct StateStoreTests {
         }
     }
 
+    /// The next open chunk of a lane is a seek in the lane's partial index, not a walk over every chunk
+    /// after the cursor (which, before every request of a million-message job, scanned a million chunks).
+    @Test func theNextChunkOfALaneIsASeekInItsPartialIndex() throws {
+        let store = try freshStore()
+        for (lane, index) in [(ChunkLane.batches, "chunk_open_batches"), (.messages, "chunk_open_messages")] {
+            let sql = StateStore.nextOpenChunkSQL(lane: lane)
+            let plan = try store.database.query("EXPLAIN QUERY PLAN \(sql)", []) { $0.text(3) }.joined(separator: " | ")
+            #expect(plan.contains("USING INDEX \(index) (job_id=? AND seq>?)"), "\(lane): \(plan)")
+        }
+    }
+
     @Test func ingestPositionCommitsWithItsRowsAndReplayedRowsAreNotStoredTwice() throws {
         let store = try freshStore()
         let job = try store.createJob(name: "j", settings: settings(), inputFingerprint: "f")

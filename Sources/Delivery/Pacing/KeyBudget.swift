@@ -42,15 +42,11 @@ public final class KeyBudget {
         }
     }
 
-    /// The slot `reserve` would give now, without reserving; nil when the ledger failed.
+    /// The slot `reserve` would give now, without reserving; nil when the ledger failed or cannot say (an
+    /// estimate: a failure here leaves the budget to `reserve`, which decides).
     func earliest(_ bucket: PacingBucket, limit: RateLimit, margin: Double, now: Double) -> Double? {
         guard !failed else { return nil }
-        do {
-            return try ledger.earliest(bucket: bucket.rawValue, count: limit.count, window: limit.window, margin: margin, now: now)
-        } catch {
-            fail(error)
-            return nil
-        }
+        return try? ledger.earliest(bucket: bucket.rawValue, count: limit.count, window: limit.window, margin: margin, now: now)
     }
 
     /// The request that passed for `bucket` was answered (or failed) at `time`; `blockedUntil` is a block

@@ -120,7 +120,11 @@ public struct JobRunner {
                 let sent = start.recipients(.sent)
                 let total = sent + start.recipients(.pending)
                 let open = start.openChunks
-                let rate = options.dispatch.maxRate ?? plan.endpoint.documentedLimit
+                // Batches and single messages side by side (grouped texts): the pace of both together, as the
+                // plan's ETA has it; else the one endpoint's limit.
+                let rate = plan.requests.batches > 0 && plan.requests.messages > 0 && plan.estimatedSeconds > 0
+                    ? RateLimit(count: 1, window: plan.estimatedSeconds / Double(max(1, plan.requests.total - 1)))
+                    : SendLimits(job: job, maxRate: options.dispatch.maxRate).limit(for: plan.endpoint)
                 onProgress(RunProgress(
                     accepted: sent, total: total, acceptedThisRun: 0, requestsThisRun: 0, retriesThisRun: 0, chunksDone: 0,
                     chunksOpen: open, rate: rate))

@@ -70,8 +70,8 @@ public struct PlanCalculator {
         let requests = counts.openRequests
         // Batches and single messages go side by side, each lane at its own limit, requests spaced evenly
         // across the key's budget (`KeyBudget`): the longer lane decides.
-        let batchLimit = maxRate ?? ZiettEndpoint.sendBatch.documentedLimit
-        let messageLimit = maxRate ?? ZiettEndpoint.sendMessage.documentedLimit
+        let limits = SendLimits(job: job, maxRate: maxRate)
+        let batchLimit = limits.batches, messageLimit = limits.messages
         let batchSeconds = Double(max(0, requests.batches - 1)) * batchLimit.interval
         let messageSeconds = Double(max(0, requests.messages - 1)) * messageLimit.interval
         // The endpoint named when only one is used: the one with requests (or, with none, the job's kind).

@@ -49,7 +49,8 @@ public struct ChunkRequest: Sendable, Equatable {
         // A job that groups texts batches recipients whose rendered texts are the same; the batch carries
         // that text. Anything else would send someone another row's text: refused before it can leave.
         let content = members.first?.content ?? job.settings.message
-        if let different = members.first(where: { ($0.content ?? job.settings.message) != content }) {
+        // Bytes, not String equality: "é" and "e\u{301}" are equal Strings but two different texts on a phone.
+        if let different = members.first(where: { !($0.content ?? job.settings.message).utf8.elementsEqual(content.utf8) }) {
             throw ChunkRequestError.mixedTexts(seq: seq, row: different.row)
         }
         let body = try encoder.encode(BatchCampaignRequest(

@@ -2,7 +2,7 @@ public import ZiettAPI
 
 /// How the job loop paces and retries.
 public struct DispatchOptions: Sendable {
-    /// Overrides the send endpoint's documented limit (`--max-rate`).
+    /// Overrides the job's send endpoint's documented limit, and scales the other's (`--max-rate`, `SendLimits`).
     public var maxRate: RateLimit?
     /// The look-up budget (`GET`s used for reconciliation).
     public var readRate: RateLimit = .read

@@ -30,8 +30,9 @@ public enum DispatchEnd: Sendable, Equatable {
     case outsideWindow(nextOpening: Double?)
 }
 
-/// The job loop: takes every open chunk of a job in order and carries out what its
-/// `ChunkStateMachine` asks for, one request at a time.
+/// The job loop: takes every open chunk of a job in order (a job that groups texts: batches and single
+/// messages as two lanes, whichever may go first) and carries out what its `ChunkStateMachine` asks for,
+/// one request at a time.
 ///
 /// It decides nothing itself: the machine decides what happens to a chunk, the `RequestGate` when a
 /// request may leave, `SendOutcome.classify` what an answer means. Invariant, kept by the machine's
@@ -84,8 +85,9 @@ public final class Dispatcher {
         self.schedule = schedule.isUnrestricted ? nil : schedule
         var limits: [PacingBucket: RateLimit] = [PacingBucket.reads: options.readRate]
         var history: [PacingBucket: [Double]] = [:]
+        let sendLimits = SendLimits(job: job, maxRate: options.maxRate)
         for endpoint in [ZiettEndpoint.sendBatch, .sendMessage] {
-            let limit = options.maxRate ?? endpoint.documentedLimit
+            let limit = sendLimits.limit(for: endpoint)
             limits[endpoint.pacingBucket] = limit
             history[endpoint.pacingBucket] = try store.attemptTimes(endpoint: endpoint.rawValue, since: clock.now() - limit.window)
         }
@@ -150,7 +152,7 @@ public final class Dispatcher {
                 chunk = next
             } else if try expireUncutIfEnded() {
                 continue
-            } else if try store.cutChunks(jobID: job.id, grouped: schedule?.window != nil) > 0 {
+            } else if try cutChunks() > 0 {
                 continue
             } else if let earliest = parked.indices.min(by: { parked[$0].until < parked[$1].until }) {
                 let (seq, until, window) = parked.remove(at: earliest)
@@ -186,6 +188,19 @@ public final class Dispatcher {
                 return end
             }
         }
+    }
+
+    /// Cuts the next pending rows into chunks (`StateStore.cutChunks`). A job that groups texts, or a batch
+    /// job with a send window, cuts every row at once, before its first request: a few seconds per million
+    /// rows, said in the log so that a long first minute has a reason.
+    private func cutChunks() throws -> Int {
+        let started = clock.now()
+        let cut = try store.cutChunks(jobID: job.id, grouped: schedule?.window != nil)
+        let seconds = clock.now() - started
+        if seconds >= 1 {
+            logger.info("cut \(cut) chunk(s) in \(String(format: "%.1f", seconds)) s", metadata: ["groups.texts": "\(job.groupsTexts)"])
+        }
+        return cut
     }
 
     /// Where the walk through the open chunks has come: one cursor, or one per lane for a job that groups

@@ -72,7 +72,8 @@ struct JobStatus: Codable {
         func seconds(_ requests: Int, _ limit: RateLimit) -> Double {
             requests <= limit.count ? 0 : Double(requests - limit.count) * limit.interval
         }
-        let batchLimit = maxRate ?? .batch, messageLimit = maxRate ?? .single
+        let limits = SendLimits(job: job, maxRate: maxRate)
+        let batchLimit = limits.batches, messageLimit = limits.messages
         let requests = counts.openRequests
         let rate = requests.batches > 0 && requests.messages > 0
             ? "\(batchLimit.description) (batches), \(messageLimit.description) (single messages)"
