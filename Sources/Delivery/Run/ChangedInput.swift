@@ -55,8 +55,9 @@ public struct ChangedInput {
             try append(batch)
         }
         // The job already decided how it sends (planned jobs only reach here): read it back, never decide again.
+        // A job that groups texts cuts the new rows by text when it sends: at most one request per row.
         return .appended(
             rows: rows, queued: queued,
-            chunks: ChunkKind.chunks(for: queued, size: job.sendingKind.recipientsPerChunk(configured: job.chunkSize)))
+            chunks: job.groupsTexts ? queued : ChunkKind.chunks(for: queued, size: job.sendingKind.recipientsPerChunk(configured: job.chunkSize)))
     }
 }

@@ -67,11 +67,10 @@ struct JobStatus: Codable {
             requests: t.requests, recipientsAccepted: t.recipientsAccepted, firstRequestAt: t.firstRequestAt.map(Self.time),
             lastRequestAt: t.lastRequestAt.map(Self.time), perMinute: t.perMinute.map { ($0 * 10).rounded() / 10 })
         let open = counts.openChunks
-        // A sliding window lets `count` requests go at once; every further one waits its turn. Batches and
-        // single messages (a job that groups texts sends both) go side by side: the longer lane decides.
-        func seconds(_ requests: Int, _ limit: RateLimit) -> Double {
-            requests <= limit.count ? 0 : Double(requests - limit.count) * limit.interval
-        }
+        // Requests are spaced evenly across the key's budget (`KeyBudget`: 10/min is one every 6 s), as in
+        // the plan. Batches and single messages (a job that groups texts sends both) go side by side: the
+        // longer lane decides.
+        func seconds(_ requests: Int, _ limit: RateLimit) -> Double { Double(max(0, requests - 1)) * limit.interval }
         let limits = SendLimits(job: job, maxRate: maxRate)
         let batchLimit = limits.batches, messageLimit = limits.messages
         let requests = counts.openRequests
