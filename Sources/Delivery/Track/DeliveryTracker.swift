@@ -38,8 +38,9 @@ public final class DeliveryTracker {
     /// before the earliest open request began.
     public var clockSkewMargin: Double = 300
 
-    /// Single messages up to this count are looked up one by one (`?q=<id>`); more are found by one
-    /// scan of the messages created since the job began, 200 per page.
+    /// Single messages up to this count (or up to the pages a scan would read, if more) are looked up one
+    /// by one (`?q=<id>`); more are found by one scan of the messages created since the earliest open one,
+    /// 200 per page.
     public var singleLookupLimit = 3
 
     /// Looks up every accepted request that still has recipients without a final status.
@@ -56,9 +57,14 @@ public final class DeliveryTracker {
             }
         }
         if report.end == .complete {
-            let open = try store.openSingleMessages(jobID: job.id, limit: singleLookupLimit + 1)
+            // One read per message, or one per 200 messages from the sender since the earliest open one: the
+            // scan also pages through every batch recipient's message (a job that groups texts sends both),
+            // so it is chosen only when it takes fewer reads. The job's accepted recipients bound its pages.
+            let scanPages = try store.counts(jobID: job.id).recipients(.sent) / 200 + 1
+            let lookups = max(singleLookupLimit, scanPages)
+            let open = try store.openSingleMessages(jobID: job.id, limit: lookups + 1)
             if !open.isEmpty {
-                let end = open.count <= singleLookupLimit
+                let end = open.count <= lookups
                     ? try await track(messageIDs: open, report: &report)
                     : try await scanSingleMessages(report: &report)
                 if let end { report.end = end }
