@@ -37,7 +37,7 @@ final class DuplicateCheck {
         /// The table filled while seeding from the state: numbers collect in an external sort until `start`.
         case collecting(PairSorter)
         /// Duplicates of the rows from the switch on, by row, and the next one.
-        case listed(PairSorter, next: PairSorter.Pair?)
+        case listed(PairSorter, next: SortPair?)
     }
 
     let source: Source
