@@ -539,8 +539,9 @@ extension StateStore {
         try database.run(
             """
             UPDATE recipient SET chunk = p.seq FROM temp.cut_plan AS p
-            WHERE recipient.job_id = ?1 AND recipient.row = p.row AND recipient.status = 'pending' AND recipient.chunk IS NULL
-            """, [job])
+            WHERE recipient.job_id = ?1 AND recipient.row > ?2 AND recipient.row = p.row AND recipient.status = 'pending'
+                AND recipient.chunk IS NULL
+            """, [job, .int(cursor)])
         let assigned = database.changes
         let planned = Int(try database.scalar("SELECT count(*) FROM temp.cut_plan", []))
         try database.execute("DELETE FROM temp.cut_plan")

@@ -115,6 +115,14 @@ extension StateStore {
             """, [.int(jobID)]) { $0.optionalDouble(0) } ?? nil
     }
 
+    /// Recipients accepted in requests whose last attempt was at or after `time`: what a scan of the API's
+    /// messages from then on pages through, batch recipients included (`DeliveryTracker`).
+    public func acceptedRecipients(jobID: Int64, since time: Double) throws -> Int {
+        Int(try database.scalar(
+            "SELECT coalesce(sum(size), 0) FROM chunk WHERE job_id = ? AND state = 'accepted' AND last_attempt_at >= ?",
+            [.int(jobID), .double(time)]))
+    }
+
     static var finalsList: String { finalDeliveryStatuses.sorted().map { "'\($0)'" }.joined(separator: ",") }
 
     /// Records delivery statuses: of one campaign's recipients, matched by E.164 within it; or, with no

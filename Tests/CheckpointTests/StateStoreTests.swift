@@ -90,6 +90,18 @@ struct StateStoreTests {
         }
     }
 
+    /// Every answer settles the chunk's earlier attempts; without an index that scanned every attempt.
+    @Test func aChunksAttemptsAreFoundByIndex() throws {
+        let store = try freshStore()
+        for sql in [
+            "UPDATE attempt SET outcome = 'x' WHERE job_id = ?1 AND chunk_seq = ?2 AND id != ?3 AND endpoint != 'resolve' AND (outcome IS NULL OR outcome = 'in_doubt')",
+            "SELECT min(started_at) FROM attempt WHERE job_id = ?1 AND chunk_seq = ?2 AND endpoint != 'resolve'",
+        ] {
+            let plan = try store.database.query("EXPLAIN QUERY PLAN \(sql)", []) { $0.text(3) }.joined(separator: " | ")
+            #expect(plan.contains("USING INDEX attempt_chunk"), "\(sql): \(plan)")
+        }
+    }
+
     @Test func ingestPositionCommitsWithItsRowsAndReplayedRowsAreNotStoredTwice() throws {
         let store = try freshStore()
         let job = try store.createJob(name: "j", settings: settings(), inputFingerprint: "f")

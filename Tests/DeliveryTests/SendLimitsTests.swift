@@ -16,17 +16,27 @@ struct SendLimitsTests {
     @Test func aPersonalisedJobAtHalfTheMessageLimitSendsBatchesAtHalfTheirs() {
         let limits = SendLimits(main: .sendMessage, maxRate: RateLimit(count: 60, window: 60))
         #expect(limits.messages == RateLimit(count: 60, window: 60))
-        #expect(limits.batches.count == 5 && abs(limits.batches.window - 60) < 1e-9)
+        #expect(limits.batches == RateLimit(count: 5, window: 60))
     }
 
     @Test func aBatchJobsRateScalesItsOddSingleMessagesToo() {
         // 5/s is 30 times the batch limit (1 per 6 s): messages at 30 × 2/s.
         let limits = SendLimits(main: .sendBatch, maxRate: RateLimit(count: 5, window: 1))
         #expect(limits.batches == RateLimit(count: 5, window: 1))
-        #expect(limits.messages.count == 60 && abs(limits.messages.window - 1) < 1e-9)
-        // A rate below one request per window of the given length keeps one request, over a longer window.
-        let slow = SendLimits(main: .sendMessage, maxRate: RateLimit(count: 1, window: 1))
-        #expect(slow.batches.count == 1 && abs(slow.batches.window - 12) < 1e-9)
+        #expect(limits.messages == RateLimit(count: 3600, window: 60))
+        // Scaled limits print plainly: per minute, or one per whole number of seconds.
+        #expect(SendLimits(main: .sendMessage, maxRate: RateLimit(count: 1, window: 1)).batches == RateLimit(count: 5, window: 60))
+        #expect(SendLimits(main: .sendMessage, maxRate: RateLimit(count: 1, window: 60)).batches == RateLimit(count: 1, window: 720))
+        // 7/min for messages: batches at 7/12 a minute, one every 102.9 s, rounded up to 103 s.
+        #expect(SendLimits(main: .sendMessage, maxRate: RateLimit(count: 7, window: 60)).batches == RateLimit(count: 1, window: 103))
+    }
+
+    @Test func aOneTextJobCutOneRecipientPerChunkPacesItsMessagesAtTheRateGiven() {
+        let settings = JobSettings(csvPath: "in.csv", sender: "s", message: "Hi all", country: "AO", phoneColumn: nil, chunkSize: 1)
+        let job = Job(
+            id: 1, name: "j", uuid: "u", settings: settings, phase: .planned, inputFingerprint: "f", ingestOffset: 0, ingestLine: 0,
+            ingestRows: 0, header: ["phone"], createdAt: 0, chunkKind: .batch, chunkSize: 1)
+        #expect(SendLimits(job: job, maxRate: RateLimit(count: 10, window: 60)).messages == RateLimit(count: 10, window: 60))
     }
 
     @Test func aBatchWhoseRecipientsDoNotShareOneTextIsRefusedBeforeItIsBuilt() throws {

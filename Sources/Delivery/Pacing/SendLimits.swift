@@ -8,16 +8,20 @@ public import ZiettAPI
 /// personalised one, as before grouped texts), and the other endpoint is scaled by the same factor: a
 /// personalised job given `--max-rate 60/min` (half the message limit) sends its shared-text batches at
 /// 5 a minute, half theirs, never at 60. One flag thus slows or speeds a whole job without ever putting a
-/// batch lane at a message rate.
+/// batch lane at a message rate. It scales up as well as down: a higher `--max-rate` (a raised account
+/// limit, or the simulator in tests) speeds both lanes; if the API raised only one limit, the other lane
+/// draws 429s and paces itself back (never a duplicate: a 429 proves the request was not processed).
 public struct SendLimits: Sendable, Equatable {
     /// `POST /campaigns/batch`.
     public var batches: RateLimit
     /// `POST /messages`.
     public var messages: RateLimit
 
-    /// The limits of `job` under `maxRate` (`--max-rate`; nil: the documented limits).
+    /// The limits of `job` under `maxRate` (`--max-rate`; nil: the documented limits). The job's own
+    /// endpoint is where most of its requests go: messages for a personalised job, and for a one-text job
+    /// cut one recipient per chunk (`--chunk-size 1`, every chunk a single message); batches otherwise.
     public init(job: Job, maxRate: RateLimit?) {
-        self.init(main: job.sendingKind == .single ? .sendMessage : .sendBatch, maxRate: maxRate)
+        self.init(main: job.sendingKind == .single || job.chunkSize == 1 ? .sendMessage : .sendBatch, maxRate: maxRate)
     }
 
     /// The limits when `maxRate` is given for `main`.
@@ -27,9 +31,11 @@ public struct SendLimits: Sendable, Equatable {
             guard let maxRate else { return documented }
             if endpoint == main { return maxRate }
             let factor = Self.perSecond(maxRate) / Self.perSecond(main.documentedLimit)
-            let rate = Self.perSecond(documented) * factor
-            let count = max(1, Int(rate * maxRate.window))
-            return RateLimit(count: count, window: Double(count) / rate)
+            // Per minute, rounded down (never faster than the factor says), or one per whole number of
+            // seconds when that is less than one a minute: limits that print plainly (`5/min`).
+            let perMinute = min(Self.perSecond(documented) * factor * 60, 1e9)
+            if perMinute >= 1 { return RateLimit(count: Int(perMinute), window: 60) }
+            return RateLimit(count: 1, window: (60 / perMinute).rounded(.up))
         }
         batches = limit(.sendBatch)
         messages = limit(.sendMessage)

@@ -37,13 +37,13 @@ public struct RunProgress: Sendable, Equatable {
         self.rate = rate
     }
 
-    /// Seconds the remaining requests need at `rate` at least: the window's first requests go at once,
-    /// every further one waits its turn.
+    /// Seconds the remaining requests need at `rate` at least, spaced evenly as the key's budget sends
+    /// them (the plan's and `status`'s rule): the run's first request goes at once, every further one a
+    /// `rate.interval` later.
     public var pacedSecondsLeft: Double? {
         guard let rate else { return nil }
         let remaining = max(0, chunksOpen - chunksDone)
-        let burst = max(0, rate.count - requestsThisRun)
-        return Double(max(0, remaining - burst)) * rate.interval
+        return Double(max(0, remaining - (requestsThisRun == 0 ? 1 : 0))) * rate.interval
     }
 }
 

@@ -58,9 +58,10 @@ public final class DeliveryTracker {
         }
         if report.end == .complete {
             // One read per message, or one per 200 messages from the sender since the earliest open one: the
-            // scan also pages through every batch recipient's message (a job that groups texts sends both),
-            // so it is chosen only when it takes fewer reads. The job's accepted recipients bound its pages.
-            let scanPages = try store.counts(jobID: job.id).recipients(.sent) / 200 + 1
+            // scan also pages through every batch recipient's message sent since (a job that groups texts
+            // sends both), so it is chosen only when it takes fewer reads.
+            let since = try store.earliestOpenSingleAttempt(jobID: job.id).map { $0 - clockSkewMargin } ?? 0
+            let scanPages = try store.acceptedRecipients(jobID: job.id, since: since) / 200 + 1
             let lookups = max(singleLookupLimit, scanPages)
             let open = try store.openSingleMessages(jobID: job.id, limit: lookups + 1)
             if !open.isEmpty {
