@@ -42,7 +42,27 @@ public final class KeyLedger {
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        database = try SQLiteDatabase(path: path)
+        database = try Self.openRetryingWhileBusy(path)
+    }
+
+    /// Two jobs started by one cron line open a new ledger at the same instant; switching it to WAL answers
+    /// SQLITE_BUSY at once (no busy handler for that), and a job whose ledger failed paces alone, at the
+    /// key's whole limit beside the other. So a busy open is tried again, for up to 5 s.
+    private static func openRetryingWhileBusy(_ path: String) throws -> SQLiteDatabase {
+        var attempts = 0
+        while true {
+            do {
+                return try open(path)
+            } catch {
+                attempts += 1
+                guard error.isBusy, attempts < 50 else { throw error }
+            }
+            usleep(100_000)
+        }
+    }
+
+    private static func open(_ path: String) throws(SQLiteError) -> SQLiteDatabase {
+        let database = try SQLiteDatabase(path: path)
         try database.execute("PRAGMA journal_mode = WAL")
         try database.execute("PRAGMA synchronous = NORMAL")
         try database.execute(
@@ -52,6 +72,7 @@ public final class KeyLedger {
             CREATE INDEX IF NOT EXISTS slot_bucket_at ON slot(bucket, at);
             CREATE TABLE IF NOT EXISTS block (bucket TEXT PRIMARY KEY, until REAL NOT NULL);
             """)
+        return database
     }
 
     /// Reserves the earliest slot at or after `now` for a request in `bucket` under `count` requests per

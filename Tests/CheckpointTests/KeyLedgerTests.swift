@@ -81,4 +81,32 @@ struct KeyLedgerTests {
             #expect(at(try b.reserve(bucket: "x", count: 1, window: 100, margin: 0, now: 131, maxWait: 60)) == 131, "nothing was reserved")
         }
     }
+
+    /// Two jobs started by one cron line open a new ledger at the same instant: both must get it (a job
+    /// whose ledger failed would pace alone, at the key's whole limit beside the other).
+    @Test func processesOpeningANewLedgerAtOnceBothGetIt() throws {
+        let dir = NSTemporaryDirectory() + "zb-keys-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for round in 0..<40 {
+            let path = "\(dir)/race-\(round).sqlite"
+            let failures = Failures()
+            DispatchQueue.concurrentPerform(iterations: 4) { _ in
+                do {
+                    let ledger = try KeyLedger(path: path)
+                    _ = try ledger.reserve(bucket: "b", count: 10, window: 1, margin: 0, now: 0, maxWait: 100)
+                } catch {
+                    failures.add("\(error)")
+                }
+            }
+            #expect(failures.all.isEmpty, "round \(round): \(failures.all)")
+        }
+    }
+}
+
+/// Errors collected from concurrent work.
+private final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    func add(_ failure: String) { lock.withLock { list.append(failure) } }
+    var all: [String] { lock.withLock { list } }
 }
