@@ -8,6 +8,8 @@ extension PostgresStateDatabase {
     /// chunk whose lease expired (its host died or stalled after committing the intent): that one comes back
     /// with `needsLookUp`, to be looked up before any resend. One statement; `FOR UPDATE SKIP LOCKED` lets
     /// hosts leasing at the same time pass each other's candidate instead of waiting or taking it twice.
+    /// So nil can also mean that the last candidates are being leased by others at this moment: a host
+    /// that gets nil while the job is open asks again later.
     public func leaseNextChunk(jobID: Int64, holder: String, leaseSeconds: Double, now: Double) async throws -> LeasedChunk? {
         try await serially { connection in
             let rows = try await connection.query(
