@@ -4,6 +4,7 @@
 // Modules follow the data flow of one recipient:
 //   Recipients (CSV → phone → template) → Checkpoint (SQLite state) → Delivery (pacing, retry, job loop)
 //   → ZiettClient (HTTP) → the API, whose wire shapes live in ZiettAPI. ZiettSimulator stands in for the API.
+// PostgresCheckpoint is the PostgreSQL state for several hosts on one job (issue 15), not yet used by the CLI.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -35,6 +36,8 @@ let package = Package(
         // package on 2 busy cores: debug 20.6 s vs 14.0 s for Yams 6.2.2, release 33.7 s vs 37.5 s; noise
         // beside the ~4 min of SwiftNIO/Hummingbird.
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        // The PostgreSQL state (issue 15): an established driver, no hand-written wire protocol. Brings swift-nio-ssl.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // The system libsqlite3 (Debian: libsqlite3-dev).
@@ -52,6 +55,18 @@ let package = Package(
         .target(name: "Checkpoint", dependencies: ["SQLite", "Recipients"], swiftSettings: strict),
         // The Ziett API's wire shapes (requests, responses, the error object). Foundation only.
         .target(name: "ZiettAPI", swiftSettings: strict),
+        // The state in PostgreSQL, for several hosts on one job (issue 15): location, migrations, and the multi-host
+        // primitives (ingest lock, chunk leases, the intent commit under a lease, the shared key budget).
+        // Reuses Checkpoint's model types. Not wired into the CLI yet (docs/postgres.md).
+        .target(
+            name: "PostgresCheckpoint",
+            dependencies: [
+                "Checkpoint",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // An HTTP client for the Ziett API with explicit timeouts and typed outcomes.
         .target(
             name: "ZiettClient",
@@ -106,6 +121,16 @@ let package = Package(
         .testTarget(name: "RecipientsTests", dependencies: ["Recipients"], exclude: ["Fixtures"], swiftSettings: strict),
         // SQLite: to write stored values the store would never write (unknown states) and read them back.
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "SQLite", "Recipients", "TestSupport"], swiftSettings: strict),
+        // Against a real server: scripts/with-postgres starts one and sets ZIETT_TEST_POSTGRES_URL (scripts/test does).
+        .testTarget(
+            name: "PostgresCheckpointTests",
+            dependencies: [
+                "PostgresCheckpoint", "Checkpoint",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ZiettSimulatorTests",
             dependencies: [

@@ -1,0 +1,20 @@
+/// The keys of the advisory locks ziett-batch takes: PostgreSQL's two-`int4` form, the first number naming
+/// the purpose (so ours never collide with another application's one-`bigint` or two-`int4` locks of other
+/// purposes), the second the object.
+enum AdvisoryLockKey {
+    /// "ZB" and a purpose number.
+    static let migrationPurpose: Int32 = 0x5A42_0001
+    /// The ingest of one job; the object is `objectKey(jobName)`.
+    static let ingestPurpose: Int32 = 0x5A42_0002
+
+    /// A 32-bit FNV-1a hash of `name`'s UTF-8, the same on every host and server version. Two names with one
+    /// hash only make their ingests wait for each other.
+    static func objectKey(_ name: String) -> Int32 {
+        var hash: UInt32 = 0x811C_9DC5
+        for byte in name.utf8 {
+            hash ^= UInt32(byte)
+            hash = hash &* 0x0100_0193
+        }
+        return Int32(bitPattern: hash)
+    }
+}

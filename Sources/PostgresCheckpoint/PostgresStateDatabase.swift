@@ -1,0 +1,113 @@
+public import Logging
+import PostgresNIO
+
+/// One host's connection to the PostgreSQL state, and every operation the hosts of a job coordinate
+/// through: migrations, the ingest lock, chunk leases, the intent commit, the shared key budget.
+///
+/// Why one connection and not a pool: the ingest lock is a *session* advisory lock, held by this
+/// connection until released or until the connection dies (a host that dies mid-ingest frees it at once).
+/// Operations run one at a time on it (`serially`), each one transaction or one statement, so no
+/// operation ever sees another's half-done transaction; two hosts are simply two databases.
+///
+/// A failed `COMMIT` (say, the connection dropped) leaves its transaction's outcome unknown: the caller must
+/// treat it like any in-doubt case (for `markInFlight`: do not send; the next leaser looks the chunk up).
+public actor PostgresStateDatabase {
+    /// Where it is connected (prints without the password).
+    public nonisolated let location: PostgresLocation
+    let connection: PostgresConnection
+    let logger: Logger
+    /// True while an operation uses the connection; the others wait in `waiting`, in order.
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    /// Jobs whose ingest lock this connection holds (a session lock taken twice would need two unlocks).
+    var heldIngestLocks: Set<String> = []
+
+    private init(location: PostgresLocation, connection: PostgresConnection, logger: Logger) {
+        self.location = location
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// Connects to `location` (TLS as its `sslmode` asks). Does not migrate: call `migrate()`.
+    public static func connect(to location: PostgresLocation, logger: Logger) async throws(PostgresStateError) -> PostgresStateDatabase {
+        do {
+            let tls: PostgresConnection.Configuration.TLS
+            switch location.sslMode {
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+            let configuration = PostgresConnection.Configuration(
+                host: location.host, port: location.port, username: location.user, password: location.password,
+                database: location.database, tls: tls)
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+            return PostgresStateDatabase(location: location, connection: connection, logger: logger)
+        } catch {
+            throw PostgresStateError(.cannotConnect(location: location.description, detail: Self.detail(of: error)))
+        }
+    }
+
+    /// Closes the connection; the server then releases every session lock it held. Every database that
+    /// `connect` returned must be closed (the driver asserts it in debug builds); `withConnection(to:logger:_:)` does it.
+    public func close() async throws {
+        try await connection.close()
+    }
+
+    /// Connects to `location`, runs `body`, and closes the connection however `body` ends.
+    public static func withConnection<T>(
+        to location: PostgresLocation, logger: Logger, _ body: (PostgresStateDatabase) async throws -> T
+    ) async throws -> T {
+        let database = try await connect(to: location, logger: logger)
+        let result: T
+        do {
+            result = try await body(database)
+        } catch {
+            try? await database.close()
+            throw error
+        }
+        try await database.close()
+        return result
+    }
+
+    /// Runs `body` with the connection once no other operation is using it.
+    func serially<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            busy = true
+        }
+        defer {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+        return try await body(connection)
+    }
+
+    /// Runs `body` in one transaction (`BEGIN` … `COMMIT`, `ROLLBACK` when it throws), rethrowing `body`'s own
+    /// error (postgres-nio's `withTransaction` would wrap it).
+    func transaction<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await serially { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                let value = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return value
+            } catch {
+                // After a failed COMMIT the server has already ended the transaction; ROLLBACK is then a no-op.
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// The server's message for a driver error (its `description` is deliberately generic), else the error.
+    nonisolated static func detail(of error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] {
+                let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+                return message + state
+            }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,90 @@
+import Checkpoint
+import Foundation
+import PostgresCheckpoint
+import PostgresNIO
+import SQLite
+import TestSupport
+import Testing
+
+@Suite(.enabled(if: TestServer.enabled, TestServer.skipReason), .temporaryFiles)
+struct MigrationTests {
+    @Test func migratesAnEmptyDatabaseOnceThenHasNothingToDo() async throws {
+        try await TestServer.withDatabase { location in
+            try await PostgresStateDatabase.withConnection(to: location, logger: TestServer.logger) { store async throws in
+                #expect(try await store.appliedMigrations() == [])
+                #expect(try await store.migrate(now: 1) == [1, 2])
+                #expect(try await store.migrate(now: 2) == [])
+                #expect(try await store.appliedMigrations() == [1, 2])
+            }
+        }
+    }
+
+    @Test func hostsMigratingAtOnceApplyEachMigrationOnce() async throws {
+        try await TestServer.withDatabase { location in
+            // Connected first, so the four migrations start together.
+            let applied = try await TestServer.withStores(4, location) { stores in
+                try await withThrowingTaskGroup(of: [Int].self) { group in
+                    for store in stores { group.addTask { try await store.migrate(now: 1) } }
+                    return try await group.reduce(into: [[Int]]()) { $0.append($1) }
+                }
+            }
+            // Exactly one host applied everything; the others found it done.
+            #expect(applied.sorted { $0.count > $1.count } == [[1, 2], [], [], []])
+            let rows = try await TestServer.withRawConnection(location) { connection in
+                try await connection.values("SELECT id FROM schema_migration ORDER BY id", as: Int.self)
+            }
+            #expect(rows == [1, 2])
+        }
+    }
+
+    @Test func refusesADatabaseMigratedByANewerVersion() async throws {
+        try await TestServer.withDatabase { location in
+            try await TestServer.withStore(location) { _ in }
+            try await TestServer.withRawConnection(location) { connection in
+                try await connection.query("INSERT INTO schema_migration (id, name, applied_at) VALUES (99, 'future', 0)", logger: TestServer.logger)
+            }
+            _ = try await TestServer.withStores(1, location) { stores async throws in
+                await #expect(throws: PostgresStateError(.newerSchema(known: 2, found: 99))) { try await stores[0].migrate(now: 3) }
+            }
+        }
+    }
+
+    /// The same tables and columns as the SQLite state file (a real one, made by `StateStore`), plus the lease.
+    @Test func hasTheSQLiteStateTablesAndColumnsPlusTheLease() async throws {
+        let path = TemporaryFiles.root! + "/state.sqlite"
+        _ = try StateStore(path: path)
+        let sqlite = try SQLiteDatabase(path: path, create: false, readOnly: true)
+        let tables = ["job", "recipient", "chunk", "attempt", "suppression"]
+        try await TestServer.withDatabase { location in
+            try await TestServer.withStore(location) { _ in }
+            try await TestServer.withRawConnection(location) { connection in
+                for table in tables {
+                    let expected = try sqlite.query("SELECT name FROM pragma_table_info(?)", [.text(table)]) { $0.text(0) }
+                    let found = try await connection.values(
+                        "SELECT column_name::text FROM information_schema.columns WHERE table_name = \(table) ORDER BY column_name",
+                        as: String.self)
+                    let added = table == "chunk" ? ["lease_expires_at", "lease_holder"] : []
+                    #expect(found == (expected + added).sorted(), "table \(table)")
+                }
+            }
+        }
+    }
+
+    @Test func requireRefusesAServerWithoutTLSAndPreferFallsBackToPlain() async throws {
+        try await TestServer.withDatabase { location in
+            var required = location
+            required.sslMode = .require
+            await #expect {
+                try await PostgresStateDatabase.withConnection(to: required, logger: TestServer.logger) { _ in }
+            } throws: { error in
+                guard let error = error as? PostgresStateError, case .cannotConnect(let shown, _) = error.reason else { return false }
+                return shown == required.description
+            }
+            var preferred = location
+            preferred.sslMode = .prefer
+            try await TestServer.withStores(1, preferred) { stores async throws in
+                #expect(try await stores[0].migrate(now: 1) == [1, 2])
+            }
+        }
+    }
+}
