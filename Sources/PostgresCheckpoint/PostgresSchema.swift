@@ -144,5 +144,22 @@ enum PostgresSchema {
                 """,
                 "CREATE INDEX key_slot_bucket_at ON key_slot(key_id, bucket, at)",
             ]),
+        // The SQLite state's "grouped texts" and "lane indexes" migrations: a personalised job's rows with
+        // one text share batches (`job.text_groups`), the next open chunk of each lane is a seek, and a
+        // chunk's attempts are found by index.
+        Migration(
+            id: 3, name: "grouped texts, lane indexes",
+            statements: [
+                "ALTER TABLE job ADD COLUMN text_groups BIGINT NOT NULL DEFAULT 0",
+                """
+                CREATE INDEX chunk_open_batches ON chunk(job_id, seq)
+                    WHERE state IN ('pending', 'inflight') AND kind = 'batch' AND size > 1
+                """,
+                """
+                CREATE INDEX chunk_open_messages ON chunk(job_id, seq)
+                    WHERE state IN ('pending', 'inflight') AND (kind = 'single' OR size = 1)
+                """,
+                "CREATE INDEX attempt_chunk ON attempt(job_id, chunk_seq)",
+            ]),
     ]
 }

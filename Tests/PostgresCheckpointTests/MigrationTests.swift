@@ -1,6 +1,6 @@
 import Checkpoint
 import Foundation
-import PostgresCheckpoint
+@testable import PostgresCheckpoint
 import PostgresNIO
 import SQLite
 import TestSupport
@@ -8,13 +8,16 @@ import Testing
 
 @Suite(.enabled(if: TestServer.enabled, TestServer.skipReason), .temporaryFiles)
 struct MigrationTests {
+    /// Every migration this build knows, in order.
+    static let all = PostgresSchema.migrations.map(\.id)
+
     @Test func migratesAnEmptyDatabaseOnceThenHasNothingToDo() async throws {
         try await TestServer.withDatabase { location in
             try await PostgresStateDatabase.withConnection(to: location, logger: TestServer.logger) { store async throws in
                 #expect(try await store.appliedMigrations() == [])
-                #expect(try await store.migrate(now: 1) == [1, 2])
+                #expect(try await store.migrate(now: 1) == Self.all)
                 #expect(try await store.migrate(now: 2) == [])
-                #expect(try await store.appliedMigrations() == [1, 2])
+                #expect(try await store.appliedMigrations() == Self.all)
             }
         }
     }
@@ -29,11 +32,11 @@ struct MigrationTests {
                 }
             }
             // Exactly one host applied everything; the others found it done.
-            #expect(applied.sorted { $0.count > $1.count } == [[1, 2], [], [], []])
+            #expect(applied.sorted { $0.count > $1.count } == [Self.all, [], [], []])
             let rows = try await TestServer.withRawConnection(location) { connection in
                 try await connection.values("SELECT id FROM schema_migration ORDER BY id", as: Int.self)
             }
-            #expect(rows == [1, 2])
+            #expect(rows == Self.all)
         }
     }
 
@@ -44,7 +47,7 @@ struct MigrationTests {
                 try await connection.query("INSERT INTO schema_migration (id, name, applied_at) VALUES (99, 'future', 0)", logger: TestServer.logger)
             }
             _ = try await TestServer.withStores(1, location) { stores async throws in
-                await #expect(throws: PostgresStateError(.newerSchema(known: 2, found: 99))) { try await stores[0].migrate(now: 3) }
+                await #expect(throws: PostgresStateError(.newerSchema(known: Self.all.count, found: 99))) { try await stores[0].migrate(now: 3) }
             }
         }
     }
@@ -83,7 +86,7 @@ struct MigrationTests {
             var preferred = location
             preferred.sslMode = .prefer
             try await TestServer.withStores(1, preferred) { stores async throws in
-                #expect(try await stores[0].migrate(now: 1) == [1, 2])
+                #expect(try await stores[0].migrate(now: 1) == Self.all)
             }
         }
     }
