@@ -68,13 +68,18 @@ struct StateStoreTests {
         #expect(try store.counts(jobID: job.id).openChunks == 5)
     }
 
+    /// SQLite's plan for `sql`, its steps joined by " | ".
+    func queryPlan(_ sql: String, in store: StateStore) throws -> String {
+        try store.database.query("EXPLAIN QUERY PLAN \(sql)", []) { $0.text(3) }.joined(separator: " | ")
+    }
+
     @Test func chunkQueriesUseThePartialIndexOfCutRows() throws {
         let store = try freshStore()
         for sql in [
             "SELECT row, e164, content FROM recipient WHERE job_id = ?1 AND chunk = ?2 ORDER BY row",
             "UPDATE recipient SET status = 'sent' WHERE job_id = ?1 AND chunk = ?2 AND status = 'pending'",
         ] {
-            let plan = try store.database.query("EXPLAIN QUERY PLAN \(sql)", []) { $0.text(3) }.joined(separator: " | ")
+            let plan = try queryPlan(sql, in: store)
             #expect(plan.contains("USING INDEX recipient_chunk"), "\(sql): \(plan)")
         }
     }
@@ -85,7 +90,7 @@ struct StateStoreTests {
         let store = try freshStore()
         for (lane, index) in [(ChunkLane.batches, "chunk_open_batches"), (.messages, "chunk_open_messages")] {
             let sql = StateStore.nextOpenChunkSQL(lane: lane)
-            let plan = try store.database.query("EXPLAIN QUERY PLAN \(sql)", []) { $0.text(3) }.joined(separator: " | ")
+            let plan = try queryPlan(sql, in: store)
             #expect(plan.contains("USING INDEX \(index) (job_id=? AND seq>?)"), "\(lane): \(plan)")
         }
     }
@@ -97,7 +102,7 @@ struct StateStoreTests {
             "UPDATE attempt SET outcome = 'x' WHERE job_id = ?1 AND chunk_seq = ?2 AND id != ?3 AND endpoint != 'resolve' AND (outcome IS NULL OR outcome = 'in_doubt')",
             "SELECT min(started_at) FROM attempt WHERE job_id = ?1 AND chunk_seq = ?2 AND endpoint != 'resolve'",
         ] {
-            let plan = try store.database.query("EXPLAIN QUERY PLAN \(sql)", []) { $0.text(3) }.joined(separator: " | ")
+            let plan = try queryPlan(sql, in: store)
             #expect(plan.contains("USING INDEX attempt_chunk"), "\(sql): \(plan)")
         }
     }
