@@ -20,6 +20,12 @@ public final class KeyLedger {
         public var id: Int64
         /// When the request may leave (Unix seconds).
         public var at: Double
+
+        /// Creates a reservation (the PostgreSQL state's key budget makes them too).
+        public init(id: Int64, at: Double) {
+            self.id = id
+            self.at = at
+        }
     }
 
     /// What a reservation attempt came to.
@@ -32,7 +38,7 @@ public final class KeyLedger {
 
     private let database: SQLiteDatabase
     /// Seconds an unanswered slot counts as "now" at most (longer than any request timeout in use).
-    static let inFlight = 120.0
+    public static let inFlight = 120.0
     /// The file.
     public var path: String { database.path }
 
@@ -111,6 +117,16 @@ public final class KeyLedger {
             [.text(bucket), .double(now), .double(now - window - margin)]) { $0.double(0) }
         let lastStart = try database.first("SELECT max(start) FROM slot WHERE bucket = ?", [.text(bucket)]) { $0.optionalDouble(0) } ?? nil
         let blocked = try database.first("SELECT until FROM block WHERE bucket = ?", [.text(bucket)]) { $0.double(0) } ?? 0
+        return Self.slot(now: now, blocked: blocked, lastStart: lastStart, counted: counted, count: count, window: window, margin: margin)
+    }
+
+    /// The two rules of `reserve`, on what the ledger holds (the same for the PostgreSQL state's budget):
+    /// the earliest time at or after `now` and `blocked` that starts `window / count` after `lastStart` and
+    /// keeps every sliding window within `count`, given the times the slots in the window count at
+    /// (`counted`, in order) plus `margin`.
+    public static func slot(
+        now: Double, blocked: Double, lastStart: Double?, counted: [Double], count: Int, window: Double, margin: Double
+    ) -> Double {
         var at = max(now, blocked)
         if let lastStart { at = max(at, lastStart + window / Double(max(1, count))) }
         if counted.count >= count { at = max(at, counted[counted.count - count] + window + margin) }

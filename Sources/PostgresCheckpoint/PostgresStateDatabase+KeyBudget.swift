@@ -1,9 +1,7 @@
+public import Checkpoint
 import PostgresNIO
 
 extension PostgresStateDatabase {
-    /// Seconds an unanswered slot counts as "now" at most, as `KeyLedger.inFlight`.
-    static let slotInFlight = 120.0
-
     /// Reserves the earliest slot at or after `now` for a request of key `keyID` (a hash of the API key,
     /// never the key) in `bucket` under `count` requests per `window` seconds, counting every host's
     /// reservations and any block one of them learnt, and returns `.tooFar` without reserving when that slot
@@ -16,7 +14,7 @@ extension PostgresStateDatabase {
     /// take turns and never compute the same slot.
     public func reserveKeySlot(
         keyID: String, bucket: String, count: Int, window: Double, margin: Double, now: Double, maxWait: Double
-    ) async throws -> KeySlot.Outcome {
+    ) async throws -> KeyLedger.Outcome {
         try await transaction { connection in
             let blocked = try await connection.query(
                 """
@@ -25,7 +23,7 @@ extension PostgresStateDatabase {
                 RETURNING blocked_until
                 """, logger: logger
             ).decode(Double.self).collectFirst() ?? 0
-            let countedAt = "CASE WHEN settled THEN at ELSE least(greatest(at, $3), at + \(Self.slotInFlight)) END"
+            let countedAt = "CASE WHEN settled THEN at ELSE least(greatest(at, $3), at + \(KeyLedger.inFlight)) END"
             var binds = PostgresBindings()
             binds.append(keyID)
             binds.append(bucket)
@@ -46,16 +44,15 @@ extension PostgresStateDatabase {
                 "SELECT max(start) FROM key_slot WHERE key_id = \(keyID) AND bucket = \(bucket)", logger: logger
             ).decode(Double?.self).collectFirst() ?? nil
 
-            var at = max(now, blocked)
-            if let lastStart { at = max(at, lastStart + window / Double(max(1, count))) }
-            if counted.count >= count { at = max(at, counted[counted.count - count] + window + margin) }
+            let at = KeyLedger.slot(
+                now: now, blocked: blocked, lastStart: lastStart, counted: counted, count: count, window: window, margin: margin)
             if at - now > maxWait { return .tooFar(until: at) }
             guard let id = try await connection.query(
                 "INSERT INTO key_slot (key_id, bucket, start, at) VALUES (\(keyID), \(bucket), \(at), \(at)) RETURNING id",
                 logger: logger
             ).decode(Int64.self).collectFirst()
             else { throw PostgresStateError(.unreadableValue(table: "key_slot", column: "id", value: "none returned")) }
-            return .reserved(KeySlot(id: id, at: at))
+            return .reserved(KeyLedger.Reservation(id: id, at: at))
         }
     }
 

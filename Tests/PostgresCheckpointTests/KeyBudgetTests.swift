@@ -12,11 +12,11 @@ struct KeyBudgetTests {
         let (count, window, margin) = (10, 60.0, 0.1)
         try await TestServer.withDatabase { location in
             try await TestServer.withStore(location) { _ in }
-            let slots = try await withThrowingTaskGroup(of: [KeySlot].self) { group in
+            let slots = try await withThrowingTaskGroup(of: [KeyLedger.Reservation].self) { group in
                 for _ in 0..<4 {
                     group.addTask {
                         try await TestServer.withStore(location) { store in
-                            var slots: [KeySlot] = []
+                            var slots: [KeyLedger.Reservation] = []
                             for _ in 0..<12 {
                                 let outcome = try await store.reserveKeySlot(
                                     keyID: "k1", bucket: "batch", count: count, window: window, margin: margin, now: 1_000, maxWait: 3_600)
@@ -30,7 +30,7 @@ struct KeyBudgetTests {
                         }
                     }
                 }
-                return try await group.reduce(into: [KeySlot]()) { $0 += $1 }
+                return try await group.reduce(into: [KeyLedger.Reservation]()) { $0 += $1 }
             }
             #expect(slots.count == 48)
             #expect(Set(slots.map(\.id)).count == 48)
@@ -106,7 +106,7 @@ struct KeyBudgetTests {
     }
 }
 
-extension KeySlot.Outcome {
+extension KeyLedger.Outcome {
     /// The reserved slot's time; nil when too far.
     var slotTime: Double? {
         if case .reserved(let slot) = self { slot.at } else { nil }
