@@ -48,10 +48,14 @@ import ZiettSimulator
         config.lifecycle = .instant
         config.faults.workDelay = 60
         let server = try await ZiettSimulatorServer.start(configuration: config)
+        // 2 s, not less: on a loaded CI machine a 0.3 s deadline once ran out before the request reached the
+        // server, which then had no work to finish and the test failed on an empty ledger.
         await #expect(throws: HTTPClientError.deadlineExceeded) {
             try await Self.post("/messages", json: SimulatorHarness.messageBody("+244923000001"), to: server,
-                                idempotencyKey: "held", deadline: .milliseconds(300))
+                                idempotencyKey: "held", deadline: .seconds(2))
         }
+        // The request arrived and its work is pending: what stop() must finish.
+        #expect(await server.idempotencyKeysInFlight() == 1, "the request never reached the server")
         #expect(await server.ledger().messages.isEmpty)
         let clock = ContinuousClock()
         let stopping = clock.now
