@@ -181,4 +181,70 @@ struct IngestorTests {
         #expect(summary.counts?.openRequests == expected)
         #expect(try store.counts(jobID: job.id).openRequests == expected)
     }
+
+    /// More numbers than the table holds: the rest of the file is settled by the thread reading ahead, a
+    /// segment at a time, against the table's numbers and every earlier segment's. Repeats reach back
+    /// across many segments and into the table's part; the ingest is stopped part-way several times (the
+    /// resumed one seeds more numbers than its table takes, so it reads ahead from the resume point).
+    /// Every row's status and reason equal a plain first-row-wins tally of the file.
+    @Test func aFileLargerThanTheTableIsSettledAheadSegmentBySegmentAcrossStops() throws {
+        let dir = temporaryDirectory()
+        let csv = dir + "/big.csv"
+        // 6,000 rows, 2,500 distinct numbers: most rows repeat one far back (up to ~5,000 rows), some
+        // are written in another form, every 97th is invalid.
+        var text = "phone,name\n"
+        for i in 0..<6_000 {
+            let n = i < 2_500 ? i : (i * 7_919) % 2_500
+            let digits = "923\(String(format: "%06d", n))"
+            text += i % 97 == 0 ? "12,N\(i)\n" : (i % 3 == 0 ? "\(digits),N\(i)\n" : "+244\(digits),N\(i)\n")
+        }
+        try text.write(toFile: csv, atomically: true, encoding: .utf8)
+        var first: [String: Int] = [:]
+        var expected: [String] = []
+        for (index, line) in text.split(separator: "\n").dropFirst().enumerated() {
+            let row = index + 1
+            let phone = String(line.split(separator: ",")[0])
+            guard phone != "12" else { expected.append("\(row) invalid"); continue }
+            let e164 = phone.hasPrefix("+") ? String(phone.dropFirst()) : "244" + phone
+            if let earlier = first[e164] {
+                expected.append("\(row) duplicate duplicate of row \(earlier) (+\(e164))")
+            } else {
+                first[e164] = row
+                expected.append("\(row) pending")
+            }
+        }
+        let message = "Hello {{name}}"
+        let settings = JobSettings(csvPath: csv, sender: "s", message: message, country: "AO", phoneColumn: nil, chunkSize: 4)
+        var stops = 0, runs = 0
+        var planned = false
+        while !planned {
+            let store = try StateStore(path: dir + "/s.sqlite")
+            let job = try store.job(named: "j") ?? store.createJob(name: "j", settings: settings, inputFingerprint: "f")
+            var ingestor = Ingestor()
+            ingestor.batchSize = 250
+            ingestor.duplicateTableSlots = 1_024  // full after ~768 numbers
+            ingestor.duplicateRunCapacity = 100  // segments of 100 usable rows
+            var batches = 0
+            let summary = try ingestor.run(
+                store: store, job: job,
+                classifier: { try RecipientClassifier(header: $0, phoneColumn: nil, defaultRegion: "AO", message: message) },
+                shouldStop: {
+                    batches += 1
+                    return runs < 3 && batches == 4 + runs * 3
+                })
+            runs += 1
+            planned = summary.planned
+            if !planned { stops += 1 } else {
+                #expect(!summary.duplicatesInOnePass)
+                var rows: [String] = []
+                try store.forEachRecipient(jobID: job.id) { r in
+                    rows.append(r.status == .invalid ? "\(r.row) invalid" : "\(r.row) \(r.status)" + (r.status == .duplicate ? " \(r.reason ?? "")" : ""))
+                }
+                #expect(rows == expected)
+            }
+        }
+        #expect(stops == 3)
+        #expect(expected.filter { $0.contains("duplicate") }.count == 6_000 - 2_500 - 62)
+    }
 }
+

@@ -8,15 +8,16 @@ import Recipients
 /// (`NumberTable`, 12 bytes a slot, sized from the bytes read so far and the file's size). Its size is
 /// capped (`maxSlots`: 18 MB by default, about 1.1 M distinct numbers). When a file has more, the check
 /// switches, at the batch where the table fills, to a method that needs no memory per number: the table's
-/// numbers and those of the rest of the file go through an external sort (`DuplicateFinder`, one more
-/// read of the rest of the file), which lists the duplicates of the rest in row order. Both methods give
-/// the same answers; the switch only costs time, and only on files that large.
+/// numbers go to sorted runs on disk, and a thread of its own reads the rest of the file ahead of the
+/// ingest and settles it a segment at a time against those runs (`DuplicateLookahead`). Both methods give
+/// the same answers; the switch costs CPU (the rest of the file is read twice, at once), not memory.
 final class DuplicateCheck {
-    /// The file being read, to read its rest again after a switch.
+    /// The file being read, for the reading ahead after a switch.
     struct Source {
         var path: String
         var delimiter: UInt8
-        var classifier: RecipientClassifier
+        /// Which rows are usable, and their numbers, as the ingest decides.
+        var usable: UsableNumber
         /// The file's size in bytes, for the table's size.
         var size: Int64
         /// Where data rows start.
@@ -34,16 +35,16 @@ final class DuplicateCheck {
     private enum Method {
         /// One pass against a table of the numbers seen.
         case table(NumberTable)
-        /// The table filled while seeding from the state: numbers collect in an external sort until `start`.
-        case collecting(PairSorter)
-        /// Duplicates of the rows from the switch on, by row, and the next one.
-        case listed(PairSorter, next: SortPair?)
+        /// The table filled while seeding from the state: numbers collect in sorted runs until `start`.
+        case collecting(PairRunBuilder)
+        /// The rest of the file is settled by a thread reading ahead.
+        case lookahead(DuplicateLookahead)
     }
 
     let source: Source
     /// The table's largest size, in slots.
     let maxSlots: Int
-    /// Run size of the external sorts after a switch.
+    /// Usable rows per segment of the lookahead, and pairs per sorted run, after a switch.
     let runCapacity: Int
     private var method: Method
 
@@ -62,7 +63,7 @@ final class DuplicateCheck {
             wanted = max(seeded * 4 / 3 + 1, min(self.maxSlots, Int(expected * 4 / 3) + 1))
         }
         method = wanted <= self.maxSlots
-            ? .table(NumberTable(capacity: wanted)) : .collecting(PairSorter(runCapacity: runCapacity))
+            ? .table(NumberTable(capacity: wanted)) : .collecting(PairRunBuilder(runCapacity: runCapacity))
     }
 
     /// True while the one-pass table is in use.
@@ -77,13 +78,13 @@ final class DuplicateCheck {
             }
             method = .collecting(try spill(table))
         }
-        guard case .collecting(let sorter) = method else { preconditionFailure("seed after start") }
-        try sorter.add(e164, UInt64(row))
+        guard case .collecting(let runs) = method else { preconditionFailure("seed after start") }
+        try runs.add(e164, UInt64(row))
     }
 
     /// Ends seeding: reading continues at `position` (a record's start).
     func start(at position: CSVPosition) throws {
-        if case .collecting(let sorter) = method { method = try list(sorter, from: position) }
+        if case .collecting(let runs) = method { method = try lookahead(runs, from: position) }
     }
 
     /// Marks the usable rows of `batch` (consecutive rows of the file, the first starting at
@@ -98,9 +99,9 @@ final class DuplicateCheck {
         if case .table(let table) = method, table.count + usable > table.limit || batch.last.map({ $0.row > Int(UInt32.max) }) == true {
             method = try outgrow(table, adding: usable, at: batchStart)
         }
-        if case .collecting(let sorter) = method {
-            // Only after `outgrow` gave up the table (released by now): read the rest of the file.
-            method = try list(sorter, from: batchStart)
+        if case .collecting(let runs) = method {
+            // Only after `outgrow` gave up the table (released by now): read the rest of the file ahead.
+            method = try lookahead(runs, from: batchStart)
         }
         // Through a buffer pointer: reading a field of an array element would copy the whole row.
         switch method {
@@ -111,24 +112,25 @@ final class DuplicateCheck {
                     rows[i].markDuplicate(of: first)
                 }
             }
-        case .listed(let duplicates, var next):
-            defer { method = .listed(duplicates, next: next) }
+        case .lookahead(let lookahead):
             try batch.withUnsafeMutableBufferPointer { rows in
                 for i in rows.indices where rows[i].status == .pending {
-                    let row = UInt64(rows[i].row)
-                    while let pair = next, pair.key < row { next = try duplicates.next() }
-                    guard let pair = next, pair.key == row else { continue }
-                    next = try duplicates.next()
-                    rows[i].markDuplicate(of: Int(pair.value))
+                    guard let first = try lookahead.firstRow(ofDuplicate: rows[i].row) else { continue }
+                    rows[i].markDuplicate(of: first)
                 }
             }
         case .collecting:
-            preconditionFailure("unreachable: listed above")
+            preconditionFailure("unreachable: started above")
         }
     }
 
+    /// Stops reading ahead, if it started (when the ingest ends early).
+    func close() {
+        if case .lookahead(let lookahead) = method { lookahead.stop() }
+    }
+
     /// The table cannot take `adding` more numbers at `recordStart`: a larger one if the memory cap allows,
-    /// else its numbers go to an external sort.
+    /// else its numbers go to sorted runs.
     private func outgrow(_ table: NumberTable, adding: Int, at recordStart: CSVPosition) throws -> Method {
         let expected = max(Double(table.count + adding), source.expectedNumbers(seen: table.count, upTo: recordStart.byteOffset))
         let slots = min(maxSlots, max(table.capacity * 2, Int(expected * 4 / 3) + 1))
@@ -141,21 +143,16 @@ final class DuplicateCheck {
         return .collecting(try spill(table))
     }
 
-    /// Moves the table's numbers into an external sort (small runs first, so the table and a run are
-    /// never both large).
-    private func spill(_ table: NumberTable) throws -> PairSorter {
-        let sorter = PairSorter(runCapacity: min(runCapacity, 1 << 16))
-        try table.forEach { number, row in try sorter.add(number, UInt64(row)) }
-        sorter.runCapacity = runCapacity
-        return sorter
+    /// Moves the table's numbers into sorted runs (small ones, so the table and a run are never both large).
+    private func spill(_ table: NumberTable) throws -> PairRunBuilder {
+        let runs = PairRunBuilder(runCapacity: min(runCapacity, 1 << 16))
+        try table.forEach { number, row in try runs.add(number, UInt64(row)) }
+        return runs
     }
 
-    /// Adds the numbers of the file from `position` on to `sorter` and lists the duplicates by row.
-    private func list(_ sorter: PairSorter, from position: CSVPosition) throws -> Method {
-        try DuplicateFinder.collect(
-            path: source.path, delimiter: source.delimiter, classifier: source.classifier, from: position, into: sorter)
-        let duplicates = try DuplicateFinder.duplicatesByRow(sorter, runCapacity: runCapacity)
-        return .listed(duplicates, next: try duplicates.next())
+    /// Starts reading the file ahead from `position`, against the runs of the numbers before it.
+    private func lookahead(_ runs: PairRunBuilder, from position: CSVPosition) throws -> Method {
+        .lookahead(DuplicateLookahead(source: source, from: position, earlier: try runs.finish(), segmentRows: runCapacity))
     }
 }
 

@@ -31,25 +31,9 @@ enum DuplicateFinder {
     ) throws {
         let reader = try CSVReader(path: path, delimiter: delimiter, resumeAt: start)
         defer { reader.close() }
-        // Rendering the text only to learn whether it renders costs as much as validating the number: a row
-        // whose placeholder cells each hold a visible ASCII character cannot fail to render, so only the
-        // others go through the full classifier.
-        let phoneOnly = try RecipientClassifier(
-            header: reader.header, phoneColumn: reader.header[classifier.phoneColumn],
-            defaultRegion: classifier.defaultRegion, message: nil, policy: classifier.policy)
-        let placeholders = classifier.template?.placeholderColumns ?? []
+        let usable = try UsableNumber(header: reader.header, classifier: classifier)
         while let record = try reader.next() {
-            let c = phoneOnly.classify(record)
-            guard c.isValid, var e164 = c.e164?.digits else { continue }
-            let renders = placeholders.allSatisfy { index in
-                index < record.fields.count && record.fields[index].utf8.contains { $0 > 0x20 && $0 < 0x7F }
-            }
-            if !renders {
-                let full = classifier.classify(record)
-                guard full.isValid, let number = full.e164?.digits else { continue }
-                e164 = number
-            }
-            try byNumber.add(e164, UInt64(record.dataRow))
+            if let number = usable.number(of: record) { try byNumber.add(number, UInt64(record.dataRow)) }
         }
     }
 
@@ -89,5 +73,39 @@ public final class DuplicateRows {
     public func next() throws -> (row: Int, firstRow: Int)? {
         guard let pair = try sorter.next() else { return nil }
         return (Int(pair.key), Int(pair.value))
+    }
+}
+
+/// The number of a row the ingest will find usable (valid, and its text renders), for the duplicate
+/// search that reads the file apart from the ingest (`DuplicateFinder`, `DuplicateLookahead`).
+struct UsableNumber {
+    let classifier: RecipientClassifier
+    /// The classifier without the message.
+    let phoneOnly: RecipientClassifier
+    let placeholders: [Int]
+
+    init(header: [String], classifier: RecipientClassifier) throws {
+        self.classifier = classifier
+        phoneOnly = try RecipientClassifier(
+            header: header, phoneColumn: header[classifier.phoneColumn], defaultRegion: classifier.defaultRegion,
+            message: nil, policy: classifier.policy)
+        placeholders = classifier.template?.placeholderColumns ?? []
+    }
+
+    /// The row's E.164 digits when the row is usable, else nil.
+    ///
+    /// Rendering the text only to learn whether it renders costs as much as validating the number: a row
+    /// whose placeholder cells each hold a visible ASCII character cannot fail to render, so only the
+    /// others go through the full classifier.
+    func number(of record: CSVRecord) -> UInt64? {
+        let c = phoneOnly.classify(record)
+        guard c.isValid, let e164 = c.e164?.digits else { return nil }
+        let renders = placeholders.allSatisfy { index in
+            index < record.fields.count && record.fields[index].utf8.contains { $0 > 0x20 && $0 < 0x7F }
+        }
+        if renders { return e164 }
+        let full = classifier.classify(record)
+        guard full.isValid else { return nil }
+        return full.e164?.digits
     }
 }

@@ -13,16 +13,16 @@ public import Recipients
 /// already stored. Chunks are not cut here: the sender cuts them as it needs them.
 public struct Ingestor {
     /// Rows per commit: large enough to amortise the commit, small enough to lose little on a crash.
-    public var batchSize = 10_000
+    public var batchSize = 5_000
     /// Slots of the duplicate check's hash table at most (12 bytes each): files with more distinct numbers
     /// than three quarters of this are checked by an external sort from where the table filled.
     public var duplicateTableSlots = 1_500_000
-    /// (number, row) pairs sorted in memory before spilling to a temporary file (16 bytes each), when the
-    /// duplicate check uses its external sort.
-    public var duplicateRunCapacity = 1 << 19
+    /// Usable rows per segment (16 bytes each) when the duplicate check reads the file ahead, and pairs per
+    /// sorted run of the numbers before that point.
+    public var duplicateRunCapacity = 1 << 18
     /// Text hashes sorted in memory before spilling (8 bytes each), when a personalised job counts the
     /// requests of its grouped texts (`TextGroupCounter`).
-    public var textGroupRunCapacity = 1 << 18
+    public var textGroupRunCapacity = 1 << 17
 
     /// What the ingest found.
     public struct Summary: Sendable, Equatable {
@@ -39,7 +39,7 @@ public struct Ingestor {
         /// Segment totals of the pending messages, when this call read the whole file and every text is GSM-7.
         public var messages: PlanCalculator.MessageStatistics? = nil
         /// False when the file had more distinct numbers than the duplicate check's table holds, so the rest
-        /// of the file was read a second time for an external sort.
+        /// of the file was also read by a thread ahead of the ingest (`DuplicateLookahead`).
         public var duplicatesInOnePass = true
     }
 
@@ -72,7 +72,8 @@ public struct Ingestor {
         let duplicates: DuplicateCheck
         do {
             let source = DuplicateCheck.Source(
-                path: settings.csvPath, delimiter: reader.delimiter, classifier: classifier, size: reader.fileIdentity.size,
+                path: settings.csvPath, delimiter: reader.delimiter,
+                usable: try UsableNumber(header: reader.header, classifier: classifier), size: reader.fileIdentity.size,
                 dataStart: reader.dataStart.byteOffset)
             duplicates = DuplicateCheck(
                 source: source, maxSlots: duplicateTableSlots, runCapacity: duplicateRunCapacity,
@@ -175,7 +176,10 @@ struct RowReader: Sendable {
     func run(into channel: BatchChannel<ReadEvent>) {
         let reader = reader.value
         let duplicates = duplicates.value
-        defer { reader.close() }
+        defer {
+            reader.close()
+            duplicates.close()
+        }
         var tally = ReadTally()
         var batch: [IngestRow] = []
         batch.reserveCapacity(batchSize)

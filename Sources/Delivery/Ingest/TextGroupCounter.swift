@@ -8,8 +8,8 @@ import Checkpoint
 /// the whole ingest. Here each text is reduced to a 64-bit hash as it is read (on the reading thread,
 /// which waits for the writer anyway), and the hashes go through an external sort of plain 64-bit
 /// integers (`ExternalSorter`): runs of `runCapacity` sorted in memory and spilled to unlinked temporary
-/// files, merged once at the end. Memory: one run, plus 128 KB per spilled run while merging (5 MB at
-/// 10 M rows). (Sorting (hash, row) pairs, as the duplicate check sorts its numbers, cost three times
+/// files, merged once at the end. Memory: one run (1 MB by default), plus 32 KB per spilled run while
+/// merging (2.5 MB at 10 M rows). (Sorting (hash, row) pairs, as the duplicate check sorts its numbers, cost three times
 /// as much here.)
 ///
 /// The hash only counts for the plan; the cut compares the texts themselves. Two different texts share a

@@ -65,7 +65,7 @@ public struct JobRunner {
             }
             log.info("input read and planned", metadata: [
                 "rows": "\(summary.rowsRead)", "chunks": "\(summary.chunks)",
-                "duplicates.check": "\(summary.duplicatesInOnePass ? "one pass" : "external sort (more numbers than the table holds)")",
+                "duplicates.check": "\(summary.duplicatesInOnePass ? "one pass" : "read ahead on a second thread (more numbers than the table holds)")",
             ])
             job = try store.job(named: job.name) ?? job
             ingested = summary

@@ -1,0 +1,255 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Recipients
+
+/// Finds the duplicates of a file's rows from a given row on, on a thread of its own that reads the file
+/// ahead of the ingest's reading thread, a segment of rows at a time, in bounded memory.
+///
+/// Used once a file has more distinct numbers than the duplicate check's table holds (`DuplicateCheck`).
+/// The earlier design read the rest of the file a second time and sorted all its numbers before the
+/// ingest could go on: at 10 M rows that stall was a third of the wall time while the writing thread sat
+/// idle. Here a third thread reads ahead, and the two readings overlap with the database writes.
+///
+/// How a segment is settled (first row wins): its usable rows' (number, row) pairs are sorted by number;
+/// each distinct number looks for an earlier row in every earlier run (sorted files of (number, first
+/// row): the table's numbers, a resumed ingest's stored ones, and the new numbers of each earlier
+/// segment) by one merge pass per run; a number found there makes all its rows in the segment duplicates
+/// of the earliest row found, else its first row in the segment wins and the others repeat it. The
+/// duplicates go to the reading thread ordered by row; the segment's new numbers become one more run.
+/// Each segment reads every earlier run once, so the work grows with segments × distinct numbers
+/// (about 85 M pairs read from the page cache at 10 M rows with the default segment of 512 k rows).
+///
+/// Memory: one segment's pairs (16 bytes each) and its sort, 8 bytes per distinct number of the segment,
+/// one read block, and the duplicates of at most three segments (this one and two handed over).
+final class DuplicateLookahead {
+    /// What the lookahead thread hands over.
+    private enum Event: Sendable {
+        /// The duplicates of the rows up to `throughRow` (after the previous segment's): key = row, value =
+        /// the first row with its number, ordered by row.
+        case segment(Handoff<[SortPair]>, throughRow: Int)
+        case failed(ReadFailure)
+    }
+
+    private let channel = BatchChannel<Event>(capacity: 2)
+    private let finished = DispatchSemaphore(value: 0)
+    private var stopped = false
+    private var duplicates: [SortPair] = []
+    private var index = 0
+    /// The last row the current segment covers (-1 before the first).
+    private var throughRow = -1
+
+    /// Starts reading `source` at `position` (a record's start). `earlier`: sorted runs of (number, first
+    /// row) of every usable row before `position`. `segmentRows`: usable rows per segment.
+    init(source: DuplicateCheck.Source, from position: CSVPosition, earlier: [PairRun], segmentRows: Int) {
+        let work = Handoff(value: (source, earlier))
+        let channel = channel
+        let finished = finished
+        let rows = max(1, segmentRows)
+        Thread {
+            defer { finished.signal() }
+            do {
+                try Self.read(work.value.0, from: position, earlier: work.value.1, segmentRows: rows, into: channel)
+            } catch let error as CSVFileError {
+                channel.send(.failed(.csv(error)))
+            } catch let error as PairSorterError {
+                channel.send(.failed(.sorting(error)))
+            } catch {
+                preconditionFailure("unexpected error \(error)")
+            }
+        }.start()
+    }
+
+    deinit { stop() }
+
+    /// The first row with `row`'s number when `row` is a duplicate, else nil. Call for the usable rows in
+    /// increasing row order, from the starting position on.
+    func firstRow(ofDuplicate row: Int) throws -> Int? {
+        while row > throughRow {
+            switch channel.receive() {
+            case .segment(let list, let through):
+                duplicates = list.value
+                index = 0
+                throughRow = through
+            case .failed(.csv(let error)):
+                throw error
+            case .failed(.sorting(let error)):
+                throw error
+            case nil:
+                preconditionFailure("the lookahead ended before the last row")
+            }
+        }
+        let key = UInt64(row)
+        while index < duplicates.count && duplicates[index].key < key { index += 1 }
+        guard index < duplicates.count, duplicates[index].key == key else { return nil }
+        return Int(duplicates[index].value)
+    }
+
+    /// Stops the thread (when the ingest ends early) and waits for it.
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
+        channel.close()
+        finished.wait()
+    }
+
+    /// The thread's work: reads the file from `position` and sends each segment's duplicates.
+    private static func read(
+        _ source: DuplicateCheck.Source, from position: CSVPosition, earlier: [PairRun], segmentRows: Int,
+        into channel: BatchChannel<Event>
+    ) throws {
+        let reader = try CSVReader(path: source.path, delimiter: source.delimiter, resumeAt: position)
+        defer { reader.close() }
+        let usable = source.usable
+        var runs = earlier
+        var segment: [SortPair] = []
+        segment.reserveCapacity(segmentRows)
+        var lastRow = position.dataRow
+        while let record = try reader.next() {
+            lastRow = record.dataRow
+            if let number = usable.number(of: record) { segment.append(SortPair(key: number, value: UInt64(record.dataRow))) }
+            if segment.count >= segmentRows {
+                let duplicates = try settle(&segment, against: &runs)
+                guard channel.send(.segment(Handoff(value: duplicates), throughRow: lastRow)) else { return }
+            }
+        }
+        let duplicates = try settle(&segment, against: &runs)
+        channel.send(.segment(Handoff(value: duplicates), throughRow: Int.max))
+    }
+
+    /// The duplicates of `segment` (emptied) ordered by row; its new numbers are appended to `runs`.
+    static func settle(_ segment: inout [SortPair], against runs: inout [PairRun]) throws(PairSorterError) -> [SortPair] {
+        segment.sort()
+        var duplicates: [SortPair] = []
+        let firsts = try segment.withUnsafeMutableBufferPointer { pairs throws(PairSorterError) in
+            // The earliest row of each distinct number (in order) in an earlier run; UInt64.max: none.
+            var distinct = 0
+            for k in pairs.indices where k == 0 || pairs[k].key != pairs[k - 1].key { distinct += 1 }
+            var earliest = [UInt64](repeating: .max, count: distinct)
+            try earliest.withUnsafeMutableBufferPointer { earliest throws(PairSorterError) in
+                for run in runs { try run.findEarliest(of: UnsafeBufferPointer(pairs), into: earliest) }
+            }
+            // The duplicates; the numbers seen first here are moved to the front, for the next run.
+            var firsts = 0, n = -1
+            var first: UInt64 = 0, previous: UInt64? = nil
+            for k in pairs.indices {
+                let pair = pairs[k]
+                if pair.key != previous {
+                    previous = pair.key
+                    n += 1
+                    if earliest[n] != .max {
+                        first = earliest[n]
+                    } else {
+                        first = pair.value
+                        pairs[firsts] = pair
+                        firsts += 1
+                        continue
+                    }
+                }
+                // The same row twice (never expected) is not its own duplicate.
+                if pair.value != first { duplicates.append(SortPair(key: pair.value, value: first)) }
+            }
+            return firsts
+        }
+        if firsts > 0 {
+            runs.append(try segment.withUnsafeBufferPointer { pairs throws(PairSorterError) in
+                try PairRun(sorted: UnsafeBufferPointer(rebasing: pairs[0..<firsts]))
+            })
+        }
+        segment.removeAll(keepingCapacity: true)
+        duplicates.sort()
+        return duplicates
+    }
+}
+
+/// A sorted run of (key, value) pairs in an unlinked temporary file, read from its start as often as needed.
+final class PairRun {
+    private let file: UnsafeMutablePointer<FILE>
+    /// Pairs in the run.
+    let count: Int
+
+    /// Pairs read per block.
+    static let blockSize = 4096
+
+    /// Writes `pairs` (sorted by the caller) to a new temporary file.
+    init(sorted pairs: UnsafeBufferPointer<SortPair>) throws(PairSorterError) {
+        guard let file = tmpfile() else { throw PairSorterError(errno: errno) }
+        guard fwrite(pairs.baseAddress, MemoryLayout<SortPair>.stride, pairs.count, file) == pairs.count, fflush(file) == 0 else {
+            let code = errno
+            fclose(file)
+            throw PairSorterError(errno: code)
+        }
+        self.file = file
+        count = pairs.count
+    }
+
+    deinit { fclose(file) }
+
+    /// For each distinct key of `pairs` (sorted), in order, lowers `earliest` to the smallest value the run
+    /// has for that key: one merge pass over the run, a block at a time, ended once past the last key.
+    ///
+    /// Plain loops over buffer pointers, no closure: this is the lookahead's inner loop (every earlier
+    /// number, once per segment), and a first version through a closure over captured counters cost
+    /// five times as much.
+    func findEarliest(of pairs: UnsafeBufferPointer<SortPair>, into earliest: UnsafeMutableBufferPointer<UInt64>) throws(PairSorterError) {
+        guard !pairs.isEmpty else { return }
+        let descriptor = fileno(file)
+        let stride = MemoryLayout<SortPair>.stride
+        let buffer = UnsafeMutableBufferPointer<SortPair>.allocate(capacity: Self.blockSize)
+        defer { buffer.deallocate() }
+        var k = 0, n = 0, done = 0
+        var key = pairs[0].key
+        while done < count {
+            let want = min(Self.blockSize, count - done)
+            let bytes = pread(descriptor, buffer.baseAddress, want * stride, off_t(done * stride))
+            guard bytes == want * stride else { throw PairSorterError(errno: bytes < 0 ? errno : EIO) }
+            done += want
+            for j in 0..<want {
+                let pair = buffer[j]
+                while key < pair.key {
+                    // The next distinct key of the segment.
+                    repeat { k += 1 } while k < pairs.count && pairs[k].key == key
+                    if k == pairs.count { return }
+                    key = pairs[k].key
+                    n += 1
+                }
+                if key == pair.key && pair.value < earliest[n] { earliest[n] = pair.value }
+            }
+        }
+    }
+}
+
+/// Collects (number, row) pairs into sorted runs of at most `runCapacity` (the table's numbers when it
+/// fills, or a resumed ingest's stored ones), for `DuplicateLookahead`.
+final class PairRunBuilder {
+    private let runCapacity: Int
+    private var pairs: [SortPair] = []
+    private(set) var runs: [PairRun] = []
+
+    init(runCapacity: Int) { self.runCapacity = max(2, runCapacity) }
+
+    func add(_ key: UInt64, _ value: UInt64) throws(PairSorterError) {
+        if pairs.count >= runCapacity { try flush() }
+        if pairs.capacity < runCapacity { pairs.reserveCapacity(runCapacity) }
+        pairs.append(SortPair(key: key, value: value))
+    }
+
+    /// The runs, the last one included.
+    func finish() throws(PairSorterError) -> [PairRun] {
+        try flush()
+        pairs = []
+        return runs
+    }
+
+    private func flush() throws(PairSorterError) {
+        guard !pairs.isEmpty else { return }
+        pairs.sort()
+        runs.append(try pairs.withUnsafeBufferPointer { pairs throws(PairSorterError) in try PairRun(sorted: pairs) })
+        pairs.removeAll(keepingCapacity: true)
+    }
+}
