@@ -2,9 +2,11 @@ import Checkpoint
 import Delivery
 import Foundation
 import Logging
+import SQLite
 import Testing
 import TestSupport
 import ZiettAPI
+import ZiettClient
 
 /// The key's shared budget at the gate, with a send window.
 @Suite("Key budget at the gate", .temporaryFiles)
@@ -33,4 +35,43 @@ struct KeyBudgetGateTests {
         }
         #expect(next.at == 1_010)
     }
+
+    /// Another process holds the ledger's write lock beyond the 5 s busy timeout: the request goes on this
+    /// job's own pacing (not stuck, not stopped), the ledger is left alone for `KeyBudget.retryAfter`, and
+    /// then used again, so one busy moment does not leave the rest of a long run outside the shared budget.
+    @Test func aLedgerBusyBeyondItsTimeoutIsUsedAgainAfterTheRetryDelay() async throws {
+        let directory = try #require(TemporaryFiles.root) + "/keys-busy"
+        let bucket = ZiettEndpoint.sendBatch.pacingBucket
+        let path = directory + "/" + KeyBudget.fileName(forKey: "zk_test_busy")
+        let other = try KeyLedger(path: path)
+        let clock = ManualClock(now: 1_000)
+        let gate = RequestGate(
+            schedule: RequestSchedule(maxWait: 900, limits: [bucket: RateLimit(count: 1, window: 1)]), clock: clock, stop: StopFlag(),
+            budget: try KeyBudget(directory: directory, apiKey: "zk_test_busy", logger: Logger(label: "test")))
+        /// The slot the other job would get now: later than now once this job holds one in the ledger.
+        func othersNext() throws -> Double {
+            try other.earliest(bucket: bucket.rawValue, count: 1, window: 1, margin: 0, now: clock.now())
+        }
+
+        let lock = try SQLiteDatabase(path: path)
+        try lock.execute("BEGIN EXCLUSIVE")
+        let started = Date()
+        #expect(await gate.pass(.sendBatch, window: nil) == .go)
+        #expect(Date().timeIntervalSince(started) >= 4.5, "the ledger was busy (the fault landed) for its whole timeout")
+        try lock.execute("ROLLBACK")
+        gate.record(.sendBatch, .failure(ZiettTransportError(kind: .timeout, message: "test")))
+        #expect(try othersNext() == clock.now(), "the request did not go through the ledger")
+
+        // Within the retry delay: still this job's own pacing, the ledger untouched.
+        clock.advance(by: 10)
+        #expect(await gate.pass(.sendBatch, window: nil) == .go)
+        #expect(try othersNext() == clock.now())
+        gate.record(.sendBatch, .failure(ZiettTransportError(kind: .timeout, message: "test")))
+
+        // After it: the ledger again, so the other job's next slot moves.
+        clock.advance(by: KeyBudget.retryAfter)
+        #expect(await gate.pass(.sendBatch, window: nil) == .go)
+        #expect(try othersNext() > clock.now())
+    }
 }
+

@@ -7,12 +7,20 @@ import ZiettAPI
 /// The machine-wide budget of one API key, as the `RequestGate` uses it: a `KeyLedger` file under the
 /// state directory, shared by every job (any state file, any process) that sends with the key.
 ///
-/// A ledger that fails (unwritable directory, damaged file) is not a reason to stop sending: the gate
-/// falls back to this process's own pacing, which alone is what every job did before, and says so once.
+/// A ledger that fails (busy beyond its 5 s timeout, unwritable directory, damaged file) is not a reason to
+/// stop sending: the gate falls back to this process's own pacing, which alone is what every job did
+/// before, says so once, and tries the ledger again after `retryAfter` seconds. A first version gave the
+/// ledger up for the rest of the run, so one busy moment left a long job pacing at the key's whole limit
+/// beside the others until it ended.
 public final class KeyBudget {
     let ledger: KeyLedger
     let logger: Logger
-    private var failed = false
+    /// Until when the ledger is left alone after a failure (nil: in use).
+    private var failedUntil: Double?
+    /// The time of the last call, for the calls that are given none.
+    private var lastNow = 0.0
+    /// Seconds between a failure and the next try.
+    public static let retryAfter = 30.0
     /// The reservation made for the request that passed the gate last, per bucket.
     private var reserved: [PacingBucket: Int64] = [:]
 
@@ -30,14 +38,15 @@ public final class KeyBudget {
 
     /// Reserves the next slot of `bucket` under `limit`; nil when the ledger failed (pace locally).
     func reserve(_ bucket: PacingBucket, limit: RateLimit, margin: Double, now: Double, maxWait: Double) -> KeyLedger.Outcome? {
-        guard !failed else { return nil }
+        guard isAvailable(at: now) else { return nil }
         do {
             let outcome = try ledger.reserve(
                 bucket: bucket.rawValue, count: limit.count, window: limit.window, margin: margin, now: now, maxWait: maxWait)
             if case .reserved(let reservation) = outcome { reserved[bucket] = reservation.id }
+            recovered()
             return outcome
         } catch {
-            fail(error)
+            fail(error, at: now)
             return nil
         }
     }
@@ -45,32 +54,48 @@ public final class KeyBudget {
     /// The slot `reserve` would give now, without reserving; nil when the ledger failed or cannot say (an
     /// estimate: a failure here leaves the budget to `reserve`, which decides).
     func earliest(_ bucket: PacingBucket, limit: RateLimit, margin: Double, now: Double) -> Double? {
-        guard !failed else { return nil }
+        guard isAvailable(at: now) else { return nil }
         return try? ledger.earliest(bucket: bucket.rawValue, count: limit.count, window: limit.window, margin: margin, now: now)
     }
 
     /// The request that passed for `bucket` was answered (or failed) at `time`; `blockedUntil` is a block
     /// its answer asked for (`Retry-After`), shared with every process.
     func answered(_ bucket: PacingBucket, at time: Double, blockedUntil: Double?) {
-        guard !failed else { return }
+        // A reservation made before a failure is settled too: otherwise it counts as "now" for 2 minutes.
+        let id = reserved.removeValue(forKey: bucket)
+        guard id != nil || isAvailable(at: time) else { return }
         do {
-            if let id = reserved.removeValue(forKey: bucket) { try ledger.settle(id, at: time) }
+            if let id { try ledger.settle(id, at: time) }
             if let blockedUntil { try ledger.block(bucket: bucket.rawValue, until: blockedUntil) }
         } catch {
-            fail(error)
+            fail(error, at: time)
         }
     }
 
     /// The request that held `bucket`'s reservation will not leave (stopped while waiting).
     func abandon(_ bucket: PacingBucket) {
-        guard !failed, let id = reserved.removeValue(forKey: bucket) else { return }
-        do { try ledger.release(id) } catch { fail(error) }
+        guard let id = reserved.removeValue(forKey: bucket) else { return }
+        do { try ledger.release(id) } catch { fail(error, at: lastNow) }
     }
 
-    private func fail(_ error: any Error) {
-        failed = true
-        logger.warning("the key's shared budget is unavailable; pacing this job alone", metadata: [
-            "ledger": "\(ledger.path)", "error": "\(error)",
-        ])
+    private func isAvailable(at now: Double) -> Bool {
+        lastNow = now
+        guard let until = failedUntil else { return true }
+        return now >= until
+    }
+
+    private func fail(_ error: any Error, at now: Double) {
+        if failedUntil == nil {
+            logger.warning("the key's shared budget is unavailable; pacing this job alone, trying again every \(Int(Self.retryAfter)) s", metadata: [
+                "ledger": "\(ledger.path)", "error": "\(error)",
+            ])
+        }
+        failedUntil = now + Self.retryAfter
+    }
+
+    private func recovered() {
+        guard failedUntil != nil else { return }
+        failedUntil = nil
+        logger.notice("the key's shared budget is available again", metadata: ["ledger": "\(ledger.path)"])
     }
 }
