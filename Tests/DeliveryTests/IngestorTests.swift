@@ -191,20 +191,26 @@ struct IngestorTests {
         let dir = temporaryDirectory()
         let csv = dir + "/big.csv"
         // 6,000 rows, 2,500 distinct numbers: most rows repeat one far back (up to ~5,000 rows), some
-        // are written in another form, every 97th is invalid.
+        // are written in another form, every 97th is invalid, every 89th a landline (not sent to), and
+        // every 41st has a valid number but an empty name (its text cannot render: invalid, and never the
+        // first row of its number: the reading ahead must not take it for one).
         var text = "phone,name\n"
         for i in 0..<6_000 {
             let n = i < 2_500 ? i : (i * 7_919) % 2_500
             let digits = "923\(String(format: "%06d", n))"
-            text += i % 97 == 0 ? "12,N\(i)\n" : (i % 3 == 0 ? "\(digits),N\(i)\n" : "+244\(digits),N\(i)\n")
+            let name = i % 41 == 7 ? "" : "N\(i)"
+            if i % 97 == 0 { text += "12,N\(i)\n" } else if i % 89 == 5 { text += "+244222\(String(format: "%06d", i)),N\(i)\n" } else {
+                text += i % 3 == 0 ? "\(digits),\(name)\n" : "+244\(digits),\(name)\n"
+            }
         }
         try text.write(toFile: csv, atomically: true, encoding: .utf8)
         var first: [String: Int] = [:]
         var expected: [String] = []
         for (index, line) in text.split(separator: "\n").dropFirst().enumerated() {
             let row = index + 1
-            let phone = String(line.split(separator: ",")[0])
-            guard phone != "12" else { expected.append("\(row) invalid"); continue }
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            let phone = String(cells[0])
+            guard phone != "12", !phone.hasPrefix("+244222"), !cells[1].isEmpty else { expected.append("\(row) invalid"); continue }
             let e164 = phone.hasPrefix("+") ? String(phone.dropFirst()) : "244" + phone
             if let earlier = first[e164] {
                 expected.append("\(row) duplicate duplicate of row \(earlier) (+\(e164))")
@@ -244,7 +250,49 @@ struct IngestorTests {
             }
         }
         #expect(stops == 3)
-        #expect(expected.filter { $0.contains("duplicate") }.count == 6_000 - 2_500 - 62)
+        #expect(expected.filter { $0.hasSuffix("invalid") }.count > 62 + 60 + 140)
+        #expect(expected.filter { $0.contains("duplicate") }.count > 3_000)
+    }
+
+    /// The CSV is replaced (a new file under the same name, as an editor or an export saves it) after the
+    /// ingest opened it and before the duplicate table fills: the thread that reads ahead opens the new
+    /// file, sees it is not the one being ingested, and the ingest stops with `.changedWhileRead`
+    /// (exit 75) instead of settling the old file's rows with the new file's numbers.
+    @Test func aCSVReplacedWhileItIsReadStopsTheIngestInsteadOfMixingTwoFiles() throws {
+        let dir = temporaryDirectory()
+        let csv = dir + "/big.csv"
+        var text = "phone,name\n"
+        for i in 0..<3_000 { text += "+244923\(String(format: "%06d", i % 2_000)),N\(i)\n" }
+        try text.write(toFile: csv, atomically: true, encoding: .utf8)
+        let message = "Hello {{name}}"
+        let settings = JobSettings(csvPath: csv, sender: "s", message: message, country: "AO", phoneColumn: nil, chunkSize: 4)
+        let store = try StateStore(path: dir + "/s.sqlite")
+        let job = try store.createJob(name: "j", settings: settings, inputFingerprint: "f")
+        var ingestor = Ingestor()
+        ingestor.batchSize = 50  // the reader is at most four batches (200 rows) ahead of the first stored one
+        ingestor.duplicateTableSlots = 1_024  // full after ~768 numbers: well after the replacement
+        ingestor.duplicateRunCapacity = 100
+        let inode = { (try FileManager.default.attributesOfItem(atPath: csv)[.systemFileNumber] as? Int) ?? -1 }
+        let before = try inode()
+        var replaced = false
+        #expect {
+            _ = try ingestor.run(
+                store: store, job: job,
+                classifier: { try RecipientClassifier(header: $0, phoneColumn: nil, defaultRegion: "AO", message: message) },
+                shouldStop: {
+                    if !replaced {
+                        replaced = true
+                        try? text.replacingOccurrences(of: "+244923", with: "+244924").write(toFile: csv, atomically: true, encoding: .utf8)
+                    }
+                    return false
+                })
+        } throws: { error in
+            guard case .changedWhileRead = (error as? CSVFileError)?.kind else { return false }
+            return true
+        }
+        let after = try inode()
+        #expect(replaced && after != before, "the file was replaced (the fault landed)")
+        #expect(ExitStatus(for: CSVFileError(path: csv, kind: .changedWhileRead)) == .runAgainLater)
     }
 }
 

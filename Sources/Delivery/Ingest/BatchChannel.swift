@@ -36,6 +36,13 @@ final class BatchChannel<Element: Sendable>: @unchecked Sendable {
         return item
     }
 
+    /// True once either side closed the channel: a producer polls it to stop early.
+    var isClosed: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return closed
+    }
+
     /// Closes the channel: pending and later `send`s return false, `receive` drains then returns nil.
     func close() {
         condition.lock()

@@ -18,6 +18,8 @@ final class DuplicateCheck {
         var delimiter: UInt8
         /// Which rows are usable, and their numbers, as the ingest decides.
         var usable: UsableNumber
+        /// The file as the ingest opened it: the reading ahead refuses any other (replaced, edited, grown).
+        var identity: CSVFileIdentity
         /// The file's size in bytes, for the table's size.
         var size: Int64
         /// Where data rows start.

@@ -22,31 +22,41 @@ import Recipients
 /// segment) by one merge pass per run; a number found there makes all its rows in the segment duplicates
 /// of the earliest row found, else its first row in the segment wins and the others repeat it. The
 /// duplicates go to the reading thread ordered by row; the segment's new numbers become one more run.
-/// Each segment reads every earlier run once, so the work grows with segments × distinct numbers
-/// (about 85 M pairs read from the page cache at 10 M rows with the default segment of 512 k rows).
+/// Each segment reads every earlier run once, so the work grows with segments × distinct numbers: about
+/// 160 M pairs read from the page cache at 10 M rows with the default segment of 256 k rows (1.5 s of
+/// the lookahead thread's CPU), but the square of the size beyond: about 20 s of its CPU at 30 M rows.
+///
+/// The file must stay the same: the thread opens it again, so it checks that the file it opened is the
+/// one the ingest opened, and still is at its end; a row the ingest reads past that end means the file
+/// grew. Either throws `CSVFileError` `.changedWhileRead` (else its answers would belong to other rows).
 ///
 /// Memory: one segment's pairs (16 bytes each) and its sort, 8 bytes per distinct number of the segment,
-/// one read block, and the duplicates of at most three segments (this one and two handed over).
+/// one read block, and the duplicates of at most four segments (the one being read, two handed over, one
+/// waiting to be), a few MB unless nearly every row of the rest is a duplicate.
 final class DuplicateLookahead {
     /// What the lookahead thread hands over.
     private enum Event: Sendable {
         /// The duplicates of the rows up to `throughRow` (after the previous segment's): key = row, value =
-        /// the first row with its number, ordered by row.
-        case segment(Handoff<[SortPair]>, throughRow: Int)
+        /// the first row with its number, ordered by row. `last`: the file ends at `throughRow`.
+        case segment(Handoff<[SortPair]>, throughRow: Int, last: Bool)
         case failed(ReadFailure)
     }
 
     private let channel = BatchChannel<Event>(capacity: 2)
+    private let path: String
     private let finished = DispatchSemaphore(value: 0)
     private var stopped = false
     private var duplicates: [SortPair] = []
     private var index = 0
     /// The last row the current segment covers (-1 before the first).
     private var throughRow = -1
+    /// True once the last segment came: no row after `throughRow` exists in the file that was read.
+    private var complete = false
 
     /// Starts reading `source` at `position` (a record's start). `earlier`: sorted runs of (number, first
     /// row) of every usable row before `position`. `segmentRows`: usable rows per segment.
     init(source: DuplicateCheck.Source, from position: CSVPosition, earlier: [PairRun], segmentRows: Int) {
+        path = source.path
         let work = Handoff(value: (source, earlier))
         let channel = channel
         let finished = finished
@@ -60,7 +70,8 @@ final class DuplicateLookahead {
             } catch let error as PairSorterError {
                 channel.send(.failed(.sorting(error)))
             } catch {
-                preconditionFailure("unexpected error \(error)")
+                // Unreachable: reading throws CSVFileError, settling PairSorterError.
+                channel.send(.failed(.csv(CSVFileError(path: work.value.0.path, kind: .readFailed(errno: EIO)))))
             }
         }.start()
     }
@@ -71,17 +82,20 @@ final class DuplicateLookahead {
     /// increasing row order, from the starting position on.
     func firstRow(ofDuplicate row: Int) throws -> Int? {
         while row > throughRow {
+            if complete { throw CSVFileError(path: path, kind: .changedWhileRead) }
             switch channel.receive() {
-            case .segment(let list, let through):
+            case .segment(let list, let through, let last):
                 duplicates = list.value
                 index = 0
                 throughRow = through
+                complete = last
             case .failed(.csv(let error)):
                 throw error
             case .failed(.sorting(let error)):
                 throw error
             case nil:
-                preconditionFailure("the lookahead ended before the last row")
+                // Only `stop` closes the channel, and nothing asks after it.
+                throw CSVFileError(path: path, kind: .changedWhileRead)
             }
         }
         let key = UInt64(row)
@@ -90,7 +104,8 @@ final class DuplicateLookahead {
         return Int(duplicates[index].value)
     }
 
-    /// Stops the thread (when the ingest ends early) and waits for it.
+    /// Stops the thread (when the ingest ends early) and waits for it: within about 4,000 rows, or one
+    /// earlier run's merge.
     func stop() {
         guard !stopped else { return }
         stopped = true
@@ -105,7 +120,9 @@ final class DuplicateLookahead {
     ) throws {
         let reader = try CSVReader(path: source.path, delimiter: source.delimiter, resumeAt: position)
         defer { reader.close() }
+        guard reader.fileIdentity == source.identity else { throw CSVFileError(path: source.path, kind: .changedWhileRead) }
         let usable = source.usable
+        let stopped = { channel.isClosed }
         var runs = earlier
         var segment: [SortPair] = []
         segment.reserveCapacity(segmentRows)
@@ -114,16 +131,22 @@ final class DuplicateLookahead {
             lastRow = record.dataRow
             if let number = usable.number(of: record) { segment.append(SortPair(key: number, value: UInt64(record.dataRow))) }
             if segment.count >= segmentRows {
-                let duplicates = try settle(&segment, against: &runs)
-                guard channel.send(.segment(Handoff(value: duplicates), throughRow: lastRow)) else { return }
+                let duplicates = try settle(&segment, against: &runs, stopped: stopped)
+                guard channel.send(.segment(Handoff(value: duplicates), throughRow: lastRow, last: false)) else { return }
+            } else if lastRow & 4095 == 0 && stopped() {
+                return
             }
         }
-        let duplicates = try settle(&segment, against: &runs)
-        channel.send(.segment(Handoff(value: duplicates), throughRow: Int.max))
+        guard reader.currentIdentity() == source.identity else { throw CSVFileError(path: source.path, kind: .changedWhileRead) }
+        let duplicates = try settle(&segment, against: &runs, stopped: stopped)
+        channel.send(.segment(Handoff(value: duplicates), throughRow: lastRow, last: true))
     }
 
     /// The duplicates of `segment` (emptied) ordered by row; its new numbers are appended to `runs`.
-    static func settle(_ segment: inout [SortPair], against runs: inout [PairRun]) throws(PairSorterError) -> [SortPair] {
+    /// `stopped`, polled between runs: when it says so, the answer is incomplete and must not be used.
+    static func settle(
+        _ segment: inout [SortPair], against runs: inout [PairRun], stopped: () -> Bool = { false }
+    ) throws(PairSorterError) -> [SortPair] {
         segment.sort()
         var duplicates: [SortPair] = []
         let firsts = try segment.withUnsafeMutableBufferPointer { pairs throws(PairSorterError) in
@@ -132,7 +155,7 @@ final class DuplicateLookahead {
             for k in pairs.indices where k == 0 || pairs[k].key != pairs[k - 1].key { distinct += 1 }
             var earliest = [UInt64](repeating: .max, count: distinct)
             try earliest.withUnsafeMutableBufferPointer { earliest throws(PairSorterError) in
-                for run in runs { try run.findEarliest(of: UnsafeBufferPointer(pairs), into: earliest) }
+                for run in runs where !stopped() { try run.findEarliest(of: UnsafeBufferPointer(pairs), into: earliest) }
             }
             // The duplicates; the numbers seen first here are moved to the front, for the next run.
             var firsts = 0, n = -1
@@ -178,7 +201,7 @@ final class PairRun {
 
     /// Writes `pairs` (sorted by the caller) to a new temporary file.
     init(sorted pairs: UnsafeBufferPointer<SortPair>) throws(PairSorterError) {
-        guard let file = tmpfile() else { throw PairSorterError(errno: errno) }
+        let file = try temporaryFile()
         guard fwrite(pairs.baseAddress, MemoryLayout<SortPair>.stride, pairs.count, file) == pairs.count, fflush(file) == 0 else {
             let code = errno
             fclose(file)

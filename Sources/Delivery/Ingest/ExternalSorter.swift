@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 
 /// An external sort in bounded memory of plain fixed-size values, read back in order: the duplicate
 /// check's (number, row) pairs (`PairSorter`) and the text-group counter's 64-bit hashes.
@@ -53,11 +54,12 @@ final class ExternalSorter<Element: Comparable & BitwiseCopyable> {
 
     private func spill() throws(PairSorterError) {
         run.sort()
-        guard let file = tmpfile() else { throw PairSorterError(errno: errno) }
+        let file = try temporaryFile()
         let written = run.withUnsafeBufferPointer { fwrite($0.baseAddress, MemoryLayout<Element>.stride, $0.count, file) }
         guard written == run.count, fflush(file) == 0 else {
+            let code = errno
             fclose(file)
-            throw PairSorterError(errno: errno)
+            throw PairSorterError(errno: code)
         }
         rewind(file)
         spilled.append(SortedRun(file: file, remaining: run.count))
@@ -173,11 +175,28 @@ private struct SortedRun<Element: BitwiseCopyable> {
         buffer = [Element](unsafeUninitializedCapacity: want) { storage, count in
             count = fread(storage.baseAddress, MemoryLayout<Element>.stride, want, file)
         }
-        guard buffer.count == want else { throw PairSorterError(errno: errno) }
+        guard buffer.count == want else { throw PairSorterError(errno: ferror(file) != 0 ? errno : EIO) }
         remaining -= want
         index = 0
         return buffer[0]
     }
+}
+
+/// A new temporary file, already unlinked (gone when closed, even after a crash), in `$TMPDIR` (else `/tmp`):
+/// `tmpfile(3)` ignores TMPDIR in glibc, so an operator could not move these files off a small `/tmp`.
+func temporaryFile() throws(PairSorterError) -> UnsafeMutablePointer<FILE> {
+    var directory = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+    if directory.isEmpty { directory = "/tmp" }
+    var template = Array((directory + "/ziett-batch-sort.XXXXXX").utf8CString)
+    let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    guard descriptor >= 0 else { throw PairSorterError(errno: errno) }
+    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+    guard let file = fdopen(descriptor, "w+b") else {
+        let code = errno
+        close(descriptor)
+        throw PairSorterError(errno: code)
+    }
+    return file
 }
 
 /// A temporary file for sorting could not be written or read back.

@@ -15,10 +15,10 @@ public struct Ingestor {
     /// Rows per commit: large enough to amortise the commit, small enough to lose little on a crash.
     public var batchSize = 5_000
     /// Slots of the duplicate check's hash table at most (12 bytes each): files with more distinct numbers
-    /// than three quarters of this are checked by an external sort from where the table filled.
+    /// than three quarters of this are checked by a thread reading ahead from where the table filled.
     public var duplicateTableSlots = 1_500_000
-    /// Usable rows per segment (16 bytes each) when the duplicate check reads the file ahead, and pairs per
-    /// sorted run of the numbers before that point.
+    /// Usable rows per segment (16 bytes each) when the duplicate check reads the file ahead
+    /// (`DuplicateLookahead`), and pairs per sorted run of the numbers before that point.
     public var duplicateRunCapacity = 1 << 18
     /// Text hashes sorted in memory before spilling (8 bytes each), when a personalised job counts the
     /// requests of its grouped texts (`TextGroupCounter`).
@@ -73,7 +73,7 @@ public struct Ingestor {
         do {
             let source = DuplicateCheck.Source(
                 path: settings.csvPath, delimiter: reader.delimiter,
-                usable: try UsableNumber(header: reader.header, classifier: classifier), size: reader.fileIdentity.size,
+                usable: try UsableNumber(header: reader.header, classifier: classifier), identity: reader.fileIdentity, size: reader.fileIdentity.size,
                 dataStart: reader.dataStart.byteOffset)
             duplicates = DuplicateCheck(
                 source: source, maxSlots: duplicateTableSlots, runCapacity: duplicateRunCapacity,

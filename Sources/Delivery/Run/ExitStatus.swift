@@ -24,11 +24,14 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
 
 extension ExitStatus {
     /// The exit code for a CSV that cannot be used: a path problem is "no input" (66), a file that is not
-    /// a usable CSV (empty, header only, binary, a workbook, not UTF-8) is "data error" (65).
+    /// a usable CSV (empty, header only, binary, a workbook, not UTF-8) is "data error" (65), a file that
+    /// changed while it was read is "run again later" (75).
     public init(for error: CSVFileError) {
         switch error.kind {
         case .notFound, .isDirectory, .permissionDenied, .openFailed: self = .noInput
         case .readFailed: self = .ioError
+        // The next cron tick finds the finished file (and compares it with the one the job began with).
+        case .changedWhileRead: self = .runAgainLater
         case .invalidDelimiter: self = .usage
         case .empty, .headerOnly, .binary, .spreadsheetWorkbook, .utf16, .notUTF8, .malformedHeader, .invalidResumePosition:
             self = .dataError

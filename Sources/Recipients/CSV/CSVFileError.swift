@@ -37,6 +37,8 @@ public struct CSVFileError: Error, Sendable, CustomStringConvertible, Equatable 
         case invalidDelimiter(UInt8)
         /// The resume position is outside the file's data area.
         case invalidResumePosition(CSVPosition)
+        /// The file was replaced, shortened, grown or rewritten while it was being read.
+        case changedWhileRead
     }
 
     /// The path as given by the caller.
@@ -67,6 +69,7 @@ public struct CSVFileError: Error, Sendable, CustomStringConvertible, Equatable 
         case .malformedHeader: "malformed_header"
         case .invalidDelimiter: "invalid_delimiter"
         case .invalidResumePosition: "invalid_resume_position"
+        case .changedWhileRead: "changed_while_read"
         }
     }
 
@@ -92,6 +95,8 @@ public struct CSVFileError: Error, Sendable, CustomStringConvertible, Equatable 
         case let .invalidDelimiter(byte): "\(byte) cannot be used as a delimiter (quote or line break)"
         case let .invalidResumePosition(position):
             "cannot resume at byte \(position.byteOffset) (line \(position.line), row \(position.dataRow)): not inside the file's data; has the file changed?"
+        case .changedWhileRead:
+            "the file changed while it was being read (replaced, edited or appended to): nothing after the last committed row was stored; run again once it is complete"
         }
     }
 }

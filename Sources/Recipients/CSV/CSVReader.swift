@@ -142,6 +142,12 @@ public final class CSVReader {
         return record
     }
 
+    /// The identity of the open file as it is now (nil once closed): differs from `fileIdentity` when the
+    /// file was written to since it was opened.
+    public func currentIdentity() -> CSVFileIdentity? {
+        scanner.fd < 0 ? nil : CSVFileIdentity.of(fd: scanner.fd)
+    }
+
     /// Closes the file; `next()` then returns `nil`. Also done on deinit.
     public func close() {
         pending = nil
