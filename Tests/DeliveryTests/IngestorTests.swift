@@ -186,8 +186,10 @@ struct IngestorTests {
     /// segment at a time, against the table's numbers and every earlier segment's. Repeats reach back
     /// across many segments and into the table's part; the ingest is stopped part-way several times (the
     /// resumed one seeds more numbers than its table takes, so it reads ahead from the resume point).
-    /// Every row's status and reason equal a plain first-row-wins tally of the file.
-    @Test func aFileLargerThanTheTableIsSettledAheadSegmentBySegmentAcrossStops() throws {
+    /// Every row's status and reason equal a plain first-row-wins tally of the file. With at most one
+    /// segment allowed, the rest goes through the one external sort instead: the same answers.
+    @Test(arguments: [1_000, 1])
+    func aFileLargerThanTheTableIsSettledAheadSegmentBySegmentAcrossStops(segmentsAtMost: Int) throws {
         let dir = temporaryDirectory()
         let csv = dir + "/big.csv"
         // 6,000 rows, 2,500 distinct numbers: most rows repeat one far back (up to ~5,000 rows), some
@@ -230,6 +232,7 @@ struct IngestorTests {
             ingestor.batchSize = 250
             ingestor.duplicateTableSlots = 1_024  // full after ~768 numbers
             ingestor.duplicateRunCapacity = 100  // segments of 100 usable rows
+            ingestor.duplicateSegmentsAtMost = segmentsAtMost
             var batches = 0
             let summary = try ingestor.run(
                 store: store, job: job,

@@ -48,6 +48,11 @@ final class DuplicateCheck {
     let maxSlots: Int
     /// Usable rows per segment of the lookahead, and pairs per sorted run, after a switch.
     let runCapacity: Int
+    /// Segments the rest may take at most (estimated from the bytes per row so far) to be settled segment
+    /// by segment; a larger rest goes through one external sort (`DuplicateLookahead.readWhole`). 96 of
+    /// 256 k: about 25 M rows after the switch, where the segments' merge passes (which grow with the
+    /// square of the rest) would start to cost more than the one sort that keeps the ingest waiting.
+    let maxSegments: Int
     private var method: Method
 
     /// Slots of a new table, before the file's density is known.
@@ -55,10 +60,14 @@ final class DuplicateCheck {
 
     /// Creates a check. A resumed ingest passes the numbers it will `seed` from the state and the byte
     /// offset where reading resumes, so the table is sized for the whole file at once.
-    init(source: Source, maxSlots: Int = 1_500_000, runCapacity: Int = 1 << 19, seeded: Int = 0, resumeAt: Int64? = nil) {
+    init(
+        source: Source, maxSlots: Int = 1_500_000, runCapacity: Int = 1 << 18, maxSegments: Int = 96, seeded: Int = 0,
+        resumeAt: Int64? = nil
+    ) {
         self.source = source
         self.maxSlots = max(16, maxSlots)
         self.runCapacity = runCapacity
+        self.maxSegments = maxSegments
         var wanted = min(Self.initialSlots, self.maxSlots / 2)
         if seeded > 0 {
             let expected = source.expectedNumbers(seen: seeded, upTo: resumeAt ?? source.size)
@@ -154,7 +163,12 @@ final class DuplicateCheck {
 
     /// Starts reading the file ahead from `position`, against the runs of the numbers before it.
     private func lookahead(_ runs: PairRunBuilder, from position: CSVPosition) throws -> Method {
-        .lookahead(DuplicateLookahead(source: source, from: position, earlier: try runs.finish(), segmentRows: runCapacity))
+        let read = Double(position.byteOffset - source.dataStart)
+        let restRows = position.dataRow > 0 && read > 0
+            ? Double(source.size - position.byteOffset) / (read / Double(position.dataRow)) : 0
+        return .lookahead(DuplicateLookahead(
+            source: source, from: position, earlier: try runs.finish(), segmentRows: runCapacity,
+            wholeRest: restRows > Double(runCapacity) * Double(maxSegments)))
     }
 }
 

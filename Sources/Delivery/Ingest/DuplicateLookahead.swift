@@ -25,6 +25,8 @@ import Recipients
 /// Each segment reads every earlier run once, so the work grows with segments × distinct numbers: about
 /// 160 M pairs read from the page cache at 10 M rows with the default segment of 256 k rows (1.5 s of
 /// the lookahead thread's CPU), but the square of the size beyond: about 20 s of its CPU at 30 M rows.
+/// So a rest estimated at more than `DuplicateCheck.maxSegments` segments (about 25 M rows) is settled
+/// by one external sort instead (`readWhole`), which the ingest waits for, as it did before segments.
 ///
 /// The file must stay the same: the thread opens it again, so it checks that the file it opened is the
 /// one the ingest opened, and still is at its end; a row the ingest reads past that end means the file
@@ -54,8 +56,9 @@ final class DuplicateLookahead {
     private var complete = false
 
     /// Starts reading `source` at `position` (a record's start). `earlier`: sorted runs of (number, first
-    /// row) of every usable row before `position`. `segmentRows`: usable rows per segment.
-    init(source: DuplicateCheck.Source, from position: CSVPosition, earlier: [PairRun], segmentRows: Int) {
+    /// row) of every usable row before `position`. `segmentRows`: usable rows per segment. `wholeRest`:
+    /// settle the rest in one external sort instead (see `readWhole`).
+    init(source: DuplicateCheck.Source, from position: CSVPosition, earlier: [PairRun], segmentRows: Int, wholeRest: Bool = false) {
         path = source.path
         let work = Handoff(value: (source, earlier))
         let channel = channel
@@ -64,7 +67,11 @@ final class DuplicateLookahead {
         Thread {
             defer { finished.signal() }
             do {
-                try Self.read(work.value.0, from: position, earlier: work.value.1, segmentRows: rows, into: channel)
+                if wholeRest {
+                    try Self.readWhole(work.value.0, from: position, earlier: work.value.1, runCapacity: rows, into: channel)
+                } else {
+                    try Self.read(work.value.0, from: position, earlier: work.value.1, segmentRows: rows, into: channel)
+                }
             } catch let error as CSVFileError {
                 channel.send(.failed(.csv(error)))
             } catch let error as PairSorterError {
@@ -142,6 +149,38 @@ final class DuplicateLookahead {
         channel.send(.segment(Handoff(value: duplicates), throughRow: lastRow, last: true))
     }
 
+    /// For a rest so large that segment by segment would cost more (its work grows with the square of the
+    /// rest): every number of the earlier runs and of the rest goes through one external sort, whose
+    /// duplicates are sorted again by row and handed over in blocks. Linear in the rest, but the ingest
+    /// waits until the whole rest is read and sorted (the design before the segments).
+    private static func readWhole(
+        _ source: DuplicateCheck.Source, from position: CSVPosition, earlier: [PairRun], runCapacity: Int,
+        into channel: BatchChannel<Event>
+    ) throws {
+        let reader = try CSVReader(path: source.path, delimiter: source.delimiter, resumeAt: position)
+        defer { reader.close() }
+        guard reader.fileIdentity == source.identity else { throw CSVFileError(path: source.path, kind: .changedWhileRead) }
+        let byNumber = PairSorter(runCapacity: runCapacity)
+        for run in earlier { try run.forEach { pair throws(PairSorterError) in try byNumber.add(pair) } }
+        var lastRow = position.dataRow
+        while let record = try reader.next() {
+            lastRow = record.dataRow
+            if let number = source.usable.number(of: record) { try byNumber.add(number, UInt64(record.dataRow)) }
+            if lastRow & 4095 == 0 && channel.isClosed { return }
+        }
+        guard reader.currentIdentity() == source.identity else { throw CSVFileError(path: source.path, kind: .changedWhileRead) }
+        let byRow = try DuplicateFinder.duplicatesByRow(byNumber, runCapacity: runCapacity)
+        var block: [SortPair] = []
+        while let pair = try byRow.next() {
+            block.append(pair)
+            if block.count == 1 << 16 {
+                guard channel.send(.segment(Handoff(value: block), throughRow: Int(pair.key), last: false)) else { return }
+                block = []
+            }
+        }
+        channel.send(.segment(Handoff(value: block), throughRow: lastRow, last: true))
+    }
+
     /// The duplicates of `segment` (emptied) ordered by row; its new numbers are appended to `runs`.
     /// `stopped`, polled between runs: when it says so, the answer is incomplete and must not be used.
     static func settle(
@@ -212,6 +251,22 @@ final class PairRun {
     }
 
     deinit { fclose(file) }
+
+    /// Calls `body` with every pair, in order.
+    func forEach(_ body: (SortPair) throws(PairSorterError) -> Void) throws(PairSorterError) {
+        let descriptor = fileno(file)
+        let stride = MemoryLayout<SortPair>.stride
+        let buffer = UnsafeMutableBufferPointer<SortPair>.allocate(capacity: Self.blockSize)
+        defer { buffer.deallocate() }
+        var done = 0
+        while done < count {
+            let want = min(Self.blockSize, count - done)
+            let bytes = pread(descriptor, buffer.baseAddress, want * stride, off_t(done * stride))
+            guard bytes == want * stride else { throw PairSorterError(errno: bytes < 0 ? errno : EIO) }
+            done += want
+            for j in 0..<want { try body(buffer[j]) }
+        }
+    }
 
     /// For each distinct key of `pairs` (sorted), in order, lowers `earliest` to the smallest value the run
     /// has for that key: one merge pass over the run, a block at a time, ended once past the last key.

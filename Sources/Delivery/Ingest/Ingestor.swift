@@ -20,6 +20,9 @@ public struct Ingestor {
     /// Usable rows per segment (16 bytes each) when the duplicate check reads the file ahead
     /// (`DuplicateLookahead`), and pairs per sorted run of the numbers before that point.
     public var duplicateRunCapacity = 1 << 18
+    /// Segments of `duplicateRunCapacity` the rest of a file may take at most to be read ahead segment by
+    /// segment; a larger rest is settled by one external sort (`DuplicateCheck.maxSegments`).
+    public var duplicateSegmentsAtMost = 96
     /// Text hashes sorted in memory before spilling (8 bytes each), when a personalised job counts the
     /// requests of its grouped texts (`TextGroupCounter`).
     public var textGroupRunCapacity = 1 << 17
@@ -77,6 +80,7 @@ public struct Ingestor {
                 dataStart: reader.dataStart.byteOffset)
             duplicates = DuplicateCheck(
                 source: source, maxSlots: duplicateTableSlots, runCapacity: duplicateRunCapacity,
+                maxSegments: duplicateSegmentsAtMost,
                 seeded: resume == nil ? 0 : try store.usableRowCount(jobID: job.id), resumeAt: resume?.byteOffset)
             if resume != nil {
                 try store.forEachUsableRow(jobID: job.id) { e164, row in try duplicates.seed(e164, row: row) }
