@@ -2,17 +2,6 @@ public import Checkpoint
 import PostgresNIO
 import Recipients
 
-/// How a job's pending rows will be cut, as `beginIngest` recorded it (`IngestWriter`'s `chunkSize` and
-/// `groupsTexts`).
-public struct IngestPlan: Sendable, Equatable {
-    /// Recipients per chunk (per batch, for a job that groups texts).
-    public var chunkSize: Int
-    /// Whether rows with the same text share batches (`cutChunks`).
-    public var groupsTexts: Bool
-    /// Whether rows of this job were stored before (a resumed ingest).
-    public var resumed: Bool
-}
-
 extension PostgresStateDatabase {
     /// Records how the job's pending rows will be cut, as `IngestWriter.init` does: `chunk_kind`,
     /// `chunk_size` and `text_groups`. A resumed ingest (rows already stored) keeps whether the first run
