@@ -3,6 +3,7 @@ import Foundation
 import PostgresCheckpoint
 import PostgresNIO
 import Recipients
+import TestSupport
 import Testing
 
 /// Ingest and the cut on PostgreSQL beyond what the parity tests compare: a replayed batch, hosts cutting
@@ -38,6 +39,28 @@ struct IngestAndCutTests {
                     try await connection.values("SELECT phone FROM recipient ORDER BY row", as: String.self)
                 }
                 #expect(phones.count == 8 && phones[3] == "923 4")
+            }
+        }
+    }
+
+    /// A resumed ingest keeps whether its first run grouped texts, whatever it is asked now, as
+    /// `IngestWriter` does: a job cuts as it began.
+    @Test(.temporaryFiles) func aResumedIngestKeepsHowItBeganLikeTheSQLiteState() async throws {
+        let sqlite = try StateStore(path: TemporaryFiles.root! + "/state.sqlite")
+        let settings = JobSettings(csvPath: "x", sender: "s", message: "m", country: nil, phoneColumn: nil, chunkSize: 50)
+        let job = try sqlite.createJob(name: "j", settings: settings, inputFingerprint: "f")
+        let began = try IngestWriter(store: sqlite, jobID: job.id, kind: .single, chunkSize: 50, groupsTexts: false)
+        try began.write(Self.rows(1...2), offset: 1, line: 3, rowCount: 2)
+        let resumed = try IngestWriter(store: sqlite, jobID: job.id, kind: .single, chunkSize: 50, groupsTexts: true)
+        try await TestServer.withDatabase { location in
+            try await TestServer.withStore(location) { store in
+                let jobID = try await store.createJob(name: "j", uuid: "u", settings: "{}", inputFingerprint: "f", now: 1)
+                let first = try await store.beginIngest(jobID: jobID, kind: .single, chunkSize: 50, groupsTexts: false)
+                #expect(first.chunkSize == began.chunkSize && first.groupsTexts == began.groupsTexts && !first.resumed)
+                try await store.storeIngestBatch(jobID: jobID, rows: Self.rows(1...2), offset: 1, line: 3, rowCount: 2, now: 2)
+                let again = try await store.beginIngest(jobID: jobID, kind: .single, chunkSize: 50, groupsTexts: true)
+                #expect(again.chunkSize == resumed.chunkSize && again.groupsTexts == resumed.groupsTexts && again.resumed)
+                #expect(again.chunkSize == 1 && !again.groupsTexts)
             }
         }
     }

@@ -98,6 +98,13 @@ struct ParityTests {
             try await twin.cutAll(recipients: 6)
             try await twin.expectSameRows()
             try await twin.expectSameReads()
+            // A 422 naming every recipient of a chunk: split, nothing left to send.
+            let last = try #require(try twin.sqlite.chunks(jobID: twin.sqliteJob, in: [.pending]).first)
+            let everyone = try twin.sqlite.members(jobID: twin.sqliteJob, seq: last.seq).map(\.row)
+            let attempt = try await twin.inFlight(last.seq)
+            let nothingLeft = try await twin.split(
+                last.seq, attempt: attempt, rejecting: Dictionary(uniqueKeysWithValues: everyone.map { ($0, "refused") }), error: Self.refusal)
+            #expect(nothingLeft == nil)
             try await acceptRemaining(twin)
             try await twin.expectSameRows()
             try await twin.expectSameReads()
