@@ -48,7 +48,8 @@ extension PostgresStateDatabase {
     }
 
     /// Cuts the pending uncut rows after `cursor` (the first `limit` of them in row order; all when nil) as
-    /// `plan` says, in `cutChunks`'s transaction. Throws `rowsNotAssigned`, rolling the cut back, unless
+    /// `plan` says, in `cutChunks`'s transaction; `kind` is the job's, which `CutPlan.windowGroups` gives every
+    /// chunk (`CutPlan.textGroups` decides each chunk's kind by its size). Throws `rowsNotAssigned`, rolling the cut back, unless
     /// every planned row got its chunk (otherwise rows below the new cursor would be left without one).
     private func cut(
         jobID: Int64, after cursor: Int, size: Int, kind: ChunkKind, plan: CutPlan, limit: Int?, now: Double,

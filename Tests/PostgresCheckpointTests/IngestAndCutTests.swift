@@ -65,6 +65,21 @@ struct IngestAndCutTests {
         }
     }
 
+    /// A job whose chunk kind was never recorded refuses to cut while pending rows wait (answering 0 would
+    /// end the send with them silently unsent), as the SQLite state refuses; with none waiting, 0.
+    @Test func aJobWithoutAChunkKindRefusesToCutWaitingRows() async throws {
+        try await TestServer.withDatabase { location in
+            try await TestServer.withStore(location) { store in
+                let jobID = try await store.createJob(name: "j", uuid: "u", settings: "{}", inputFingerprint: "f", now: 1)
+                #expect(try await store.cutChunks(jobID: jobID, now: 2) == 0)
+                try await store.storeIngestBatch(jobID: jobID, rows: Self.rows(1...3), offset: 1, line: 4, rowCount: 3, now: 2)
+                await #expect(throws: PostgresStateError(.noChunkKind(jobID: jobID, waiting: 3))) {
+                    try await store.cutChunks(jobID: jobID, now: 3)
+                }
+            }
+        }
+    }
+
     /// Three hosts cutting one job at once, a few chunks each time: every row gets exactly one chunk, the
     /// chunks are numbered 0… without gaps or repeats, and all are whole.
     @Test func hostsCuttingOneJobTogetherCutEachRowOnce() async throws {
