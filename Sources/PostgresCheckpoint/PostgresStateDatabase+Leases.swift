@@ -47,7 +47,8 @@ extension PostgresStateDatabase {
         }
     }
 
-    /// Gives a chunk back (its outcome is recorded, or the holder stops). False when `holder` no longer held it.
+    /// Gives a chunk back (the holder stops, or leaves an in-doubt chunk to another host). False when `holder`
+    /// no longer held it: the outcomes that take a chunk out of `inflight` clear its lease themselves.
     @discardableResult
     public func releaseLease(jobID: Int64, seq: Int, holder: String) async throws -> Bool {
         try await serially { connection in

@@ -2,7 +2,8 @@ public import Logging
 import PostgresNIO
 
 /// One host's connection to the PostgreSQL state, and every operation the hosts of a job coordinate
-/// through: migrations, the ingest lock, chunk leases, the intent commit, the shared key budget.
+/// through: migrations, the ingest lock, chunk leases, the intent commit, the shared key budget, and the
+/// state operations ported from `StateStore` (ingest, the cut, the outcomes, the reads).
 ///
 /// Why one connection and not a pool: the ingest lock is a *session* advisory lock, held by this
 /// connection until released or until the connection dies (a host that dies mid-ingest frees it at once).

@@ -6,15 +6,26 @@ public struct PostgresStateError: Error, Sendable, Equatable, CustomStringConver
         case cannotConnect(location: String, detail: String)
         /// The database has migrations this version does not know: a newer ziett-batch migrated it.
         case newerSchema(known: Int, found: Int)
-        /// `markInFlight` found the chunk no longer leased by `holder` (expired, released or taken over): the
-        /// request must not leave.
+        /// `markInFlight` or an outcome found the chunk not (or no longer) leased by `holder` (expired,
+        /// released or taken over): the request must not leave, the outcome is not recorded.
         case leaseLost(jobID: Int64, seq: Int, holder: String)
+        /// An outcome for a chunk that is not in flight, or `resolveInDoubt`, found a live lease of another
+        /// host (`holder`) on it: that host is working on the chunk, so nothing is recorded.
+        case leasedByAnother(jobID: Int64, seq: Int, holder: String)
         /// `markInFlight` found the chunk in `found` instead of `pending`: another host moved it.
         case chunkChangedUnderneath(jobID: Int64, seq: Int, found: String)
         /// No such chunk.
         case noSuchChunk(jobID: Int64, seq: Int)
         /// A stored value that this version cannot read (an unknown state or kind).
         case unreadableValue(table: String, column: String, value: String)
+        /// `cutChunks` found no recorded chunk kind while `waiting` pending rows wait for a chunk: answering
+        /// 0 would end the send with them silently unsent.
+        case noChunkKind(jobID: Int64, waiting: Int)
+        /// `cutChunks` planned `planned` rows but gave only `assigned` of them a chunk (another writer moved
+        /// rows underneath): rolled back, so no row is left below the cursor without a chunk.
+        case rowsNotAssigned(jobID: Int64, planned: Int, assigned: Int)
+        /// `resolveInDoubt` was asked about a row whose request is not in doubt (or not ambiguous without `force`).
+        case notInDoubt(jobID: Int64, row: Int)
     }
 
     /// What happened.
@@ -31,13 +42,21 @@ public struct PostgresStateError: Error, Sendable, Equatable, CustomStringConver
         case .newerSchema(let known, let found):
             "the PostgreSQL state has \(found) migrations, this ziett-batch knows \(known): a newer version migrated it; upgrade"
         case .leaseLost(let jobID, let seq, let holder):
-            "chunk \(seq) of job \(jobID) is no longer leased by \(holder): not sending it"
+            "chunk \(seq) of job \(jobID) is not leased by \(holder) any more: nothing sent, nothing recorded"
+        case .leasedByAnother(let jobID, let seq, let holder):
+            "chunk \(seq) of job \(jobID) is leased by \(holder), who is working on it: nothing recorded"
         case .chunkChangedUnderneath(let jobID, let seq, let found):
             "chunk \(seq) of job \(jobID) is \(found), not pending: another host moved it; not sending it"
         case .noSuchChunk(let jobID, let seq):
             "job \(jobID) has no chunk \(seq)"
         case .unreadableValue(let table, let column, let value):
             "the PostgreSQL state holds \(table).\(column) = \"\(value)\", unknown to this version"
+        case .noChunkKind(let jobID, let waiting):
+            "job \(jobID) has no chunk kind recorded while \(waiting) pending recipient(s) wait to be cut into chunks"
+        case .rowsNotAssigned(let jobID, let planned, let assigned):
+            "job \(jobID): \(planned - assigned) of \(planned) row(s) not assigned while cutting chunks; nothing was cut"
+        case .notInDoubt(let jobID, let row):
+            "row \(row) of job \(jobID) has no request in doubt to resolve"
         }
     }
 }
