@@ -125,7 +125,7 @@ let package = Package(
         .testTarget(
             name: "PostgresCheckpointTests",
             dependencies: [
-                "PostgresCheckpoint", "Checkpoint",
+                "PostgresCheckpoint", "Checkpoint", "SQLite", "Recipients", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
