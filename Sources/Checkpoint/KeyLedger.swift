@@ -133,6 +133,15 @@ public final class KeyLedger {
         return at
     }
 
+    /// The requests of `bucket` that have left (started by `now`) and still count in the sliding window
+    /// ending at `now` (counted as `reserve` counts them, plus `margin`): every job's on the key, so a
+    /// job can tell whether the server's `X-RateLimit-Remaining: 0` is explained by the jobs it knows of.
+    public func inWindow(bucket: String, window: Double, margin: Double, now: Double) throws -> Int {
+        Int(try database.scalar(
+            "SELECT count(*) FROM slot WHERE bucket = ?1 AND start <= ?2 AND \(Self.countedAt) >= ?3",
+            [.text(bucket), .double(now), .double(now - window - margin)]))
+    }
+
     /// Moves a reservation to when its answer came (the server counted the request between the two), so
     /// the window never frees earlier than the server's.
     public func settle(_ id: Int64, at time: Double) throws {

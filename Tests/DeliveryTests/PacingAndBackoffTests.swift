@@ -39,6 +39,19 @@ struct PacingAndBackoffTests {
         #expect(next < 101.1, "the window frees at 101.0 (+ margin), not at the rounded reset: \(next)")
     }
 
+    /// Two jobs share the key's budget and fill the window together: this job sent only its half, but the
+    /// key's ledger counts the other's too, so the window is known and the rounded reset does not block.
+    /// Without that count the same answer blocks (someone unknown might be spending the key).
+    @Test func aWindowFilledByJobsSharingTheBudgetIsKnownToo() {
+        var pacer = SlidingWindowPacer(limit: RateLimit(count: 4, window: 1))
+        for t in [100.25, 100.75] { pacer.recordSend(at: t) }
+        var alone = pacer
+        pacer.observe(retryAfter: nil, remaining: 0, reset: 102, now: 100.8, knownInWindow: 4)
+        #expect(pacer.earliestSend(now: 100.8) < 101.5)
+        alone.observe(retryAfter: nil, remaining: 0, reset: 102, now: 100.8, knownInWindow: nil)
+        #expect(alone.earliestSend(now: 100.8) >= 101.8)
+    }
+
     @Test func backoffIsJitteredCappedAndNeverBelowRetryAfter() {
         var backoff = Backoff(base: 1, cap: 8, seed: 42)
         for attempt in 1...10 {

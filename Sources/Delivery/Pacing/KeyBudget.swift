@@ -58,6 +58,13 @@ public final class KeyBudget {
         return try? ledger.earliest(bucket: bucket.rawValue, count: limit.count, window: limit.window, margin: margin, now: now)
     }
 
+    /// The requests of `bucket` in the sliding window ending at `now`, every job's on the key; nil when the
+    /// ledger failed or cannot say (then only this job's own count is known).
+    func inWindow(_ bucket: PacingBucket, limit: RateLimit, margin: Double, now: Double) -> Int? {
+        guard isAvailable(at: now) else { return nil }
+        return try? ledger.inWindow(bucket: bucket.rawValue, window: limit.window, margin: margin, now: now)
+    }
+
     /// The request that passed for `bucket` was answered (or failed) at `time`; `blockedUntil` is a block
     /// its answer asked for (`Retry-After`), shared with every process.
     func answered(_ bucket: PacingBucket, at time: Double, blockedUntil: Double?) {

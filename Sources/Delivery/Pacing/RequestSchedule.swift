@@ -70,8 +70,13 @@ public struct RequestSchedule: Sendable {
     }
 
     /// Takes in the server's rate-limit signals from an answer to `endpoint`.
-    public mutating func observe(_ endpoint: ZiettEndpoint, retryAfter: Double?, remaining: Int?, reset: Double?, now: Double) {
-        withPacer(of: endpoint) { $0.observe(retryAfter: retryAfter, remaining: remaining, reset: reset, now: now) }
+    /// `knownInWindow`: the requests in the window of every job sharing the key's budget, when known.
+    public mutating func observe(
+        _ endpoint: ZiettEndpoint, retryAfter: Double?, remaining: Int?, reset: Double?, now: Double, knownInWindow: Int? = nil
+    ) {
+        withPacer(of: endpoint) {
+            $0.observe(retryAfter: retryAfter, remaining: remaining, reset: reset, now: now, knownInWindow: knownInWindow)
+        }
     }
 
     /// Until when the server asked `endpoint`'s bucket to wait (`Retry-After`, an exhausted
