@@ -125,9 +125,8 @@ final class DuplicateLookahead {
         _ source: DuplicateCheck.Source, from position: CSVPosition, earlier: [PairRun], segmentRows: Int,
         into channel: BatchChannel<Event>
     ) throws {
-        let reader = try CSVReader(path: source.path, delimiter: source.delimiter, resumeAt: position)
+        let reader = try open(source, at: position)
         defer { reader.close() }
-        guard reader.fileIdentity == source.identity else { throw CSVFileError(path: source.path, kind: .changedWhileRead) }
         let usable = source.usable
         let stopped = { channel.isClosed }
         var runs = earlier
@@ -144,9 +143,24 @@ final class DuplicateLookahead {
                 return
             }
         }
-        guard reader.currentIdentity() == source.identity else { throw CSVFileError(path: source.path, kind: .changedWhileRead) }
+        try checkUnchanged(reader, source)
         let duplicates = try settle(&segment, against: &runs, stopped: stopped)
         channel.send(.segment(Handoff(value: duplicates), throughRow: lastRow, last: true))
+    }
+
+    /// The CSV opened again at `position`, refused unless it is the file the ingest opened.
+    private static func open(_ source: DuplicateCheck.Source, at position: CSVPosition) throws(CSVFileError) -> CSVReader {
+        let reader = try CSVReader(path: source.path, delimiter: source.delimiter, resumeAt: position)
+        guard reader.fileIdentity == source.identity else {
+            reader.close()
+            throw CSVFileError(path: source.path, kind: .changedWhileRead)
+        }
+        return reader
+    }
+
+    /// At the end of the file: refused if it was written to since the ingest opened it.
+    private static func checkUnchanged(_ reader: CSVReader, _ source: DuplicateCheck.Source) throws(CSVFileError) {
+        guard reader.currentIdentity() == source.identity else { throw CSVFileError(path: source.path, kind: .changedWhileRead) }
     }
 
     /// For a rest so large that segment by segment would cost more (its work grows with the square of the
@@ -157,9 +171,8 @@ final class DuplicateLookahead {
         _ source: DuplicateCheck.Source, from position: CSVPosition, earlier: [PairRun], runCapacity: Int,
         into channel: BatchChannel<Event>
     ) throws {
-        let reader = try CSVReader(path: source.path, delimiter: source.delimiter, resumeAt: position)
+        let reader = try open(source, at: position)
         defer { reader.close() }
-        guard reader.fileIdentity == source.identity else { throw CSVFileError(path: source.path, kind: .changedWhileRead) }
         let byNumber = PairSorter(runCapacity: runCapacity)
         for run in earlier { try run.forEach { pair throws(PairSorterError) in try byNumber.add(pair) } }
         var lastRow = position.dataRow
@@ -168,7 +181,7 @@ final class DuplicateLookahead {
             if let number = source.usable.number(of: record) { try byNumber.add(number, UInt64(record.dataRow)) }
             if lastRow & 4095 == 0 && channel.isClosed { return }
         }
-        guard reader.currentIdentity() == source.identity else { throw CSVFileError(path: source.path, kind: .changedWhileRead) }
+        try checkUnchanged(reader, source)
         let byRow = try DuplicateFinder.duplicatesByRow(byNumber, runCapacity: runCapacity)
         var block: [SortPair] = []
         while let pair = try byRow.next() {
@@ -252,17 +265,22 @@ final class PairRun {
 
     deinit { fclose(file) }
 
+    /// Reads the block of pairs starting at pair `index` into `buffer`; returns how many it holds.
+    private func readBlock(into buffer: UnsafeMutableBufferPointer<SortPair>, from index: Int) throws(PairSorterError) -> Int {
+        let want = min(buffer.count, count - index)
+        let stride = MemoryLayout<SortPair>.stride
+        let bytes = pread(fileno(file), buffer.baseAddress, want * stride, off_t(index * stride))
+        guard bytes == want * stride else { throw PairSorterError(errno: bytes < 0 ? errno : EIO) }
+        return want
+    }
+
     /// Calls `body` with every pair, in order.
     func forEach(_ body: (SortPair) throws(PairSorterError) -> Void) throws(PairSorterError) {
-        let descriptor = fileno(file)
-        let stride = MemoryLayout<SortPair>.stride
         let buffer = UnsafeMutableBufferPointer<SortPair>.allocate(capacity: Self.blockSize)
         defer { buffer.deallocate() }
         var done = 0
         while done < count {
-            let want = min(Self.blockSize, count - done)
-            let bytes = pread(descriptor, buffer.baseAddress, want * stride, off_t(done * stride))
-            guard bytes == want * stride else { throw PairSorterError(errno: bytes < 0 ? errno : EIO) }
+            let want = try readBlock(into: buffer, from: done)
             done += want
             for j in 0..<want { try body(buffer[j]) }
         }
@@ -276,16 +294,12 @@ final class PairRun {
     /// five times as much.
     func findEarliest(of pairs: UnsafeBufferPointer<SortPair>, into earliest: UnsafeMutableBufferPointer<UInt64>) throws(PairSorterError) {
         guard !pairs.isEmpty else { return }
-        let descriptor = fileno(file)
-        let stride = MemoryLayout<SortPair>.stride
         let buffer = UnsafeMutableBufferPointer<SortPair>.allocate(capacity: Self.blockSize)
         defer { buffer.deallocate() }
         var k = 0, n = 0, done = 0
         var key = pairs[0].key
         while done < count {
-            let want = min(Self.blockSize, count - done)
-            let bytes = pread(descriptor, buffer.baseAddress, want * stride, off_t(done * stride))
-            guard bytes == want * stride else { throw PairSorterError(errno: bytes < 0 ? errno : EIO) }
+            let want = try readBlock(into: buffer, from: done)
             done += want
             for j in 0..<want {
                 let pair = buffer[j]
