@@ -78,6 +78,15 @@ public final class KeyLedger {
             CREATE INDEX IF NOT EXISTS slot_bucket_at ON slot(bucket, at);
             CREATE TABLE IF NOT EXISTS block (bucket TEXT PRIMARY KEY, until REAL NOT NULL);
             """)
+        // `served` (the server answered the request other than with 429) came after the first ledgers: added
+        // to a file that lacks it; two processes adding it at once is not an error.
+        if try database.scalar("SELECT count(*) FROM pragma_table_info('slot') WHERE name = 'served'") == 0 {
+            do {
+                try database.execute("ALTER TABLE slot ADD COLUMN served INTEGER NOT NULL DEFAULT 0")
+            } catch {
+                guard error.message.contains("duplicate column") else { throw error }
+            }
+        }
         return database
     }
 
@@ -133,19 +142,29 @@ public final class KeyLedger {
         return at
     }
 
-    /// The requests of `bucket` that have left (started by `now`) and still count in the sliding window
-    /// ending at `now` (counted as `reserve` counts them, plus `margin`): every job's on the key, so a
-    /// job can tell whether the server's `X-RateLimit-Remaining: 0` is explained by the jobs it knows of.
-    public func inWindow(bucket: String, window: Double, margin: Double, now: Double) throws -> Int {
+    /// How many requests of `bucket` the server certainly counted in its window when it received a request
+    /// that started at `start` (after its slot) and was answered at `now`: a lower bound, never more.
+    ///
+    /// A request counts when the server answered it (other than with 429), its slot started at or after
+    /// `now - window` and its answer came by `start`: it then reached the server after `now - window`,
+    /// which is no earlier than the window of the request answered at `now`, and before that request
+    /// did. Requests in flight, refused, lost, or of killed processes are not counted. So when this count
+    /// (with the request itself) reaches the limit and the server answered that request with
+    /// `X-RateLimit-Remaining: 0`, jobs sharing this ledger fill the window by themselves and nobody
+    /// else is spending the key in it; any looser count (a first version counted every slot that had
+    /// left) could take an outsider's requests for ours and walk into 429s.
+    public func servedInWindow(bucket: String, window: Double, start: Double, now: Double) throws -> Int {
         Int(try database.scalar(
-            "SELECT count(*) FROM slot WHERE bucket = ?1 AND start <= ?2 AND \(Self.countedAt) >= ?3",
-            [.text(bucket), .double(now), .double(now - window - margin)]))
+            "SELECT count(*) FROM slot WHERE bucket = ? AND served = 1 AND start >= ? AND at <= ?",
+            [.text(bucket), .double(now - window), .double(start)]))
     }
 
     /// Moves a reservation to when its answer came (the server counted the request between the two), so
     /// the window never frees earlier than the server's.
-    public func settle(_ id: Int64, at time: Double) throws {
-        try database.run("UPDATE slot SET at = max(at, ?), settled = 1 WHERE rowid = ?", [.double(time), .int(id)])
+    /// `served`: the server answered it, other than with 429 (so it certainly counted it).
+    public func settle(_ id: Int64, at time: Double, served: Bool = false) throws {
+        try database.run(
+            "UPDATE slot SET at = max(at, ?), settled = 1, served = ? WHERE rowid = ?", [.double(time), .int(served ? 1 : 0), .int(id)])
     }
 
     /// Gives back a reservation whose request never left.

@@ -1,5 +1,6 @@
 import Checkpoint
 import Foundation
+import SQLite
 import Testing
 
 /// The key's machine-wide budget: two ledgers on one file stand for two processes.
@@ -33,6 +34,59 @@ struct KeyLedgerTests {
             // Another bucket has its own budget.
             #expect(at(try b.reserve(bucket: "POST /messages", count: 120, window: 60, margin: 0.1, now: 1, maxWait: 60)) == 1)
         }
+    }
+
+    /// The count that lets a job trust a server's `Remaining: 0` is a lower bound: only requests the server
+    /// answered (not 429), whose slot started inside the window and whose answer came before the request
+    /// in question started. Each excluded case below would have been counted by the first version.
+    @Test func theServedCountIsOnlyWhatTheServerCertainlyCounted() throws {
+        try withTwoLedgers { (a, b) throws in
+            let bucket = "POST /campaigns/batch"
+            func slot(_ ledger: KeyLedger, _ now: Double) throws -> KeyLedger.Reservation {
+                guard case .reserved(let r) = try ledger.reserve(bucket: bucket, count: 100, window: 10, margin: 0, now: now, maxWait: 60) else {
+                    throw CancellationError()
+                }
+                return r
+            }
+            let old = try slot(a, 0)        // started before the window of the request answered at 20.5
+            try a.settle(old.id, at: 0.2, served: true)
+            let counted1 = try slot(a, 11)  // served, inside: counted
+            try a.settle(counted1.id, at: 11.2, served: true)
+            let counted2 = try slot(b, 12)  // the other process's, served: counted
+            try b.settle(counted2.id, at: 12.3, served: true)
+            let refused = try slot(b, 13)   // a 429: the server may not have counted it
+            try b.settle(refused.id, at: 13.1, served: false)
+            _ = try slot(a, 14)              // still in flight (or its process was killed)
+            let late = try slot(b, 19)      // answered after the request in question started at 19.5
+            try b.settle(late.id, at: 20, served: true)
+            #expect(try a.servedInWindow(bucket: bucket, window: 10, start: 19.5, now: 20.5) == 2)
+            #expect(try a.servedInWindow(bucket: "POST /messages", window: 10, start: 19.5, now: 20.5) == 0)
+        }
+    }
+
+    /// A ledger file written by a version before `served`: opening it adds the column, and its old slots
+    /// (never marked served) are not counted as served.
+    @Test func aLedgerFromBeforeTheServedColumnIsBroughtUpToDate() throws {
+        let directory = NSTemporaryDirectory() + "zb-keys-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/key-old.sqlite"
+        let old = try SQLiteDatabase(path: path)
+        try old.execute(
+            """
+            CREATE TABLE slot (bucket TEXT NOT NULL, start REAL NOT NULL, at REAL NOT NULL, settled INTEGER NOT NULL DEFAULT 0);
+            INSERT INTO slot (bucket, start, at, settled) VALUES ('b', 1, 1.5, 1);
+            """)
+        old.close()
+        let ledger = try KeyLedger(path: path)
+        #expect(try ledger.servedInWindow(bucket: "b", window: 10, start: 5, now: 6) == 0)
+        guard case .reserved(let slot) = try ledger.reserve(bucket: "b", count: 10, window: 10, margin: 0, now: 2, maxWait: 10) else {
+            Issue.record("no slot")
+            return
+        }
+        try ledger.settle(slot.id, at: 2.5, served: true)
+        #expect(try ledger.servedInWindow(bucket: "b", window: 10, start: 5, now: 6) == 1)
+        #expect(try KeyLedger(path: path).servedInWindow(bucket: "b", window: 10, start: 5, now: 6) == 1, "opened again: no second ALTER")
     }
 
     /// A slot whose request is not answered yet may reach the server any moment: it counts as now (a

@@ -50,6 +50,11 @@ struct PacingAndBackoffTests {
         #expect(pacer.earliestSend(now: 100.8) < 101.5)
         alone.observe(retryAfter: nil, remaining: 0, reset: 102, now: 100.8, knownInWindow: nil)
         #expect(alone.earliestSend(now: 100.8) >= 101.8)
+        // One short of the limit: someone else may be spending the key, so the reset is honoured.
+        var short = SlidingWindowPacer(limit: RateLimit(count: 4, window: 1))
+        for t in [100.25, 100.75] { short.recordSend(at: t) }
+        short.observe(retryAfter: nil, remaining: 0, reset: 102, now: 100.8, knownInWindow: 3)
+        #expect(short.earliestSend(now: 100.8) >= 101.8)
     }
 
     @Test func backoffIsJitteredCappedAndNeverBelowRetryAfter() {

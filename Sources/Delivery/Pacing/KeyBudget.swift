@@ -9,9 +9,10 @@ import ZiettAPI
 ///
 /// A ledger that fails (busy beyond its 5 s timeout, unwritable directory, damaged file) is not a reason to
 /// stop sending: the gate falls back to this process's own pacing, which alone is what every job did
-/// before, says so once, and tries the ledger again after `retryAfter` seconds. A first version gave the
-/// ledger up for the rest of the run, so one busy moment left a long job pacing at the key's whole limit
-/// beside the others until it ended.
+/// before, says so once, and tries the ledger again after `retryAfter` seconds, doubling up to 5 minutes
+/// while it keeps failing (a ledger held busy answers only after its 5 s timeout, a stall each try). A
+/// first version gave the ledger up for the rest of the run, so one busy moment left a long job pacing at
+/// the key's whole limit beside the others until it ended.
 public final class KeyBudget {
     let ledger: KeyLedger
     let logger: Logger
@@ -19,10 +20,14 @@ public final class KeyBudget {
     private var failedUntil: Double?
     /// The time of the last call, for the calls that are given none.
     private var lastNow = 0.0
-    /// Seconds between a failure and the next try.
+    /// Seconds between a first failure and the next try.
     public static let retryAfter = 30.0
+    /// The longest wait between tries.
+    static let longestRetry = 300.0
+    /// The wait after the current failure.
+    private var retryDelay = retryAfter
     /// The reservation made for the request that passed the gate last, per bucket.
-    private var reserved: [PacingBucket: Int64] = [:]
+    private var reserved: [PacingBucket: KeyLedger.Reservation] = [:]
 
     /// Opens the ledger of `apiKey` in `directory`.
     public init(directory: String, apiKey: String, logger: Logger) throws {
@@ -42,7 +47,7 @@ public final class KeyBudget {
         do {
             let outcome = try ledger.reserve(
                 bucket: bucket.rawValue, count: limit.count, window: limit.window, margin: margin, now: now, maxWait: maxWait)
-            if case .reserved(let reservation) = outcome { reserved[bucket] = reservation.id }
+            if case .reserved(let reservation) = outcome { reserved[bucket] = reservation }
             recovered()
             return outcome
         } catch {
@@ -58,21 +63,23 @@ public final class KeyBudget {
         return try? ledger.earliest(bucket: bucket.rawValue, count: limit.count, window: limit.window, margin: margin, now: now)
     }
 
-    /// The requests of `bucket` in the sliding window ending at `now`, every job's on the key; nil when the
-    /// ledger failed or cannot say (then only this job's own count is known).
-    func inWindow(_ bucket: PacingBucket, limit: RateLimit, margin: Double, now: Double) -> Int? {
-        guard isAvailable(at: now) else { return nil }
-        return try? ledger.inWindow(bucket: bucket.rawValue, window: limit.window, margin: margin, now: now)
+    /// The requests of `bucket` the server certainly counted in its window with the one that passed last,
+    /// that one included (`KeyLedger.servedInWindow`, every job's on the key), answered at `now`; nil when
+    /// the ledger failed or cannot say (then only this job's own count is known).
+    func servedInWindow(_ bucket: PacingBucket, limit: RateLimit, now: Double) -> Int? {
+        guard isAvailable(at: now), let reservation = reserved[bucket] else { return nil }
+        return (try? ledger.servedInWindow(bucket: bucket.rawValue, window: limit.window, start: reservation.at, now: now)).map { $0 + 1 }
     }
 
     /// The request that passed for `bucket` was answered (or failed) at `time`; `blockedUntil` is a block
     /// its answer asked for (`Retry-After`), shared with every process.
-    func answered(_ bucket: PacingBucket, at time: Double, blockedUntil: Double?) {
+    /// `served`: the server answered it, other than with 429.
+    func answered(_ bucket: PacingBucket, at time: Double, served: Bool, blockedUntil: Double?) {
         // A reservation made before a failure is settled too: otherwise it counts as "now" for 2 minutes.
-        let id = reserved.removeValue(forKey: bucket)
+        let id = reserved.removeValue(forKey: bucket)?.id
         guard id != nil || isAvailable(at: time) else { return }
         do {
-            if let id { try ledger.settle(id, at: time) }
+            if let id { try ledger.settle(id, at: time, served: served) }
             if let blockedUntil { try ledger.block(bucket: bucket.rawValue, until: blockedUntil) }
         } catch {
             fail(error, at: time)
@@ -81,7 +88,7 @@ public final class KeyBudget {
 
     /// The request that held `bucket`'s reservation will not leave (stopped while waiting).
     func abandon(_ bucket: PacingBucket) {
-        guard let id = reserved.removeValue(forKey: bucket) else { return }
+        guard let id = reserved.removeValue(forKey: bucket)?.id else { return }
         do { try ledger.release(id) } catch { fail(error, at: lastNow) }
     }
 
@@ -93,11 +100,14 @@ public final class KeyBudget {
 
     private func fail(_ error: any Error, at now: Double) {
         if failedUntil == nil {
-            logger.warning("the key's shared budget is unavailable; pacing this job alone, trying again every \(Int(Self.retryAfter)) s", metadata: [
+            retryDelay = Self.retryAfter
+            logger.warning("the key's shared budget is unavailable; pacing this job alone, trying again from time to time", metadata: [
                 "ledger": "\(ledger.path)", "error": "\(error)",
             ])
+        } else {
+            retryDelay = min(Self.longestRetry, retryDelay * 2)
         }
-        failedUntil = now + Self.retryAfter
+        failedUntil = now + retryDelay
     }
 
     private func recovered() {

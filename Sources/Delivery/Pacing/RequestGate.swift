@@ -98,16 +98,16 @@ public final class RequestGate {
         schedule.record(endpoint, at: now)
         var blockedUntil: Double?
         if case .success(let response) = result {
-            let limit = schedule.limit(of: endpoint.pacingBucket)
             // Only worth a query when the server says the window is full.
             let known = response.rateLimitRemaining.map { $0 <= 0 } == true
-                ? budget?.inWindow(endpoint.pacingBucket, limit: limit, margin: SlidingWindowPacer.margin(for: limit), now: now) : nil
+                ? budget?.servedInWindow(endpoint.pacingBucket, limit: schedule.limit(of: endpoint.pacingBucket), now: now) : nil
             schedule.observe(
                 endpoint, retryAfter: response.retryAfter, remaining: response.rateLimitRemaining, reset: response.rateLimitReset,
                 now: now, knownInWindow: known)
             blockedUntil = schedule.blockedUntil(of: endpoint)
         }
-        budget?.answered(endpoint.pacingBucket, at: now, blockedUntil: blockedUntil)
+        let served = if case .success(let response) = result { response.status != 429 } else { false }
+        budget?.answered(endpoint.pacingBucket, at: now, served: served, blockedUntil: blockedUntil)
     }
 
 }

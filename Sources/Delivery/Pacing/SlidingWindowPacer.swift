@@ -53,9 +53,10 @@ public struct SlidingWindowPacer: Sendable {
     /// it frees. When our own requests fill the window, the pacer already knows to the millisecond when the
     /// next may go, while the reset is often rounded up to a whole second: honouring it made evenly spaced
     /// requests (one every half second for 120/min) wait up to a second each (measured: 54 % of a 5/s limit).
-    /// With a budget shared by several jobs on the key, `knownInWindow` is what all of them sent in the
-    /// window (their ledger): a window those jobs fill together is known too, and the whole-second reset,
-    /// honoured and shared with every job, cost two jobs 7 % of the limit on 10 s windows.
+    /// With a budget shared by several jobs on the key, `knownInWindow` is how many of their requests the
+    /// server certainly counted in this window (a lower bound from their ledger, this one included): a
+    /// window those jobs fill together is known too, and the whole-second reset, honoured and shared with
+    /// every job, cost two jobs 7 % of the limit on 10 s windows.
     public mutating func observe(retryAfter: Double?, remaining: Int?, reset: Double?, now: Double, knownInWindow: Int? = nil) {
         if let retryAfter { blockedUntil = max(blockedUntil, now + retryAfter) }
         if let remaining, remaining <= 0, let reset, reset > now {
