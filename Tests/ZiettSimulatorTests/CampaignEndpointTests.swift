@@ -22,7 +22,10 @@ import ZiettSimulator
     }
 
     @Test func campaignMovesProcessingSendingCompletedAsTheClockAdvances() async throws {
-        try await SimulatorHarness.with({ $0.lifecycle = LifecycleTiming() }) { sim async throws in
+        try await SimulatorHarness.with({
+            $0.lifecycle = LifecycleTiming()
+            $0.frozenClock = 1_800_000_000
+        }) { sim async throws in
             let id = try #require(try await sim.batch(["+244923000001", "+244923000002"])["campaign_id"])
             #expect(try await sim.get("/campaigns/\(id)")["status"] == "PROCESSING")
             #expect(try await sim.get("/campaigns/\(id)/messages").int("total") == 0, "messages exist once processing ends")
@@ -43,6 +46,7 @@ import ZiettSimulator
     @Test func oldLifecycleGoesPendingToCompleted() async throws {
         try await SimulatorHarness.with({
             $0.lifecycle = LifecycleTiming()
+            $0.frozenClock = 1_800_000_000
             $0.fidelity.campaignLifecycle = .pendingCompleted
             $0.fidelity.messagesAppearAfterProcessing = false
         }) { sim async throws in
@@ -136,7 +140,10 @@ import ZiettSimulator
     }
 
     @Test func campaignListFiltersByNameAndStatus() async throws {
-        try await SimulatorHarness.with({ $0.lifecycle = LifecycleTiming() }) { sim async throws in
+        try await SimulatorHarness.with({
+            $0.lifecycle = LifecycleTiming()
+            $0.frozenClock = 1_800_000_000
+        }) { sim async throws in
             _ = try await sim.batch(["+244923000001", "+244923000002"], name: "Job-A chunk 0")
             _ = try await sim.batch(["+244923000001", "+244923000002"], name: "job-b chunk 0")
             #expect(try await sim.get("/campaigns?q=job-a").int("total") == 1)

@@ -4,7 +4,10 @@ import ZiettSimulator
 /// `fidelity.listLag`: an eventually consistent read side; new records show in reads only after the lag.
 @Suite struct ListLagTests {
     @Test func newCampaignIsAbsentFromEveryReadUntilTheLagHasPassed() async throws {
-        try await SimulatorHarness.with({ $0.fidelity.listLag = 5 }) { sim async throws in
+        try await SimulatorHarness.with({
+            $0.fidelity.listLag = 5
+            $0.frozenClock = 1_800_000_000
+        }) { sim async throws in
             let accepted = try await sim.batch(["+244923000001", "+244923000002"], name: "lagged")
             #expect(accepted.status == 202)
             let id = try #require(accepted["campaign_id"])
@@ -27,7 +30,10 @@ import ZiettSimulator
     }
 
     @Test func newMessageIsAbsentFromListAndGetUntilTheLagHasPassed() async throws {
-        try await SimulatorHarness.with({ $0.fidelity.listLag = 3 }) { sim async throws in
+        try await SimulatorHarness.with({
+            $0.fidelity.listLag = 3
+            $0.frozenClock = 1_800_000_000
+        }) { sim async throws in
             let accepted = try await sim.message("+244923000001")
             #expect(accepted.status == 202)
             let id = try #require(accepted["message_id"])
@@ -44,6 +50,7 @@ import ZiettSimulator
         try await SimulatorHarness.with({
             $0.lifecycle = LifecycleTiming()
             $0.fidelity.listLag = 2
+            $0.frozenClock = 1_800_000_000
         }) { sim async throws in
             let id = try #require(try await sim.batch(["+244923000001", "+244923000002"])["campaign_id"])
             await sim.server.advanceClock(by: 2.1)

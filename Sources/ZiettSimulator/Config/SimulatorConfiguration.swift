@@ -49,6 +49,10 @@ public struct SimulatorConfiguration: Sendable {
     public var seed: UInt64 = 1
     /// Seconds added to the real clock (tests move time forward, e.g. past the idempotency window).
     public var clockOffset: Double = 0
+    /// When set, the simulator's clock stands still at this time (Unix seconds) and moves only by
+    /// `clockOffset`: a test that steps a campaign along second by second must not see a loaded machine's
+    /// seconds move it as well (three such tests failed in a clean-clone CI run beside two builds).
+    public var frozenClock: Double?
     /// A SQLite file that receives every accepted campaign, message and request as it happens; nil: memory only.
     public var ledgerPath: String?
 

@@ -32,7 +32,7 @@ actor SimulatorState {
         store = try configuration.ledgerPath.map { try SQLiteLedger(path: $0) }
     }
 
-    var now: Double { Date().timeIntervalSince1970 + configuration.clockOffset }
+    var now: Double { (configuration.frozenClock ?? Date().timeIntervalSince1970) + configuration.clockOffset }
 
     var lifecycle: Lifecycle {
         Lifecycle(timing: configuration.lifecycle, style: configuration.fidelity.campaignLifecycle)
