@@ -80,6 +80,11 @@ public actor PostgresStateDatabase {
         defer {
             if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
         }
+        // A connection the server ended while idle (an administrator, a failover): without this check a
+        // query on it was seen to wait for ever in postgres-nio 1.33 (docs/postgres.md, "What remains").
+        guard !connection.isClosed else {
+            throw PostgresStateError(.server(location: location.description, message: "the connection is closed", sqlState: nil))
+        }
         do {
             return try await body(connection)
         } catch let error as PSQLError {

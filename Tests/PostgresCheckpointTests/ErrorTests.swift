@@ -57,6 +57,30 @@ struct ErrorTests {
         }
     }
 
+    /// The server ends the store's session while it is idle (an administrator, a failover): the next
+    /// operation fails promptly as a store failure. Without the store's check of a closed connection, that
+    /// operation waited for ever in postgres-nio 1.33 (seen four times in five runs), hence the time limit.
+    @Test(.timeLimit(.minutes(1))) func aSessionTheServerEndedIsAStoreFailure() async throws {
+        try await withPasswordedStore { store, location in
+            _ = try await store.jobs()
+            try await TestServer.withRawConnection(location) { connection in
+                // Waits (up to 10 s) until the backend has exited.
+                let terminated = try await connection.values(
+                    "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                    as: Bool.self)
+                #expect(terminated == [true])
+            }
+            // The driver notices the closed socket on its event loop, shortly after.
+            try await Task.sleep(for: .milliseconds(300))
+            do {
+                _ = try await store.jobs()
+                Issue.record("a terminated session answered")
+            } catch {
+                expectStoreFailure(error, sqlState: nil, containing: nil)
+            }
+        }
+    }
+
     /// A refusal by the state's rules is not a failing store.
     @Test func aRuleBrokenIsNoStoreFailure() {
         #expect(!PostgresStateError(.leaseLost(jobID: 1, seq: 2, holder: "h")).isStoreFailure)
