@@ -157,6 +157,14 @@ extension Twin {
             same(try s.openRecipients(jobID: sj, campaignID: campaign), try await p.openRecipients(jobID: pj, campaignID: campaign), "openRecipients \(campaign)")
         }
         same(try s.earliestOpenSingleAttempt(jobID: sj), try await p.earliestOpenSingleAttempt(jobID: pj), "earliestOpenSingleAttempt")
+        for since in [0, now - 30, now - 10, now - 3, now] {
+            same(try s.acceptedRecipients(jobID: sj, since: since), try await p.acceptedRecipients(jobID: pj, since: since), "acceptedRecipients since \(since)")
+        }
+        var textsSQLite: [String] = []
+        try s.forEachPendingPersonalisedMessage(jobID: sj) { textsSQLite.append("\($0) \($1)") }
+        var textsPostgres: [String] = []
+        try await p.forEachPendingPersonalisedMessage(jobID: pj, pageRows: 2) { textsPostgres.append("\($0) \($1)") }
+        same(textsSQLite, textsPostgres, "forEachPendingPersonalisedMessage")
         same(try s.deliveryCounts(jobID: sj), try await p.deliveryCounts(jobID: pj), "deliveryCounts")
         // Reports.
         let lastSQLite = try s.lastError(jobID: sj)
