@@ -1,6 +1,7 @@
 public import Checkpoint
 import Foundation
 import PostgresNIO
+import Recipients
 
 /// The job-row updates and a resumed ingest's reads of `StateStore` and `StateStore+InputChange.swift`,
 /// each one statement or one transaction, with the same row changes and answers.
@@ -126,6 +127,70 @@ extension PostgresStateDatabase {
                     input_fingerprint = \(inputFingerprint), updated_at = \(now)
                 WHERE id = \(jobID)
                 """, logger: logger)
+        }
+    }
+}
+
+extension PostgresStateDatabase {
+    /// Appends the rows of a changed input to a planned or complete job, records the new fingerprint and
+    /// moves the job back to `planned`, in one transaction (`StateStore.appendChangedInput`): a crash half-way
+    /// leaves the job as it was. Returns how many new recipients were queued.
+    ///
+    /// `read` is called once, with the job's last stored row and a function that stores a batch of rows
+    /// numbered after it. A usable row whose number the job already has (pending, sent or rejected, earlier
+    /// in this same input included) is stored as `duplicate`, one on the suppression list as `suppressed`,
+    /// exactly as the SQLite state decides. Row by row (three statements each), in order, since a row's
+    /// fate depends on the rows stored before it: fine for the few rows a changed file adds, slow for a
+    /// whole new file. Locks the job row first, so no host cuts or re-queues the job meanwhile.
+    public func appendChangedInput(
+        jobID: Int64, inputFingerprint: String, now: Double,
+        read: nonisolated(nonsending) (_ lastRow: Int, _ store: (_ rows: [IngestRow]) async throws -> Void) async throws -> Void
+    ) async throws -> Int {
+        try await transaction { connection in
+            try await connection.query("SELECT id FROM job WHERE id = \(jobID) FOR UPDATE", logger: logger)
+            let last = try await connection.query(
+                "SELECT coalesce(max(row), 0) FROM recipient WHERE job_id = \(jobID)", logger: logger
+            ).decode(Int.self).collectFirst() ?? 0
+            var queued = 0
+            try await read(last) { rows in
+                for var row in rows {
+                    if let e164 = row.e164, row.status == .pending {
+                        let number = Int64(e164)
+                        let first = try await connection.query(
+                            """
+                            SELECT row FROM recipient WHERE job_id = \(jobID) AND e164 = \(number)
+                                AND status IN ('pending', 'sent', 'rejected') ORDER BY row LIMIT 1
+                            """, logger: logger
+                        ).decode(Int.self).collectFirst()
+                        let isSuppressed = try await connection.query(
+                            "SELECT EXISTS (SELECT 1 FROM suppression WHERE job_id = \(jobID) AND e164 = \(number))", logger: logger
+                        ).decode(Bool.self).collectFirst() ?? false
+                        if let first {
+                            row.status = .duplicate
+                            row.reason = "already in this job: row \(first) (+\(e164))"
+                        } else if isSuppressed {
+                            row.status = .suppressed
+                            row.reason = "on the suppression list"
+                        } else {
+                            queued += 1
+                        }
+                    }
+                    // The number type as its code in text, as the SQLite state stores it.
+                    let type = row.numberType.map { String($0.code) }
+                    try await connection.query(
+                        """
+                        INSERT INTO recipient (job_id, row, line, phone, e164, status, reason, content, number_type, window_group, updated_at)
+                        VALUES (\(jobID), \(row.row), \(row.line), \(row.phone), \(row.e164.map { Int64($0) }), \(row.status.rawValue),
+                            \(row.reason), \(row.content), \(type), \(row.windowGroup), \(now))
+                        """, logger: logger)
+                }
+            }
+            try await connection.query(
+                """
+                UPDATE job SET phase = \(JobPhase.planned.rawValue), input_fingerprint = \(inputFingerprint), updated_at = \(now)
+                WHERE id = \(jobID)
+                """, logger: logger)
+            return queued
         }
     }
 }

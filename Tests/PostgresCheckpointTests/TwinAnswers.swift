@@ -195,3 +195,25 @@ extension Twin {
         #expect(cutSQLite == cutPostgres, "chunks cut", sourceLocation: sourceLocation)
     }
 }
+
+extension Twin {
+    /// Appends a changed input's rows in both, numbered after the last stored row, in `batches` store calls;
+    /// expects the same number queued.
+    func appendChangedInput(
+        _ fingerprint: String, batches: [[IngestRow]], sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        tick()
+        var lastSeenBySQLite = -1
+        let fromSQLite = try sqlite.appendChangedInput(jobID: sqliteJob, inputFingerprint: fingerprint) { last, store in
+            lastSeenBySQLite = last
+            for batch in batches { try store(batch) }
+        }
+        var lastSeenByPostgres = -2
+        let fromPostgres = try await postgres.appendChangedInput(jobID: postgresJob, inputFingerprint: fingerprint, now: now) { last, store in
+            lastSeenByPostgres = last
+            for batch in batches { try await store(batch) }
+        }
+        #expect(lastSeenBySQLite == lastSeenByPostgres, "the last row handed to read", sourceLocation: sourceLocation)
+        #expect(fromSQLite == fromPostgres, "rows queued", sourceLocation: sourceLocation)
+    }
+}
