@@ -220,7 +220,7 @@ extension PostgresStateDatabase {
 
     /// Locks the chunk row for the rest of the transaction and checks that `holder` may record its outcome
     /// (the lease rule above). Throws `noSuchChunk`, `leaseLost` or `leasedByAnother`.
-    private func checkLease(jobID: Int64, seq: Int, holder: String, now: Double, on connection: PostgresConnection) async throws {
+    func checkLease(jobID: Int64, seq: Int, holder: String, now: Double, on connection: PostgresConnection) async throws {
         let found = try await connection.query(
             "SELECT state, lease_holder, lease_expires_at FROM chunk WHERE job_id = \(jobID) AND seq = \(seq) FOR UPDATE",
             logger: logger

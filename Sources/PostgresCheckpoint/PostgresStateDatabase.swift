@@ -80,7 +80,18 @@ public actor PostgresStateDatabase {
         defer {
             if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
         }
-        return try await body(connection)
+        // A connection the server ended while idle (an administrator, a failover): without this check a
+        // query on it was seen to wait for ever in postgres-nio 1.33 (docs/postgres.md, "What remains").
+        guard !connection.isClosed else {
+            throw PostgresStateError(.server(location: location.description, message: "the connection is closed", sqlState: nil))
+        }
+        do {
+            return try await body(connection)
+        } catch let error as PSQLError {
+            // The driver's description is deliberately generic ("PSQLError"); the server's message is what helps.
+            let (message, sqlState) = Self.serverMessage(of: error)
+            throw PostgresStateError(.server(location: location.description, message: message, sqlState: sqlState))
+        }
     }
 
     /// Runs `body` in one transaction (`BEGIN` … `COMMIT`, `ROLLBACK` when it throws), rethrowing `body`'s own
@@ -103,12 +114,19 @@ public actor PostgresStateDatabase {
     /// The server's message for a driver error (its `description` is deliberately generic), else the error.
     nonisolated static func detail(of error: any Error) -> String {
         if let error = error as? PSQLError {
-            if let message = error.serverInfo?[.message] {
-                let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
-                return message + state
-            }
-            return "\(error.code)"
+            let (message, sqlState) = serverMessage(of: error)
+            return message + (sqlState.map { " (SQLSTATE \($0))" } ?? "")
         }
         return "\(error)"
+    }
+
+    /// The server's message and SQLSTATE of a driver error; without an answer from the server (the
+    /// connection closed, a timeout), the driver's error code. Never the configuration, so never the password.
+    nonisolated static func serverMessage(of error: PSQLError) -> (message: String, sqlState: String?) {
+        if let message = error.serverInfo?[.message] {
+            let detail = error.serverInfo?[.detail].map { message + ": " + $0 } ?? message
+            return (detail, error.serverInfo?[.sqlState])
+        }
+        return ("\(error.code)", nil)
     }
 }

@@ -1,5 +1,16 @@
-/// Why an operation on the PostgreSQL state failed, beyond the driver's own errors.
-public struct PostgresStateError: Error, Sendable, Equatable, CustomStringConvertible {
+public import Checkpoint
+
+/// Why an operation on the PostgreSQL state failed. The driver's own errors (`PSQLError`, whose
+/// `description` is deliberately generic) come wrapped as `server`, with the server's message and SQLSTATE
+/// and the location without its password, so an operator reads what went wrong from the error alone.
+///
+/// A `StateFileFailure`, as `SQLiteError` is, so that callers catch a failing state without importing
+/// this module (exit 74). Caveat for the `StateStore` protocol that wires this store in: the same type also
+/// carries the cases where the state breaks a rule (`leaseLost`, `leasedByAnother`, `chunkChangedUnderneath`,
+/// `notInDoubt`, `ingestRestartRefused`, `noChunkKind`, `rowsNotAssigned`, `unreadableValue`), which the SQLite
+/// store throws as `StateStoreError`; `isStoreFailure` tells them apart, and the protocol must map the
+/// rule cases to `StateStoreError` before a caller's `catch … as any StateFileFailure` sees them.
+public struct PostgresStateError: Error, Sendable, Equatable, CustomStringConvertible, StateFileFailure {
     /// What happened.
     public enum Reason: Sendable, Equatable {
         /// The connection could not be made (`location` prints without the password).
@@ -26,6 +37,12 @@ public struct PostgresStateError: Error, Sendable, Equatable, CustomStringConver
         case rowsNotAssigned(jobID: Int64, planned: Int, assigned: Int)
         /// `resolveInDoubt` was asked about a row whose request is not in doubt (or not ambiguous without `force`).
         case notInDoubt(jobID: Int64, row: Int)
+        /// `restartIngest` was asked to forget a job that is past ingest or has sent (`StateStore.restartIngest`).
+        case ingestRestartRefused(jobID: Int64)
+        /// The server (or the connection to it) failed a statement: `message` is the server's own text
+        /// (or the driver's error code when no answer came), `sqlState` its SQLSTATE; `location` prints
+        /// without the password.
+        case server(location: String, message: String, sqlState: String?)
     }
 
     /// What happened.
@@ -33,6 +50,15 @@ public struct PostgresStateError: Error, Sendable, Equatable, CustomStringConver
 
     /// Creates an error for `reason`.
     public init(_ reason: Reason) { self.reason = reason }
+
+    /// True when the store itself failed (no connection, a newer schema, a failed statement), false when
+    /// the state refused an operation by its rules.
+    public var isStoreFailure: Bool {
+        switch reason {
+        case .cannotConnect, .newerSchema, .server: true
+        default: false
+        }
+    }
 
     /// One line for the operator.
     public var description: String {
@@ -57,6 +83,10 @@ public struct PostgresStateError: Error, Sendable, Equatable, CustomStringConver
             "job \(jobID): \(planned - assigned) of \(planned) row(s) not assigned while cutting chunks; nothing was cut"
         case .notInDoubt(let jobID, let row):
             "row \(row) of job \(jobID) has no request in doubt to resolve"
+        case .ingestRestartRefused(let jobID):
+            "job \(jobID) is past ingest or has sent requests: its rows cannot be forgotten and read again"
+        case .server(let location, let message, let sqlState):
+            "the PostgreSQL state at \(location) failed: \(message)" + (sqlState.map { " (SQLSTATE \($0))" } ?? "")
         }
     }
 }

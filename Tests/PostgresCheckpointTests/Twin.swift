@@ -73,7 +73,8 @@ final class Twin {
         return now
     }
 
-    private func ingest(
+    /// Stores `rows` in both as one ingest (suppression, `IngestWriter` / `beginIngest`, batches, completion).
+    func ingest(
         kind: ChunkKind, chunkSize: Int, groupsTexts: Bool, rows: [IngestRow], batch: Int, suppression: [UInt64]
     ) async throws {
         tick()
@@ -198,6 +199,7 @@ final class Twin {
         let sqliteJobValue = try sqlite.job(named: "spring")
         let postgresJobValue = try await postgres.job(named: "spring")
         #expect(sqliteJobValue == postgresJobValue, "job", sourceLocation: sourceLocation)
+        try await expectSameAnswers(sourceLocation: sourceLocation)
     }
 
     /// Every row of `job`, `recipient`, `chunk` and `attempt`, column by column, the same in both (the

@@ -19,3 +19,31 @@ extension StateStore.Requeue {
         self.init(requeued: requeued, heldBack: heldBack)
     }
 }
+
+extension TrackTarget {
+    /// Creates a batch to track: `recipients` sent in campaign `campaignID`, `open` of them without a final status.
+    public init(campaign campaignID: String, batchName name: String?, sentRecipients recipients: Int, openRecipients open: Int) {
+        self.init(campaignID: campaignID, name: name, recipients: recipients, open: open)
+    }
+}
+
+extension DeliveryCounts {
+    /// Creates delivery counts: sent recipients by delivery status, the sum of the known costs and how many had one.
+    public init(statuses byStatus: [String: Int], cost totalCost: Double, costedRecipients costed: Int) {
+        self.init(byStatus: byStatus, totalCost: totalCost, costed: costed)
+    }
+}
+
+extension Throughput {
+    /// Creates a throughput: requests made, recipients accepted, first request's start and last request's end.
+    public init(requestCount requests: Int, accepted recipientsAccepted: Int, firstAt firstRequestAt: Double?, lastAt lastRequestAt: Double?) {
+        self.init(requests: requests, recipientsAccepted: recipientsAccepted, firstRequestAt: firstRequestAt, lastRequestAt: lastRequestAt)
+    }
+}
+
+extension RecipientDelivery {
+    /// Creates a recipient's tracked delivery: the API's status, error code and cost, each nil until tracked.
+    public init(deliveryStatus status: String?, deliveryError error: String?, deliveryCost cost: String?) {
+        self.init(status: status, error: error, cost: cost)
+    }
+}

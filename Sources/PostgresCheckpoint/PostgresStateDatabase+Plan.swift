@@ -1,0 +1,45 @@
+import PostgresNIO
+
+/// The plan's and `track`'s remaining reads (`StateStore+Plan.swift`, `StateStore.acceptedRecipients`).
+extension PostgresStateDatabase {
+    /// Calls `body` with the row and text of every pending personalised message of a job, in row order
+    /// (`StateStore.forEachPendingPersonalisedMessage`): what the plan counts segments and encodings from.
+    /// Keyset pages in one `REPEATABLE READ, READ ONLY` transaction, as `forEachUsableRow`, so memory holds
+    /// one page.
+    public func forEachPendingPersonalisedMessage(
+        jobID: Int64, pageRows: Int = PostgresStateDatabase.pageRows, _ body: (_ row: Int, _ content: String) throws -> Void
+    ) async throws {
+        try await transaction { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            var after = Int64.min
+            while true {
+                let page = try await connection.query(
+                    """
+                    SELECT row, content FROM recipient
+                    WHERE job_id = \(jobID) AND status = 'pending' AND content IS NOT NULL AND row > \(after)
+                    ORDER BY row LIMIT \(pageRows)
+                    """, logger: logger)
+                var read = 0
+                for try await (row, content) in page.decode((Int64, String).self) {
+                    try body(Int(row), content)
+                    after = row
+                    read += 1
+                }
+                if read < pageRows { return }
+            }
+        }
+    }
+
+    /// Recipients accepted in requests whose last attempt was at or after `time`
+    /// (`StateStore.acceptedRecipients`): what `track`'s scan of the API's messages from then pages through.
+    public func acceptedRecipients(jobID: Int64, since time: Double) async throws -> Int {
+        try await serially { connection in
+            try await connection.query(
+                """
+                SELECT coalesce(sum(size), 0)::bigint FROM chunk
+                WHERE job_id = \(jobID) AND state = 'accepted' AND last_attempt_at >= \(time)
+                """, logger: logger
+            ).decode(Int.self).collectFirst() ?? 0
+        }
+    }
+}
