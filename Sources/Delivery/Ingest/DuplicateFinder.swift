@@ -12,29 +12,21 @@ public import Recipients
 /// The (number, row) pairs of the usable rows go through an external sort (`PairSorter`, on disk beyond
 /// a bounded run); within one number the smallest row wins and every other row is a duplicate. The
 /// duplicates are sorted again by row, so that a pass over the file meets them in file order. Costs one
-/// more read and classification of the file (or of its rest): `DuplicateCheck` uses it only for files
-/// with more numbers than its hash table holds, and `validate` for its report.
+/// more read and classification of the file: `validate` uses it for its report (`DuplicateRows`), and
+/// the ingest's reading ahead uses `duplicatesByRow` for a rest too large to settle segment by segment.
 enum DuplicateFinder {
     /// (row, first row with the same number) of every duplicate in the file, ordered by row.
     static func prepass(
         path: String, delimiter: UInt8?, classifier: RecipientClassifier, runCapacity: Int
     ) throws -> PairSorter {
         let byNumber = PairSorter(runCapacity: runCapacity)
-        try collect(path: path, delimiter: delimiter, classifier: classifier, from: nil, into: byNumber)
-        return try duplicatesByRow(byNumber, runCapacity: runCapacity)
-    }
-
-    /// Adds the (number, row) pair of every usable row from `start` (a record's start; nil: the first
-    /// data row) to the end of the file.
-    static func collect(
-        path: String, delimiter: UInt8?, classifier: RecipientClassifier, from start: CSVPosition?, into byNumber: PairSorter
-    ) throws {
-        let reader = try CSVReader(path: path, delimiter: delimiter, resumeAt: start)
+        let reader = try CSVReader(path: path, delimiter: delimiter)
         defer { reader.close() }
         let usable = try UsableNumber(header: reader.header, classifier: classifier)
         while let record = try reader.next() {
             if let number = usable.number(of: record) { try byNumber.add(number, UInt64(record.dataRow)) }
         }
+        return try duplicatesByRow(byNumber, runCapacity: runCapacity)
     }
 
     /// Reads `byNumber` (number → row) in order and returns its duplicates ordered by row: key = the
