@@ -9,24 +9,16 @@ extension PostgresStateDatabase {
     public func forEachPendingPersonalisedMessage(
         jobID: Int64, pageRows: Int = PostgresStateDatabase.pageRows, _ body: (_ row: Int, _ content: String) throws -> Void
     ) async throws {
-        try await transaction { connection in
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            var after = Int64.min
-            while true {
-                let page = try await connection.query(
-                    """
-                    SELECT row, content FROM recipient
-                    WHERE job_id = \(jobID) AND status = 'pending' AND content IS NOT NULL AND row > \(after)
-                    ORDER BY row LIMIT \(pageRows)
-                    """, logger: logger)
-                var read = 0
-                for try await (row, content) in page.decode((Int64, String).self) {
-                    try body(Int(row), content)
-                    after = row
-                    read += 1
-                }
-                if read < pageRows { return }
-            }
+        try await forEachPage(pageRows: pageRows, { after in
+            """
+            SELECT row, content FROM recipient
+            WHERE job_id = \(jobID) AND status = 'pending' AND content IS NOT NULL AND row > \(after)
+            ORDER BY row LIMIT \(pageRows)
+            """
+        }) { record in
+            let (row, content) = try record.decode((Int64, String).self)
+            try body(Int(row), content)
+            return row
         }
     }
 

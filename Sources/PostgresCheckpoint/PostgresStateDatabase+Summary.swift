@@ -9,8 +9,7 @@ extension PostgresStateDatabase {
     /// Its three queries read one snapshot (`REPEATABLE READ`), so rows that another host moves meanwhile
     /// are counted once, before or after the move, never in both places nor in neither.
     public func counts(jobID: Int64) async throws -> JobCounts {
-        try await transaction { connection in
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+        try await snapshot { connection in
             var recipients: [String: Int] = [:]
             var uncut = 0
             let byStatus = try await connection.query(

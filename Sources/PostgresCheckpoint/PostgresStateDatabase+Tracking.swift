@@ -207,39 +207,30 @@ extension PostgresStateDatabase {
     public func forEachRecipientWithDelivery(
         jobID: Int64, pageRows: Int = PostgresStateDatabase.pageRows, _ body: (RecipientRecord, RecipientDelivery) throws -> Void
     ) async throws {
-        try await transaction { connection in
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            var after = Int64.min
-            while true {
-                let page = try await connection.query(
-                    """
-                    SELECT row, line, phone, e164, status, reason, chunk, campaign_id, message_id, trace_id, updated_at,
-                           delivery_status, delivery_error, cost
-                    FROM recipient WHERE job_id = \(jobID) AND row > \(after) ORDER BY row LIMIT \(pageRows)
-                    """, logger: logger)
-                var read = 0
-                for try await row in page {
-                    let r = row.makeRandomAccess()
-                    let number = try r[0].decode(Int64.self)
-                    let statusText = try r[4].decode(String.self)
-                    guard let status = RecipientStatus(rawValue: statusText) else {
-                        throw PostgresStateError(.unreadableValue(table: "recipient", column: "status", value: statusText))
-                    }
-                    let record = RecipientRecord(
-                        row: Int(number), line: try r[1].decode(Int.self), phone: try r[2].decode(String.self),
-                        e164: try r[3].decode(Int64?.self).map { "+\($0)" }, status: status, reason: try r[5].decode(String?.self),
-                        chunk: try r[6].decode(Int?.self), campaignID: try r[7].decode(String?.self),
-                        messageID: try r[8].decode(String?.self), traceID: try r[9].decode(String?.self),
-                        updatedAt: try r[10].decode(Double?.self))
-                    let delivery = RecipientDelivery(
-                        deliveryStatus: try r[11].decode(String?.self), deliveryError: try r[12].decode(String?.self),
-                        deliveryCost: try r[13].decode(String?.self))
-                    try body(record, delivery)
-                    after = number
-                    read += 1
-                }
-                if read < pageRows { return }
+        try await forEachPage(pageRows: pageRows, { after in
+            """
+            SELECT row, line, phone, e164, status, reason, chunk, campaign_id, message_id, trace_id, updated_at,
+                   delivery_status, delivery_error, cost
+            FROM recipient WHERE job_id = \(jobID) AND row > \(after) ORDER BY row LIMIT \(pageRows)
+            """
+        }) { row in
+            let r = row.makeRandomAccess()
+            let number = try r[0].decode(Int64.self)
+            let statusText = try r[4].decode(String.self)
+            guard let status = RecipientStatus(rawValue: statusText) else {
+                throw PostgresStateError(.unreadableValue(table: "recipient", column: "status", value: statusText))
             }
+            let record = RecipientRecord(
+                row: Int(number), line: try r[1].decode(Int.self), phone: try r[2].decode(String.self),
+                e164: try r[3].decode(Int64?.self).map { "+\($0)" }, status: status, reason: try r[5].decode(String?.self),
+                chunk: try r[6].decode(Int?.self), campaignID: try r[7].decode(String?.self),
+                messageID: try r[8].decode(String?.self), traceID: try r[9].decode(String?.self),
+                updatedAt: try r[10].decode(Double?.self))
+            let delivery = RecipientDelivery(
+                deliveryStatus: try r[11].decode(String?.self), deliveryError: try r[12].decode(String?.self),
+                deliveryCost: try r[13].decode(String?.self))
+            try body(record, delivery)
+            return number
         }
     }
 }

@@ -111,6 +111,34 @@ public actor PostgresStateDatabase {
         }
     }
 
+    /// Runs `body` in one read-only `REPEATABLE READ` transaction: every query in it reads the same snapshot,
+    /// so rows another host moves meanwhile are seen once, before or after the move.
+    func snapshot<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await transaction { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            return try await body(connection)
+        }
+    }
+
+    /// Walks rows in keyset pages inside one `snapshot`: `query(after)` selects the rows whose key is
+    /// greater than `after`, in key order, at most `pageRows` of them (an index seek each), and `body`
+    /// returns each row's key. Memory holds one page whatever the job's size; a short page ends the walk.
+    func forEachPage(
+        pageRows: Int, _ query: (_ after: Int64) -> PostgresQuery, _ body: (PostgresRow) throws -> Int64
+    ) async throws {
+        try await snapshot { connection in
+            var after = Int64.min
+            while true {
+                var read = 0
+                for try await row in try await connection.query(query(after), logger: logger) {
+                    after = try body(row)
+                    read += 1
+                }
+                if read < pageRows { return }
+            }
+        }
+    }
+
     /// The server's message for a driver error (its `description` is deliberately generic), else the error.
     nonisolated static func detail(of error: any Error) -> String {
         if let error = error as? PSQLError {
