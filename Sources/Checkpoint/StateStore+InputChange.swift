@@ -73,15 +73,7 @@ extension StateStore {
                 try suppressed.bind([.int(jobID), .int(Int64(e164))])
                 let isSuppressed = try suppressed.step()
                 suppressed.reset()
-                if let first {
-                    row.status = .duplicate
-                    row.reason = "already in this job: row \(first) (+\(e164))"
-                } else if isSuppressed {
-                    row.status = .suppressed
-                    row.reason = "on the suppression list"
-                } else {
-                    queued += 1
-                }
+                if row.settleAgainstJob(firstRow: first, suppressed: isSuppressed) { queued += 1 }
             }
             try database.run(
                 """
@@ -93,5 +85,24 @@ extension StateStore {
                  .optional(row.windowGroup), .double(clock.now())])
         }
         return queued
+    }
+}
+
+extension IngestRow {
+    /// Settles a usable row of a changed input against the job it joins (both state backends): a
+    /// duplicate of `firstRow`, the job's row with its number, when there is one; else suppressed when its
+    /// number is on the list; else it stays pending and the call returns true (one more row queued).
+    public mutating func settleAgainstJob(firstRow: Int?, suppressed: Bool) -> Bool {
+        if let firstRow {
+            status = .duplicate
+            reason = "already in this job: row \(firstRow) (+\(e164.map(String.init) ?? "?"))"
+            return false
+        }
+        if suppressed {
+            status = .suppressed
+            reason = "on the suppression list"
+            return false
+        }
+        return true
     }
 }

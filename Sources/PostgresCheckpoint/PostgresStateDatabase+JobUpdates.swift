@@ -157,15 +157,7 @@ extension PostgresStateDatabase {
                         let isSuppressed = try await connection.query(
                             "SELECT EXISTS (SELECT 1 FROM suppression WHERE job_id = \(jobID) AND e164 = \(number))", logger: logger
                         ).decode(Bool.self).collectFirst() ?? false
-                        if let first {
-                            row.status = .duplicate
-                            row.reason = "already in this job: row \(first) (+\(e164))"
-                        } else if isSuppressed {
-                            row.status = .suppressed
-                            row.reason = "on the suppression list"
-                        } else {
-                            queued += 1
-                        }
+                        if row.settleAgainstJob(firstRow: first, suppressed: isSuppressed) { queued += 1 }
                     }
                     // The number type as its code in text, as the SQLite state stores it.
                     let type = row.numberType.map { String($0.code) }
