@@ -13,7 +13,7 @@ import SQLite
 /// its next run continues after the last committed batch.
 /// Not thread-safe: one owner (the ingest's writer side).
 public final class IngestWriter {
-    let store: StateStore
+    let store: SQLiteStateStore
     let jobID: Int64
     /// Recipients per chunk (per batch, for a job that groups texts).
     public let chunkSize: Int
@@ -38,7 +38,7 @@ public final class IngestWriter {
     /// per batch for `.batch`; for `.single` (personalised texts), rows with the same text in batches of
     /// `chunkSize` and texts that occur once as single messages (`groupsTexts`, every new job), or one
     /// message per recipient (a job begun before grouping, resumed: it keeps cutting as it began).
-    public init(store: StateStore, jobID: Int64, kind: ChunkKind, chunkSize: Int, groupsTexts: Bool = true) throws {
+    public init(store: SQLiteStateStore, jobID: Int64, kind: ChunkKind, chunkSize: Int, groupsTexts: Bool = true) throws {
         self.store = store
         self.jobID = jobID
         let db = store.database
@@ -125,16 +125,14 @@ public final class IngestWriter {
     }
 }
 
-extension StateStore {
+extension SQLiteStateStore {
     /// Counts computed while ingesting, as `counts(jobID:)` would return them right after planning.
     public func plannedCounts(rows: [RecipientStatus: Int], requests: RequestCount) -> JobCounts {
-        var recipients: [String: Int] = [:]
-        for (status, count) in rows where count > 0 { recipients[status.rawValue] = count }
-        return JobCounts(
-            rows: rows.values.reduce(0, +), recipients: recipients, chunks: requests.total > 0 ? ["pending": requests.total] : [:],
-            openChunks: requests.total, openRequests: requests)
+        JobCounts.planned(rows: rows, requests: requests)
     }
 }
+
+extension IngestWriter: IngestSink {}
 
 extension RecipientStatus {
     /// Position in `allCases`, for counting without hashing.

@@ -1,147 +1,250 @@
-import Foundation
-import SQLite
-
-/// The durable state of every job in one SQLite file: the checkpoint the whole product rests on.
+/// The durable state of jobs: the only way into it (docs/state.md, "Backend seam").
 ///
-/// The only way into the state: nothing outside Checkpoint sees the connection or runs SQL. Every write
-/// is a domain method that runs one invariant-preserving transaction (docs/state.md, "Backend seam"),
-/// and no public method takes or returns an SQLite type, so a second backend can stand in for this one.
+/// Two conformers: `SQLiteStateStore` (a file on this host, the default) and, in `PostgresCheckpoint`,
+/// the PostgreSQL state that several hosts share. Every method is one transaction unless its doc says
+/// *read*; a failing store throws `any StateFileFailure` (exit 74), a state that breaks a rule throws
+/// `StateStoreError`, whichever backend.
 ///
-/// Durability: WAL with `synchronous = FULL`, so a committed chunk transition survives power loss
-/// (measured cost in docs/architecture.md). Ingest batches relax this to `synchronous = NORMAL` (never
-/// `OFF`, which may corrupt the file on power loss): losing the last ingest commits only means
-/// re-reading those rows, because the ingest position is committed in the same transaction as the rows
-/// it covers, and in WAL mode NORMAL cannot corrupt the file.
-public final class StateStore {
-    /// The connection: Checkpoint's own (tests reach it with `@testable import`).
-    let database: SQLiteDatabase
-    /// The file.
-    public var path: String { database.path }
-    /// The wall clock whose time the state records (`created_at`, `updated_at`, outcome times).
-    public let clock: any WallClock
-    /// A writer's exclusive lock on the file (nil when read-only), taken before the schema is migrated and
-    /// held until the store is gone.
-    private let lock: StateFileLock?
-
-    /// How a command uses the state file.
-    public enum Access: Sendable {
-        /// Reads only (`status`, `report`): no lock; WAL gives a consistent snapshot while others write.
-        case read
-        /// Sends or re-queues (`run`, `retry`): one such writer per file.
-        case send
-        /// Records delivery outcomes (`track`): one such writer per file, beside a sender.
-        case track
-    }
-
-    /// Opens the state file to read, or to send (creating it, mode 0600, and bringing its schema up to date).
-    public convenience init(path: String, readOnly: Bool = false, clock: any WallClock = SystemWallClock()) throws {
-        try self.init(path: path, access: readOnly ? .read : .send, clock: clock)
-    }
-
-    /// Opens the state file for `access`: a writer creates it (mode 0600) and brings its schema up to date.
-    ///
-    /// A writer first takes the file's lock for its role (`StateFileLock`): one sender and one tracker per
-    /// state file, whatever path, symlink or hard link reaches it, and a schema migration only when no
-    /// other writer has the file. A held role throws `StateStoreError` `.locked` at once; a state file on
-    /// a network filesystem throws `.networkFilesystem`.
-    public init(path: String, access: Access, clock: any WallClock = SystemWallClock()) throws {
-        let readOnly = access == .read
-        if !readOnly {
-            let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty {
-                try FileManager.default.createDirectory(
-                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            }
-        }
-        self.clock = clock
-        // A second name for the file would mean a second WAL: refused for readers too.
-        _ = try StateFileLock.identity(ofPath: path)
-        switch access {
-        case .read: lock = nil
-        case .send: lock = try StateFileLock(path: path, role: .sender)
-        case .track: lock = try StateFileLock(path: path, role: .tracker)
-        }
-        database = try SQLiteDatabase(path: path, create: !readOnly, readOnly: readOnly)
-        if let lock {
-            try database.execute("PRAGMA journal_mode = WAL")
-            try database.execute("PRAGMA synchronous = FULL")
-            try database.execute("PRAGMA foreign_keys = ON")
-            if try !StateSchema.migrator.isCurrent(database) {
-                // The sender waits a little for a tracker to let go; a tracker gives up at once, so the two
-                // started together on an old file do not both give up.
-                try lock.holdingEveryRole(patience: access == .send ? 5 : 0) { try StateSchema.migrator.migrate(database) }
-            }
-        }
-    }
-
-    deinit {
-        // The connection first, then the lock: closing the lock's descriptor drops every fcntl lock this
-        // process holds on the file, SQLite's included (see StateFileLock).
-        database.close()
-        lock?.release()
-    }
+/// Why synchronous: the SQLite store is, and its callers are the ingest's threads and the dispatcher,
+/// which commit each step before the next external action anyway (one state operation at a time). The
+/// PostgreSQL store runs each operation to its end on a thread of its own and waits for it
+/// (`PostgresCheckpoint`'s `BlockingExecutor`), so a caller on Swift's cooperative pool never needs a
+/// second pool thread to make progress.
+///
+/// The last group of methods is what several hosts sharing one job need (leases, the ingest lock, the
+/// key's budget in the state); the SQLite store answers them as the one writer of its file (the file
+/// lock already keeps a second process out).
+public protocol StateStore: AnyObject {
+    /// Where the state is, for messages: a file path, or a URL without its password.
+    var location: String { get }
 
     // MARK: Jobs
 
-    /// Every job in the file, oldest first.
-    public func jobs() throws -> [Job] {
-        try database.query("SELECT \(Self.jobColumns) FROM job ORDER BY id", []) { try self.job(from: $0) }
+    /// Every job, oldest first. *read*
+    func jobs() throws -> [Job]
+    /// The job named `name`, nil when none. *read*
+    func job(named name: String) throws -> Job?
+    /// Inserts a job in `ingesting`. A job of that name created meanwhile by another host is returned
+    /// instead (several hosts start one job together).
+    func createJob(name: String, settings: JobSettings, inputFingerprint: String) throws -> Job
+    func setHeader(jobID: Int64, header: [String]) throws
+    func setPhase(jobID: Int64, _ phase: JobPhase) throws
+    func setInputFingerprint(jobID: Int64, _ fingerprint: String) throws
+
+    // MARK: Ingest
+
+    /// Replaces the job's suppression list.
+    func storeSuppression(jobID: Int64, numbers: some Sequence<UInt64>) throws
+    /// Begins (or resumes) storing a job's rows: records how its pending rows will be cut.
+    func ingestWriter(jobID: Int64, kind: ChunkKind, chunkSize: Int, groupsTexts: Bool) throws -> any IngestSink
+    /// *read*: rows with a usable number (a resumed ingest's duplicate check).
+    func usableRowCount(jobID: Int64) throws -> Int
+    /// *read*
+    func forEachUsableRow(jobID: Int64, _ body: (_ e164: UInt64, _ row: Int) throws -> Void) throws
+    /// *read*: the last data row stored, 0 when none.
+    func lastRow(jobID: Int64) throws -> Int
+    /// Forgets a still-ingesting job's rows, chunks and suppression (refused once planned or sent).
+    func restartIngest(jobID: Int64, inputFingerprint: String) throws
+    /// The changed file's rows, the new fingerprint and the move to `planned`, together.
+    func appendChangedInput(
+        jobID: Int64, inputFingerprint: String,
+        read: (_ lastRow: Int, _ store: (_ rows: [IngestRow]) throws -> Void) throws -> Void
+    ) throws -> Int
+
+    // MARK: Chunks
+
+    func cutChunks(jobID: Int64, recipients: Int, grouped: Bool) throws -> Int
+    /// *read*
+    func chunk(jobID: Int64, seq: Int) throws -> Chunk?
+    /// *read*
+    func chunks(jobID: Int64, in states: [ChunkState]) throws -> [Chunk]
+    /// *read*: the next open chunk after `seq` (a status read; a sender takes chunks with `takeNextChunk`).
+    func nextOpenChunk(jobID: Int64, after seq: Int, lane: ChunkLane?) throws -> Chunk?
+    /// *read*
+    func members(jobID: Int64, seq: Int) throws -> [ChunkMember]
+    /// The intent, before the request leaves; returns the attempt's id.
+    func markInFlight(
+        jobID: Int64, seq: Int, name: String, body: [UInt8], idempotencyKey: String, endpoint: String, at now: Double
+    ) throws -> Int64
+    func markAccepted(
+        jobID: Int64, seq: Int, campaignID: String?, messageID: String?, httpStatus: Int?, traceID: String?,
+        attemptID: Int64?, outcome: String
+    ) throws
+    func markRejected(jobID: Int64, seq: Int, error: RecordedError, attemptID: Int64?) throws
+    func markNotProcessed(jobID: Int64, seq: Int, notBefore: Double?, error: RecordedError?, attemptID: Int64?) throws
+    func markInDoubt(jobID: Int64, seq: Int, notBefore: Double?, error: RecordedError, attemptID: Int64?) throws
+    func split(jobID: Int64, seq: Int, rejectedRows: [Int: String], error: RecordedError, attemptID: Int64?) throws -> Int?
+    func markExpired(jobID: Int64, seq: Int, reason: String) throws
+    func expireUncut(jobID: Int64, reason: String) throws -> Int
+    func requeueRejected(jobID: Int64) throws -> RequeueSummary
+    @discardableResult
+    func resolveInDoubt(jobID: Int64, row: Int, as resolution: InDoubtResolution, force: Bool) throws -> Int
+
+    // MARK: The send path's reads
+
+    func needsResendCheck(jobID: Int64) throws -> Bool
+    func recordResendCheck(jobID: Int64, _ outcome: String) throws
+    func resendCheck(jobID: Int64) throws -> String?
+    func firstPendingRecipients(jobID: Int64, limit: Int) throws -> [ChunkMember]
+    func lookUpWindowStart(jobID: Int64, seq: Int) throws -> Double?
+    func ambiguousRows(jobID: Int64, limit: Int) throws -> [Int]
+    /// *read*: every job's attempts to `endpoint` since `since` (seeds the pacer).
+    func attemptTimes(endpoint: String, since: Double, unansweredAllowance: Double) throws -> [Double]
+    func pendingWindowGroups(jobID: Int64) throws -> [WindowGroupCount]
+    func numberTypeCounts(jobID: Int64) throws -> [String: Int]
+
+    // MARK: Tracking and reports
+
+    func trackTargets(jobID: Int64) throws -> [TrackTarget]
+    func openSingleMessages(jobID: Int64, limit: Int) throws -> [String]
+    func openRecipients(jobID: Int64, campaignID: String) throws -> Int
+    func recordCampaignOutcome(jobID: Int64, campaignID: String, status: String, reason: String) throws -> Int
+    func earliestOpenSingleAttempt(jobID: Int64) throws -> Double?
+    func acceptedRecipients(jobID: Int64, since time: Double) throws -> Int
+    func recordDelivery(jobID: Int64, campaignID: String?, updates: [DeliveryUpdate]) throws -> Int
+    func deliveryCounts(jobID: Int64) throws -> DeliveryCounts
+    func counts(jobID: Int64) throws -> JobCounts
+    func lastError(jobID: Int64) throws -> (chunk: Int, error: RecordedError)?
+    func throughput(jobID: Int64) throws -> Throughput
+    func forEachRecipient(jobID: Int64, _ body: (RecipientRecord) throws -> Void) throws
+    func forEachRecipientWithDelivery(jobID: Int64, _ body: (RecipientRecord, RecipientDelivery) throws -> Void) throws
+    func forEachPendingPersonalisedMessage(jobID: Int64, _ body: (_ row: Int, _ content: String) throws -> Void) throws
+
+    // MARK: Several hosts, one job
+
+    /// Takes the next chunk after `seq` (in `lane`) that needs work, for this host: the SQLite store's
+    /// next open chunk; a shared state's next chunk not leased by another host, now leased to this one.
+    /// An `inflight` chunk that comes back is in doubt: look it up before any resend.
+    func takeNextChunk(jobID: Int64, after seq: Int, lane: ChunkLane?) throws -> Chunk?
+    /// Keeps (or takes again, if no other host has taken it) a chunk this host set aside, until at least
+    /// `until`; nil when another host now works on it (or it is gone). The chunk as stored.
+    func holdChunk(jobID: Int64, seq: Int, until: Double) throws -> Chunk?
+    /// Gives a chunk this host set aside back to the other hosts (it waits for its send window).
+    func releaseChunk(jobID: Int64, seq: Int) throws
+    /// When an open chunk held by another host may next be taken by this one (the earliest end of their
+    /// leases; now for an open chunk nobody holds); nil when no open chunk is held elsewhere.
+    func openElsewhereUntil(jobID: Int64) throws -> Double?
+    /// Who holds which chunk (for `status`); empty for a state with one writer.
+    func leases(jobID: Int64) throws -> [ChunkLease]
+    /// Takes the job's ingest lock (one host reads the CSV); false while another host holds it.
+    func tryIngestLock(jobName: String) throws -> Bool
+    func releaseIngestLock(jobName: String) throws
+    /// The key's shared budget kept in the state itself (a state several hosts share); nil when the state
+    /// keeps none (the SQLite store: the key's ledger file beside it serves this host's jobs).
+    func keyLedger(apiKey: String) throws -> (any KeySlotLedger)?
+}
+
+extension StateStore {
+    public func nextOpenChunk(jobID: Int64, after seq: Int = -1) throws -> Chunk? {
+        try nextOpenChunk(jobID: jobID, after: seq, lane: nil)
     }
 
-    /// The job called `name`, if any.
-    public func job(named name: String) throws -> Job? {
-        try database.first("SELECT \(Self.jobColumns) FROM job WHERE name = ?", [.text(name)]) { try self.job(from: $0) }
+    public func cutChunks(jobID: Int64, grouped: Bool = false) throws -> Int {
+        try cutChunks(jobID: jobID, recipients: 10_000, grouped: grouped)
     }
 
-    /// Creates a job in phase `ingesting` with a fresh UUID.
-    public func createJob(name: String, settings: JobSettings, inputFingerprint: String) throws -> Job {
-        let uuid = UUID().uuidString.lowercased()
-        let now = clock.now()
-        let json = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
-        try database.run(
-            """
-            INSERT INTO job (name, uuid, settings, phase, input_fingerprint, created_at, updated_at)
-            VALUES (?, ?, ?, 'ingesting', ?, ?, ?)
-            """,
-            [.text(name), .text(uuid), .text(json), .text(inputFingerprint), .double(now), .double(now)])
-        guard let job = try job(named: name) else { throw StateStoreError(.jobVanished(name: name), path: path) }
-        return job
+    public func ambiguousRows(jobID: Int64) throws -> [Int] {
+        try ambiguousRows(jobID: jobID, limit: 20)
     }
 
-    /// Records the CSV header (once, at the start of ingest).
-    public func setHeader(jobID: Int64, header: [String]) throws {
-        let json = String(decoding: try JSONEncoder().encode(header), as: UTF8.self)
-        try database.run("UPDATE job SET header = ?, updated_at = ? WHERE id = ?", [.text(json), .double(clock.now()), .int(jobID)])
+    public func attemptTimes(endpoint: String, since: Double) throws -> [Double] {
+        try attemptTimes(endpoint: endpoint, since: since, unansweredAllowance: 2)
     }
 
-    /// Moves a job to `phase`.
-    public func setPhase(jobID: Int64, _ phase: JobPhase) throws {
-        try database.run(
-            "UPDATE job SET phase = ?, updated_at = ? WHERE id = ?", [.text(phase.rawValue), .double(clock.now()), .int(jobID)])
+    public func markAccepted(
+        jobID: Int64, seq: Int, campaignID: String?, messageID: String?, httpStatus: Int?, traceID: String?, attemptID: Int64?
+    ) throws {
+        try markAccepted(
+            jobID: jobID, seq: seq, campaignID: campaignID, messageID: messageID, httpStatus: httpStatus, traceID: traceID,
+            attemptID: attemptID, outcome: "accepted")
     }
 
-    /// Replaces the stored input fingerprint (after `--allow-changed-input`).
-    public func setInputFingerprint(jobID: Int64, _ fingerprint: String) throws {
-        try database.run("UPDATE job SET input_fingerprint = ? WHERE id = ?", [.text(fingerprint), .int(jobID)])
+    @discardableResult
+    public func resolveInDoubt(jobID: Int64, row: Int, as resolution: InDoubtResolution) throws -> Int {
+        try resolveInDoubt(jobID: jobID, row: row, as: resolution, force: false)
     }
 
-    static let jobColumns = """
-        id, name, uuid, settings, phase, input_fingerprint, ingest_offset, ingest_line, ingest_rows, header, created_at,
-        chunk_kind, chunk_size, text_groups
-        """
-
-    /// A job row; a stored value this build cannot read throws `StateStoreError` instead of becoming a default.
-    func job(from row: SQLiteRow) throws -> Job {
-        let id = row.int64(0)
-        var chunkKind: ChunkKind?
-        if let stored = row.optionalText(11) { chunkKind = try decode(stored, table: "job", column: "chunk_kind", jobID: id) }
-        return Job(
-            id: id, name: row.text(1), uuid: row.text(2),
-            settings: try decodeJSON(JobSettings.self, row.text(3), table: "job", column: "settings", jobID: id),
-            phase: try decode(row.text(4), table: "job", column: "phase", jobID: id), inputFingerprint: row.text(5),
-            ingestOffset: row.int64(6), ingestLine: row.int(7), ingestRows: row.int(8),
-            header: try decodeJSON([String].self, row.text(9), table: "job", column: "header", jobID: id),
-            createdAt: row.double(10),
-            chunkKind: chunkKind, chunkSize: row.int(12), groupsTexts: row.int(13) != 0)
+    public func ingestWriter(jobID: Int64, kind: ChunkKind, chunkSize: Int) throws -> any IngestSink {
+        try ingestWriter(jobID: jobID, kind: kind, chunkSize: chunkSize, groupsTexts: true)
     }
+}
+
+/// Where a job's rows go while its CSV is read (`StateStore.ingestWriter`). One owner; each `write`
+/// commits the rows **and** the reader position after them together, so a killed ingest resumes after
+/// the last batch it committed.
+public protocol IngestSink: AnyObject {
+    /// Recipients per chunk (per batch, for a job that groups texts).
+    var chunkSize: Int { get }
+    /// Whether rows with the same text share batches.
+    var groupsTexts: Bool { get }
+    /// Rows by status written by this writer (not earlier runs).
+    var written: [RecipientStatus: Int] { get }
+    /// Stores `rows` and the reader's position after them, in one transaction.
+    func write(_ rows: [IngestRow], offset: Int64, line: Int, rowCount: Int) throws
+    /// Moves the job to `planned` and returns the requests its pending rows make (`textGroups`: as
+    /// counted while reading; nil to count them from the stored rows).
+    func complete(textGroups: RequestCount?) throws -> RequestCount
+}
+
+/// A chunk's lease in a state several hosts share: who works on it, until when.
+public struct ChunkLease: Sendable, Equatable {
+    /// The chunk.
+    public var seq: Int
+    /// Its state.
+    public var state: ChunkState
+    /// The host (and process) that holds it.
+    public var holder: String
+    /// When the lease ends (Unix seconds); past it, any host may take the chunk.
+    public var expiresAt: Double
+
+    /// Creates a value.
+    public init(seq: Int, state: ChunkState, holder: String, expiresAt: Double) {
+        self.seq = seq
+        self.state = state
+        self.holder = holder
+        self.expiresAt = expiresAt
+    }
+}
+
+/// The budget of one API key that every job sending with it shares (`KeyLedger` is the file of one host;
+/// a state several hosts share keeps its own). The rules are `KeyLedger`'s; see its doc.
+public protocol KeySlotLedger: AnyObject {
+    /// Where it is, for messages.
+    var path: String { get }
+    func reserve(bucket: String, count: Int, window: Double, margin: Double, now: Double, maxWait: Double) throws -> KeyLedger.Outcome
+    func earliest(bucket: String, count: Int, window: Double, margin: Double, now: Double) throws -> Double
+    func servedInWindow(bucket: String, window: Double, start: Double, now: Double) throws -> Int
+    func settle(_ id: Int64, at time: Double, served: Bool) throws
+    func release(_ id: Int64) throws
+    func block(bucket: String, until: Double) throws
+}
+
+extension KeyLedger: KeySlotLedger {}
+
+extension JobCounts {
+    /// Counts computed while ingesting, as `counts(jobID:)` returns them right after planning.
+    public static func planned(rows: [RecipientStatus: Int], requests: RequestCount) -> JobCounts {
+        var recipients: [String: Int] = [:]
+        for (status, count) in rows where count > 0 { recipients[status.rawValue] = count }
+        return JobCounts(
+            rows: rows.values.reduce(0, +), recipients: recipients, chunks: requests.total > 0 ? ["pending": requests.total] : [:],
+            openChunks: requests.total, openRequests: requests)
+    }
+}
+
+/// A person's decision about a request in doubt that no look-up could settle.
+public enum InDoubtResolution: String, Sendable, CaseIterable {
+    /// The API has it (e.g. the dashboard shows the message, with its text altered): mark it sent.
+    case sent
+    /// The API does not have it: back to pending, so the next run sends it (same name, same key).
+    case absent
+}
+
+/// What `requeueRejected` did.
+public struct RequeueSummary: Sendable, Equatable {
+    /// Recipients made pending again.
+    public var requeued: Int
+    /// Rejected recipients left alone because their chunk is still in doubt: an earlier attempt may
+    /// have reached the API, so the refusal may be of a duplicate. The next run reconciles them first.
+    public var heldBack: Int
 }

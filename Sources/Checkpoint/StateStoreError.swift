@@ -8,7 +8,7 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         fileprivate enum Value: String, Sendable {
             case jobVanished, unknownStoredValue, undecodableStoredValue, ingestRestartRefused, chunkChangedUnderneath
-            case locked, networkFilesystem, cannotOpen, notInDoubt, hardLinked
+            case locked, networkFilesystem, cannotOpen, notInDoubt, hardLinked, heldByAnotherHost, refused
         }
         fileprivate let value: Value
 
@@ -36,6 +36,12 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         /// would be two WALs over one database.
         public static let hardLinked = Code(value: .hardLinked)
 
+        /// A chunk is leased by another host (a state shared by several hosts), or this host's lease on it
+        /// ended: this host must leave the chunk alone; nothing was sent or recorded.
+        public static let heldByAnotherHost = Code(value: .heldByAnotherHost)
+        /// The state refused an operation by one of its rules not named above (a shared state's own checks).
+        public static let refused = Code(value: .refused)
+
         public var description: String { value.rawValue }
     }
 
@@ -50,6 +56,8 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case cannotOpen(reason: String)
         case notInDoubt(jobID: Int64, row: Int)
         case hardLinked(names: Int)
+        case heldByAnotherHost(jobID: Int64, seq: Int, holder: String)
+        case refused(reason: String)
     }
 
     let kind: Kind
@@ -74,6 +82,8 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case .cannotOpen: .cannotOpen
         case .notInDoubt: .notInDoubt
         case .hardLinked: .hardLinked
+        case .heldByAnotherHost: .heldByAnotherHost
+        case .refused: .refused
         }
     }
 
@@ -107,6 +117,45 @@ public struct StateStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case let .hardLinked(names):
             "state file \(path) has \(names) names (hard links): SQLite keeps its journal beside the name used, so two "
                 + "names would write two journals into one database; it is refused. Keep one name (a symlink is fine)"
+        case let .heldByAnotherHost(jobID, seq, holder):
+            "state \(path): chunk \(seq) of job \(jobID) is worked on by \(holder), or this host's lease on it ended; "
+                + "this host leaves it alone (nothing sent, nothing recorded)"
+        case let .refused(reason):
+            "state \(path): \(reason)"
         }
+    }
+}
+
+extension StateStoreError {
+    // Another backend's refusals (`StateStore` conformers outside this module), as the SQLite store's own.
+
+    /// A chunk worked on by another host, or whose lease this host lost (`heldByAnotherHost`).
+    public static func heldByAnotherHost(jobID: Int64, seq: Int, holder: String, location: String) -> StateStoreError {
+        StateStoreError(.heldByAnotherHost(jobID: jobID, seq: seq, holder: holder), path: location)
+    }
+
+    /// A chunk not in the state a transition starts from (`chunkChangedUnderneath`).
+    public static func chunkChangedUnderneath(jobID: Int64, seq: Int, expected: String, location: String) -> StateStoreError {
+        StateStoreError(.chunkChangedUnderneath(jobID: jobID, seq: seq, expected: expected), path: location)
+    }
+
+    /// `resolve` about a row that is not in doubt (`notInDoubt`).
+    public static func notInDoubt(jobID: Int64, row: Int, location: String) -> StateStoreError {
+        StateStoreError(.notInDoubt(jobID: jobID, row: row), path: location)
+    }
+
+    /// Reading the input again refused (`ingestRestartRefused`).
+    public static func ingestRestartRefused(jobID: Int64, location: String) -> StateStoreError {
+        StateStoreError(.ingestRestartRefused(jobID: jobID), path: location)
+    }
+
+    /// A stored value this build does not know (`unknownStoredValue`).
+    public static func unknownValue(table: String, column: String, value: String, location: String) -> StateStoreError {
+        StateStoreError(.unknownValue(table: table, column: column, value: value, jobID: 0), path: location)
+    }
+
+    /// Any other refusal by the state's rules (`refused`), with its reason.
+    public static func refused(_ reason: String, location: String) -> StateStoreError {
+        StateStoreError(.refused(reason: reason), path: location)
     }
 }

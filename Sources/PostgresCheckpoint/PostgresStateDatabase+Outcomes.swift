@@ -130,7 +130,7 @@ extension PostgresStateDatabase {
     ///
     /// Takes no lease: it moves only rows of chunks that are not in flight, and no chunk. It locks the job
     /// row, since it moves `cut_row`, which `cutChunks` reads and moves too.
-    public func requeueRejected(jobID: Int64, now: Double) async throws -> StateStore.Requeue {
+    public func requeueRejected(jobID: Int64, now: Double) async throws -> RequeueSummary {
         try await transaction { connection in
             try await connection.query("SELECT id FROM job WHERE id = \(jobID) FOR UPDATE", logger: logger)
             let heldBack = try await connection.query(
@@ -159,7 +159,7 @@ extension PostgresStateDatabase {
                     "UPDATE job SET phase = 'planned', cut_row = least(cut_row, \(first - 1)), updated_at = \(now) WHERE id = \(jobID)",
                     logger: logger)
             }
-            return StateStore.Requeue(requeuing: requeued, holdingBack: heldBack)
+            return RequeueSummary(requeuing: requeued, holdingBack: heldBack)
         }
     }
 
@@ -181,7 +181,7 @@ extension PostgresStateDatabase {
     /// or about to record its answer, and the two records would contradict each other. It clears the lease.
     @discardableResult
     public func resolveInDoubt(
-        jobID: Int64, row: Int, as resolution: StateStore.Resolution, force: Bool = false, holder: String, now: Double
+        jobID: Int64, row: Int, as resolution: InDoubtResolution, force: Bool = false, holder: String, now: Double
     ) async throws -> Int {
         try await transaction { connection in
             let found = try await connection.query(

@@ -7,8 +7,8 @@ import PostgresNIO
 /// None of them touches a chunk: delivery statuses are recorded on recipients of accepted chunks, which
 /// no host leases any more, so no lease rule applies.
 extension PostgresStateDatabase {
-    /// `StateStore.finalDeliveryStatuses`, bound as one array: `delivery_status = ANY(…)` is SQLite's `IN (…)`.
-    static let finals = StateStore.finalDeliveryStatuses.sorted()
+    /// `SQLiteStateStore.finalDeliveryStatuses`, bound as one array: `delivery_status = ANY(…)` is SQLite's `IN (…)`.
+    static let finals = SQLiteStateStore.finalDeliveryStatuses.sorted()
 
     /// The accepted batches of a job, each with how many of its sent recipients still lack a final delivery
     /// status, by chunk number (`StateStore.trackTargets`).

@@ -11,11 +11,11 @@ struct StateFileLockTests {
         let directory = NSTemporaryDirectory() + "zb-lock-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/state.sqlite"
-        _ = try StateStore(path: path)
+        _ = try SQLiteStateStore(path: path)
         try body(directory, path)
     }
 
-    func lockedError(_ open: () throws -> StateStore) -> StateStoreError.Code? {
+    func lockedError(_ open: () throws -> SQLiteStateStore) -> StateStoreError.Code? {
         do {
             _ = try open()
             return nil
@@ -30,13 +30,13 @@ struct StateFileLockTests {
         try withStateFile { directory, path in
             let symlink = directory + "/via-symlink.sqlite"
             try FileManager.default.createSymbolicLink(atPath: symlink, withDestinationPath: path)
-            var holder: StateStore? = try StateStore(path: path)
-            #expect(lockedError { try StateStore(path: path) } == .locked)
-            #expect(lockedError { try StateStore(path: symlink) } == .locked)
+            var holder: SQLiteStateStore? = try SQLiteStateStore(path: path)
+            #expect(lockedError { try SQLiteStateStore(path: path) } == .locked)
+            #expect(lockedError { try SQLiteStateStore(path: symlink) } == .locked)
             #expect(holder != nil)
             holder = nil
             // Released with the store: the next writer, by any path, gets it.
-            #expect(lockedError { try StateStore(path: symlink) } == nil)
+            #expect(lockedError { try SQLiteStateStore(path: symlink) } == nil)
         }
     }
 
@@ -44,20 +44,20 @@ struct StateFileLockTests {
     @Test func aStateFileWithAHardLinkIsRefusedToWritersAndReaders() throws {
         try withStateFile { directory, path in
             try FileManager.default.linkItem(atPath: path, toPath: directory + "/via-hard-link.sqlite")
-            #expect(lockedError { try StateStore(path: path) } == .hardLinked)
-            #expect(lockedError { try StateStore(path: directory + "/via-hard-link.sqlite", access: .track) } == .hardLinked)
-            #expect(lockedError { try StateStore(path: path, access: .read) } == .hardLinked)
+            #expect(lockedError { try SQLiteStateStore(path: path) } == .hardLinked)
+            #expect(lockedError { try SQLiteStateStore(path: directory + "/via-hard-link.sqlite", access: .track) } == .hardLinked)
+            #expect(lockedError { try SQLiteStateStore(path: path, access: .read) } == .hardLinked)
         }
     }
 
     @Test func aTrackerWorksBesideASenderButNotBesideAnotherTracker() throws {
         try withStateFile { _, path in
-            let sender = try StateStore(path: path, access: .send)
-            let tracker = try StateStore(path: path, access: .track)
-            #expect(lockedError { try StateStore(path: path, access: .track) } == .locked)
-            #expect(lockedError { try StateStore(path: path, access: .send) } == .locked)
+            let sender = try SQLiteStateStore(path: path, access: .send)
+            let tracker = try SQLiteStateStore(path: path, access: .track)
+            #expect(lockedError { try SQLiteStateStore(path: path, access: .track) } == .locked)
+            #expect(lockedError { try SQLiteStateStore(path: path, access: .send) } == .locked)
             // Readers take no lock.
-            #expect(lockedError { try StateStore(path: path, access: .read) } == nil)
+            #expect(lockedError { try SQLiteStateStore(path: path, access: .read) } == nil)
             withExtendedLifetime((sender, tracker)) {}
         }
     }
@@ -69,9 +69,9 @@ struct StateFileLockTests {
             try SQLiteMigrator(Array(StateSchema.migrator.migrations.dropLast())).migrate(SQLiteDatabase(path: path))
             let sender = try StateFileLock(path: path, role: .sender)
             // A tracker must migrate the file first, and cannot while a sender holds it.
-            #expect(lockedError { try StateStore(path: path, access: .track) } == .locked)
+            #expect(lockedError { try SQLiteStateStore(path: path, access: .track) } == .locked)
             sender.release()
-            let migrated = try StateStore(path: path, access: .track)
+            let migrated = try SQLiteStateStore(path: path, access: .track)
             #expect(try StateSchema.migrator.isCurrent(migrated.database))
         }
     }

@@ -6,9 +6,9 @@ import TestSupport
 
 @Suite("State store", .temporaryFiles)
 struct StateStoreTests {
-    func freshStore() throws -> StateStore {
+    func freshStore() throws -> SQLiteStateStore {
         let dir = temporaryDirectory()
-        return try StateStore(path: dir + "/state.sqlite")
+        return try SQLiteStateStore(path: dir + "/state.sqlite")
     }
 
     func settings(chunkSize: Int = 2) -> JobSettings {
@@ -27,7 +27,7 @@ struct StateStoreTests {
     }
 
     /// Stores rows through the ingest writer (duplicates and suppression already settled), plans them and cuts every chunk.
-    func ingest(_ store: StateStore, _ job: Job, _ rows: [IngestRow], chunkSize: Int) throws {
+    func ingest(_ store: SQLiteStateStore, _ job: Job, _ rows: [IngestRow], chunkSize: Int) throws {
         let writer = try IngestWriter(store: store, jobID: job.id, kind: .batch, chunkSize: chunkSize)
         try writer.write(rows, offset: 1, line: rows.count + 1, rowCount: rows.count)
         _ = try writer.complete()
@@ -69,7 +69,7 @@ struct StateStoreTests {
     }
 
     /// SQLite's plan for `sql`, its steps joined by " | ".
-    func queryPlan(_ sql: String, in store: StateStore) throws -> String {
+    func queryPlan(_ sql: String, in store: SQLiteStateStore) throws -> String {
         try store.database.query("EXPLAIN QUERY PLAN \(sql)", []) { $0.text(3) }.joined(separator: " | ")
     }
 
@@ -89,7 +89,7 @@ struct StateStoreTests {
     @Test func theNextChunkOfALaneIsASeekInItsPartialIndex() throws {
         let store = try freshStore()
         for (lane, index) in [(ChunkLane.batches, "chunk_open_batches"), (.messages, "chunk_open_messages")] {
-            let sql = StateStore.nextOpenChunkSQL(lane: lane)
+            let sql = SQLiteStateStore.nextOpenChunkSQL(lane: lane)
             let plan = try queryPlan(sql, in: store)
             #expect(plan.contains("USING INDEX \(index) (job_id=? AND seq>?)"), "\(lane): \(plan)")
         }
@@ -130,7 +130,7 @@ struct StateStoreTests {
         let counts = try store.counts(jobID: job.id)
         #expect(counts.recipients(.sent) == 2 && counts.recipients(.rejected) == 2 && counts.openChunks == 0)
         let requeued = try store.requeueRejected(jobID: job.id)
-        #expect(requeued == StateStore.Requeue(requeued: 2, heldBack: 0))
+        #expect(requeued == RequeueSummary(requeued: 2, heldBack: 0))
         let after = try store.counts(jobID: job.id)
         #expect(after.recipients(.sent) == 2 && after.recipients(.pending) == 2 && after.openChunks == 1)
         // Re-queued rows lie before the cut point: it moves back so the next cut finds them, in a new chunk.
@@ -170,7 +170,7 @@ struct StateStoreTests {
             try store.database.execute("PRAGMA user_version = 99")
             return store.path
         }()
-        #expect(throws: SQLiteError.self) { try StateStore(path: path) }
+        #expect(throws: SQLiteError.self) { try SQLiteStateStore(path: path) }
     }
 
     @Test func retryLeavesRejectedRowsWhoseChunkIsStillInDoubt() throws {
@@ -186,10 +186,10 @@ struct StateStoreTests {
         try store.database.run(
             "INSERT INTO attempt (job_id, chunk_seq, endpoint, started_at, finished_at, outcome) VALUES (?, 1, 'POST /campaigns/batch', 0, 1, 'in_doubt')",
             [.int(job.id)])
-        #expect(try store.requeueRejected(jobID: job.id) == StateStore.Requeue(requeued: 2, heldBack: 2))
+        #expect(try store.requeueRejected(jobID: job.id) == RequeueSummary(requeued: 2, heldBack: 2))
         let counts = try store.counts(jobID: job.id)
         #expect(counts.recipients(.pending) == 2 && counts.recipients(.rejected) == 2)
-        #expect(try store.requeueRejected(jobID: job.id) == StateStore.Requeue(requeued: 0, heldBack: 2))
+        #expect(try store.requeueRejected(jobID: job.id) == RequeueSummary(requeued: 0, heldBack: 2))
     }
 
     @Test func aLookUpOrAnAnswerSettlesTheDoubtsOfEarlierAttemptsInTheLog() throws {
@@ -203,6 +203,6 @@ struct StateStoreTests {
         try store.markRejected(jobID: job.id, seq: 0, error: RecordedError(httpStatus: 422, code: "V", message: "v"), attemptID: second)
         let outcomes = try store.database.query("SELECT outcome FROM attempt WHERE job_id = ? ORDER BY id", [.int(job.id)]) { $0.text(0) }
         #expect(outcomes == ["in_doubt, then proven absent", "rejected"])
-        #expect(try store.requeueRejected(jobID: job.id) == StateStore.Requeue(requeued: 2, heldBack: 0))
+        #expect(try store.requeueRejected(jobID: job.id) == RequeueSummary(requeued: 2, heldBack: 0))
     }
 }

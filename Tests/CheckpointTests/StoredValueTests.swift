@@ -10,7 +10,7 @@ struct StoredValueTests {
     /// wrote a value the store would never write.
     func expectUnknown(
         _ value: String, after sql: String, code: StateStoreError.Code = .unknownStoredValue,
-        read: (StateStore, Job) throws -> Void
+        read: (SQLiteStateStore, Job) throws -> Void
     ) throws {
         try withTemporaryStore { store in
             let job = try store.createJob(name: "j", settings: testSettings(), inputFingerprint: "f")

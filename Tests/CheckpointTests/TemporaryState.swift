@@ -8,10 +8,10 @@ struct FixedWallClock: WallClock {
 }
 
 /// Runs `body` with a store on a fresh state file in its own temporary directory, deleted afterwards.
-func withTemporaryStore<T>(clock: any WallClock = SystemWallClock(), _ body: (StateStore) throws -> T) throws -> T {
+func withTemporaryStore<T>(clock: any WallClock = SystemWallClock(), _ body: (SQLiteStateStore) throws -> T) throws -> T {
     let directory = NSTemporaryDirectory() + "zb-checkpoint-" + UUID().uuidString
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    return try body(try StateStore(path: directory + "/state.sqlite", clock: clock))
+    return try body(try SQLiteStateStore(path: directory + "/state.sqlite", clock: clock))
 }
 
 /// Settings for a test job.

@@ -19,7 +19,7 @@ struct TextGroupTests {
     }
 
     /// Writes `rows` into a new job that groups texts and cuts them; returns each chunk as (rows, kind).
-    func cut(_ rows: [IngestRow], chunkSize: Int, in store: StateStore) throws -> [(rows: [Int], kind: ChunkKind)] {
+    func cut(_ rows: [IngestRow], chunkSize: Int, in store: SQLiteStateStore) throws -> [(rows: [Int], kind: ChunkKind)] {
         let job = try store.createJob(name: "j", settings: testSettings(chunkSize: chunkSize), inputFingerprint: "f")
         let writer = try IngestWriter(store: store, jobID: job.id, kind: .single, chunkSize: chunkSize)
         try writer.write(rows, offset: 1, line: rows.count + 1, rowCount: rows.count)

@@ -19,7 +19,7 @@ struct DispatcherTests {
     /// A planned job of `numbers` (Angolan, 9 digits) in a fresh state file, the simulator, a client.
     struct Fixture {
         let dir: String
-        let store: StateStore
+        let store: SQLiteStateStore
         let job: Job
         let server: ZiettSimulatorServer
         let client: ZiettClient
@@ -41,7 +41,7 @@ struct DispatcherTests {
         let csv = dir + "/in.csv"
         try (["phone,name"] + numbers.enumerated().map { "\($0.element),\(name($0.offset))" }).joined(separator: "\n")
             .appending("\n").write(toFile: csv, atomically: true, encoding: .utf8)
-        let store = try StateStore(path: dir + "/state.sqlite")
+        let store = try SQLiteStateStore(path: dir + "/state.sqlite")
         let settings = JobSettings(csvPath: csv, sender: "0190f0aa-8c5e-7b7d-9c4e-5f1a2b3c4d5e", message: message, country: "AO", phoneColumn: nil, chunkSize: chunkSize)
         let created = try store.createJob(name: "j", settings: settings, inputFingerprint: "f")
         _ = try Ingestor().run(

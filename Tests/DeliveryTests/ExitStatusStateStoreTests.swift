@@ -9,9 +9,9 @@ import TestSupport
 /// Which exit code a state file that breaks a rule of its jobs, or cannot be read, ends a run with.
 @Suite("Exit status for state store errors", .temporaryFiles)
 struct ExitStatusStateStoreTests {
-    func withStore(_ body: (StateStore, Job) throws -> Void) throws {
+    func withStore(_ body: (SQLiteStateStore, Job) throws -> Void) throws {
         let directory = temporaryDirectory()
-        let store = try StateStore(path: directory + "/state.sqlite")
+        let store = try SQLiteStateStore(path: directory + "/state.sqlite")
         let settings = JobSettings(csvPath: "x.csv", sender: "s", message: "m", country: "AO", phoneColumn: nil, chunkSize: 2)
         try body(store, try store.createJob(name: "j", settings: settings, inputFingerprint: "f"))
     }

@@ -33,8 +33,8 @@ struct IngestorTests {
     /// external sort (with tiny runs, spilled to temporary files).
     func ingest(
         csv: String, state: String, message: String, tableSlots: Int = 1_500_000, stopAfterBatches: Int? = nil
-    ) throws -> (Ingestor.Summary, StateStore, Job) {
-        let store = try StateStore(path: state)
+    ) throws -> (Ingestor.Summary, SQLiteStateStore, Job) {
+        let store = try SQLiteStateStore(path: state)
         let settings = JobSettings(csvPath: csv, sender: "s", message: message, country: "AO", phoneColumn: nil, chunkSize: 4)
         let job = try store.job(named: "j") ?? store.createJob(name: "j", settings: settings, inputFingerprint: "f")
         var ingestor = Ingestor()
@@ -54,7 +54,7 @@ struct IngestorTests {
     }
 
     /// Status, reason and chunk of every row, in row order.
-    func snapshot(_ store: StateStore, _ job: Job) throws -> [String] {
+    func snapshot(_ store: SQLiteStateStore, _ job: Job) throws -> [String] {
         var rows: [String] = []
         try store.forEachRecipient(jobID: job.id) { rows.append("\($0.row) \($0.status) \($0.reason ?? "-") \($0.chunk.map(String.init) ?? "-")") }
         return rows
@@ -114,7 +114,7 @@ struct IngestorTests {
         #expect(whole.planned)
         var stops = 0
         // Each part is a run of its own: its store (and the file's lock) is gone before the next opens.
-        var planned: (Ingestor.Summary, StateStore, Job)?
+        var planned: (Ingestor.Summary, SQLiteStateStore, Job)?
         while planned == nil {
             let part = try ingest(
                 csv: csv, state: dir + "/parts.sqlite", message: "Hi {{name}}", tableSlots: tableSlots,
@@ -136,7 +136,7 @@ struct IngestorTests {
         var text = "phone,name\n"
         for i in 0..<80_000 { text += "+244923\(String(format: "%06d", i % 60_000)),N\(i)\n" }
         try text.write(toFile: csv, atomically: true, encoding: .utf8)
-        let store = try StateStore(path: dir + "/s.sqlite")
+        let store = try SQLiteStateStore(path: dir + "/s.sqlite")
         let settings = JobSettings(csvPath: csv, sender: "s", message: "Same", country: "AO", phoneColumn: nil, chunkSize: 1000)
         let job = try store.createJob(name: "big", settings: settings, inputFingerprint: "f")
         let summary = try Ingestor().run(
@@ -160,7 +160,7 @@ struct IngestorTests {
         for i in 0..<200 { lines.append("+24492\(String(format: "%07d", i)),\(i % 3 == 0 ? "Solo \(i)" : "City \(i % 7)")") }
         let csv = dir + "/in.csv"
         try (lines.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
-        let store = try StateStore(path: dir + "/s.sqlite")
+        let store = try SQLiteStateStore(path: dir + "/s.sqlite")
         let message = "Our {{city}} store opens at 9"
         let settings = JobSettings(csvPath: csv, sender: "s", message: message, country: "AO", phoneColumn: nil, chunkSize: 10)
         let job = try store.createJob(name: "j", settings: settings, inputFingerprint: "f")
@@ -226,7 +226,7 @@ struct IngestorTests {
         var stops = 0, runs = 0
         var planned = false
         while !planned {
-            let store = try StateStore(path: dir + "/s.sqlite")
+            let store = try SQLiteStateStore(path: dir + "/s.sqlite")
             let job = try store.job(named: "j") ?? store.createJob(name: "j", settings: settings, inputFingerprint: "f")
             var ingestor = Ingestor()
             ingestor.batchSize = 250
@@ -269,7 +269,7 @@ struct IngestorTests {
         try text.write(toFile: csv, atomically: true, encoding: .utf8)
         let message = "Hello {{name}}"
         let settings = JobSettings(csvPath: csv, sender: "s", message: message, country: "AO", phoneColumn: nil, chunkSize: 4)
-        let store = try StateStore(path: dir + "/s.sqlite")
+        let store = try SQLiteStateStore(path: dir + "/s.sqlite")
         let job = try store.createJob(name: "j", settings: settings, inputFingerprint: "f")
         var ingestor = Ingestor()
         ingestor.batchSize = 50  // the reader is at most four batches (200 rows) ahead of the first stored one

@@ -20,7 +20,7 @@ struct WindowDispatcherTests {
 
     struct Fixture {
         let dir: String
-        let store: StateStore
+        let store: SQLiteStateStore
         let job: Job
         let server: ZiettSimulatorServer
         let client: ZiettClient
@@ -38,7 +38,7 @@ struct WindowDispatcherTests {
         let csv = dir + "/in.csv"
         let numbers = [newYork[0], luanda[0], luanda[1], newYork[1], luanda[2]]
         try (["phone"] + numbers).joined(separator: "\n").appending("\n").write(toFile: csv, atomically: true, encoding: .utf8)
-        let store = try StateStore(path: dir + "/state.sqlite")
+        let store = try SQLiteStateStore(path: dir + "/state.sqlite")
         var settings = JobSettings(
             csvPath: csv, sender: "0190f0aa-8c5e-7b7d-9c4e-5f1a2b3c4d5e", message: message, country: "AO", phoneColumn: nil, chunkSize: 2)
         settings.sendWindow = window

@@ -12,7 +12,7 @@ enum FixedState {
     static let campaign = "0190f0aa-0000-7000-8000-00000000c001"
 
     static func build(at path: String) throws {
-        let store = try StateStore(path: path)
+        let store = try SQLiteStateStore(path: path)
         let settings = JobSettings(
             csvPath: "/srv/campaigns/march.csv", sender: "0190f0aa-8c5e-7b7d-9c4e-5f1a2b3c4d5e", message: "Promo de Março",
             country: "AO", phoneColumn: nil, chunkSize: 4)

@@ -97,7 +97,7 @@ extension EndToEnd {
             let args = ["run", csv, "--sender", EndToEnd.KillResumeTests.sender, "--message", "Hi", "--country", "AO", "--state", state, "--dry-run"]
             /// Rows stored so far, and whether the job is still reading, as the state file says.
             func ingest() -> (rows: Int, reading: Bool) {
-                guard let store = try? StateStore(path: state, readOnly: true), let job = try? store.jobs().first else { return (0, true) }
+                guard let store = try? SQLiteStateStore(path: state, readOnly: true), let job = try? store.jobs().first else { return (0, true) }
                 return (job.ingestRows, job.phase == .ingesting)
             }
             var killed = 0

@@ -38,13 +38,13 @@ extension EndToEnd {
             #expect(try await first.finish().killed, "the kill landed")
 
             await server.reconfigure { $0.fidelity.redirectTo = elsewhere.baseURL }
-            let before = try StateStore(path: state, readOnly: true).counts(jobID: 1)
+            let before = try SQLiteStateStore(path: state, readOnly: true).counts(jobID: 1)
             let ledgerBefore = await server.ledger()
             let redirected = try await runBinary(arguments, environment: Self.env)
             #expect(redirected.status == 64, "\(redirected.stdout)\(redirected.stderr)")
             #expect((redirected.stdout + redirected.stderr).contains("redirect"), "\(redirected.stdout)\(redirected.stderr)")
             // The intent of the chunk it tried is committed (it stays in doubt for a look-up); no outcome is.
-            let after = try StateStore(path: state, readOnly: true).counts(jobID: 1)
+            let after = try SQLiteStateStore(path: state, readOnly: true).counts(jobID: 1)
             for status in [RecipientStatus.sent, .rejected, .pending] {
                 #expect(after.recipients(status) == before.recipients(status), "nothing was marked \(status): \(before) → \(after)")
             }
@@ -91,7 +91,7 @@ extension EndToEnd {
             #expect(await server.ledger().messages.count == expected.count, "nothing resent")
 
             var undecided: [Int] = []
-            try StateStore(path: state, readOnly: true).forEachRecipient(jobID: 1) { record in
+            try SQLiteStateStore(path: state, readOnly: true).forEachRecipient(jobID: 1) { record in
                 if record.status == .pending, record.e164 != nil { undecided.append(record.row) }
             }
             #expect(undecided.count == expected.count)

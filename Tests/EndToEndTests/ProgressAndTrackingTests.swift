@@ -62,7 +62,7 @@ extension EndToEnd {
         @Test func trackTargetsSkipRequestsWhoseRecipientsAreAllFinal() throws {
             let state = temporaryDirectory() + "/march.sqlite"
             try FixedState.build(at: state)
-            let store = try StateStore(path: state)
+            let store = try SQLiteStateStore(path: state)
             let before = try store.trackTargets(jobID: 1)
             #expect(before.count == 1)
             #expect(before.first?.campaignID == FixedState.campaign)

@@ -76,7 +76,7 @@ extension EndToEnd {
             let ledger = await server.ledger()
             await server.stop()
             #expect(Set(ledger.messages.map(\.e164)) == expected)
-            let store = try StateStore(path: state, readOnly: true)
+            let store = try SQLiteStateStore(path: state, readOnly: true)
             let delivery = try store.deliveryCounts(jobID: 1)
             #expect(delivery.byStatus["unknown"] == nil, "\(delivery.byStatus)")
             #expect(delivery.byStatus.values.reduce(0, +) == count)
@@ -108,7 +108,7 @@ extension EndToEnd {
                 ["track", "--state", state, "--base-url", server.baseURL, "--read-rate", "100/s", "--max-attempts", "20"], environment: right)
             #expect(track.status == 0, "\(track.stdout)\(track.stderr)")
             await server.stop()
-            let delivery = try StateStore(path: state, readOnly: true).deliveryCounts(jobID: 1)
+            let delivery = try SQLiteStateStore(path: state, readOnly: true).deliveryCounts(jobID: 1)
             #expect(delivery.byStatus.values.reduce(0, +) == expected.count)
             #expect(delivery.byStatus["unknown"] == nil, "\(delivery.byStatus)")
         }
@@ -121,11 +121,11 @@ extension EndToEnd {
             let symlink = dir + "/elsewhere.sqlite"
             try FileManager.default.createSymbolicLink(atPath: symlink, withDestinationPath: state)
             do {
-                let holder = try StateStore(path: symlink)
+                let holder = try SQLiteStateStore(path: symlink)
                 let locked = try await runBinary(["retry", "--rejected", "--state", state])
                 #expect(locked.status == 75, "\(locked.stdout)\(locked.stderr)")
                 #expect(locked.stderr.contains("in use by another ziett-batch process"))
-                let untouched = try StateStore(path: state, readOnly: true)
+                let untouched = try SQLiteStateStore(path: state, readOnly: true)
                 #expect(try untouched.counts(jobID: 1).recipients(.rejected) == 2)
                 withExtendedLifetime(holder) {}
             }
@@ -133,7 +133,7 @@ extension EndToEnd {
             let free = try await runBinary(["retry", "--rejected", "--state", state])
             #expect(free.status == 0, "\(free.stdout)\(free.stderr)")
             #expect(free.stdout.contains("2 rejected recipient(s) re-queued"))
-            let store = try StateStore(path: state, readOnly: true)
+            let store = try SQLiteStateStore(path: state, readOnly: true)
             let counts = try store.counts(jobID: 1)
             #expect(counts.recipients(.rejected) == 0)
             #expect(counts.recipients(.sent) == 4, "sent rows are never touched")

@@ -12,7 +12,7 @@ extension EndToEnd {
 
         /// Delivery status and error of every sent recipient, by number.
         func deliveries(_ state: String) throws -> [String: RecipientDelivery] {
-            let store = try StateStore(path: state, readOnly: true)
+            let store = try SQLiteStateStore(path: state, readOnly: true)
             var byNumber: [String: RecipientDelivery] = [:]
             try store.forEachRecipientWithDelivery(jobID: 1) { record, delivery in
                 if record.status == .sent, let e164 = record.e164 { byNumber[e164] = delivery }

@@ -46,7 +46,7 @@ struct IngestAndCutTests {
     /// A resumed ingest keeps whether its first run grouped texts, whatever it is asked now, as
     /// `IngestWriter` does: a job cuts as it began.
     @Test(.temporaryFiles) func aResumedIngestKeepsHowItBeganLikeTheSQLiteState() async throws {
-        let sqlite = try StateStore(path: TemporaryFiles.root! + "/state.sqlite")
+        let sqlite = try SQLiteStateStore(path: TemporaryFiles.root! + "/state.sqlite")
         let settings = JobSettings(csvPath: "x", sender: "s", message: "m", country: nil, phoneColumn: nil, chunkSize: 50)
         let job = try sqlite.createJob(name: "j", settings: settings, inputFingerprint: "f")
         let began = try IngestWriter(store: sqlite, jobID: job.id, kind: .single, chunkSize: 50, groupsTexts: false)

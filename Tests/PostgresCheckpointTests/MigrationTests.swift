@@ -55,7 +55,7 @@ struct MigrationTests {
     /// The same tables and columns as the SQLite state file (a real one, made by `StateStore`), plus the lease.
     @Test func hasTheSQLiteStateTablesAndColumnsPlusTheLease() async throws {
         let path = TemporaryFiles.root! + "/state.sqlite"
-        _ = try StateStore(path: path)
+        _ = try SQLiteStateStore(path: path)
         let sqlite = try SQLiteDatabase(path: path, create: false, readOnly: true)
         let tables = ["job", "recipient", "chunk", "attempt", "suppression"]
         try await TestServer.withDatabase { location in

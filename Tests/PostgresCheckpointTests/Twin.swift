@@ -21,7 +21,7 @@ final class SteppedClock: WallClock, @unchecked Sendable {
 /// host will; the SQLite side needs no lease. Every step moves the clock one second, so the times that
 /// both record are the same and are compared too.
 final class Twin {
-    let sqlite: StateStore
+    let sqlite: SQLiteStateStore
     let postgres: PostgresStateDatabase
     let location: PostgresLocation
     let clock: SteppedClock
@@ -31,7 +31,7 @@ final class Twin {
     private(set) var now: Double
 
     private init(
-        sqlite: StateStore, postgres: PostgresStateDatabase, location: PostgresLocation, clock: SteppedClock, sqliteJob: Int64,
+        sqlite: SQLiteStateStore, postgres: PostgresStateDatabase, location: PostgresLocation, clock: SteppedClock, sqliteJob: Int64,
         postgresJob: Int64, now: Double
     ) {
         self.sqlite = sqlite
@@ -51,7 +51,7 @@ final class Twin {
         rows: [IngestRow], batch: Int = 4, suppression: [UInt64] = [], groupsTexts: Bool = true
     ) async throws -> Twin {
         let clock = SteppedClock(1_000)
-        let store = try StateStore(path: path, clock: clock)
+        let store = try SQLiteStateStore(path: path, clock: clock)
         let settings = JobSettings(csvPath: "x.csv", sender: "s", message: "m", country: "AO", phoneColumn: nil, chunkSize: chunkSize)
         let job = try store.createJob(name: "spring", settings: settings, inputFingerprint: "fp")
         // The settings as the SQLite state stored them (JSONEncoder's key order varies between encodings).
@@ -169,7 +169,7 @@ final class Twin {
         return fromSQLite
     }
 
-    func requeue() async throws -> StateStore.Requeue {
+    func requeue() async throws -> RequeueSummary {
         tick()
         let fromSQLite = try sqlite.requeueRejected(jobID: sqliteJob)
         let fromPostgres = try await postgres.requeueRejected(jobID: postgresJob, now: now)
@@ -177,7 +177,7 @@ final class Twin {
         return fromSQLite
     }
 
-    func resolve(row: Int, as resolution: StateStore.Resolution) async throws {
+    func resolve(row: Int, as resolution: InDoubtResolution) async throws {
         tick()
         let fromSQLite = try sqlite.resolveInDoubt(jobID: sqliteJob, row: row, as: resolution)
         let fromPostgres = try await postgres.resolveInDoubt(jobID: postgresJob, row: row, as: resolution, holder: host, now: now)

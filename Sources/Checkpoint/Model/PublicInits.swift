@@ -13,7 +13,7 @@ extension JobCounts {
     }
 }
 
-extension StateStore.Requeue {
+extension RequeueSummary {
     /// Creates the result of a re-queue: `requeued` rows made pending again, `heldBack` left in doubt.
     public init(requeuing requeued: Int, holdingBack heldBack: Int) {
         self.init(requeued: requeued, heldBack: heldBack)

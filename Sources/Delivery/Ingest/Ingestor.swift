@@ -51,7 +51,7 @@ public struct Ingestor {
 
     /// Reads what is left of the job's CSV and plans it. `shouldStop` is polled between batches.
     public func run(
-        store: StateStore, job: Job, classifier makeClassifier: ([String]) throws -> RecipientClassifier,
+        store: any StateStore, job: Job, classifier makeClassifier: ([String]) throws -> RecipientClassifier,
         suppression: [UInt64] = [], shouldStop: () -> Bool = { false }
     ) throws -> Summary {
         guard job.phase == .ingesting else { return Summary(rowsRead: 0, planned: true, chunks: 0) }
@@ -67,8 +67,8 @@ public struct Ingestor {
             throw error
         }
         try store.storeSuppression(jobID: job.id, numbers: suppression)
-        let writer = try IngestWriter(
-            store: store, jobID: job.id, kind: ChunkKind(personalised: classifier.isPersonalised), chunkSize: settings.chunkSize)
+        let writer = try store.ingestWriter(
+            jobID: job.id, kind: ChunkKind(personalised: classifier.isPersonalised), chunkSize: settings.chunkSize)
         // A job that groups texts, read in one go, counts its texts' requests while reading (a resumed one
         // asks the store: the rows of its earlier runs were not counted here).
         let textGroups = writer.groupsTexts && resume == nil ? TextGroupCounter(runCapacity: textGroupRunCapacity) : nil
@@ -121,7 +121,7 @@ public struct Ingestor {
                 var summary = Summary(rowsRead: read, planned: true, chunks: requests.total)
                 summary.duplicatesInOnePass = duplicates.isOnePass
                 if resume == nil {
-                    summary.counts = store.plannedCounts(rows: writer.written, requests: requests)
+                    summary.counts = JobCounts.planned(rows: writer.written, requests: requests)
                     if classifier.isPersonalised && tally.allGSM7 { summary.messages = tally.messages }
                     // Counted while reading: the summary needs no scan of a million rows for them.
                     summary.numberTypes = Dictionary(uniqueKeysWithValues: tally.types.enumerated().compactMap { code, count in

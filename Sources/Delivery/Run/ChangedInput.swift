@@ -27,7 +27,7 @@ public struct ChangedInput {
 
     /// Applies the new file at the job's CSV path to the job.
     public func apply(
-        store: StateStore, job: Job, fingerprint: String, classifier makeClassifier: ([String]) throws -> RecipientClassifier
+        store: any StateStore, job: Job, fingerprint: String, classifier makeClassifier: ([String]) throws -> RecipientClassifier
     ) throws -> Outcome {
         if job.phase == .ingesting {
             try store.restartIngest(jobID: job.id, inputFingerprint: fingerprint)

@@ -13,6 +13,8 @@ extension ExitStatus {
     ///   writes the job. Nothing was sent for that chunk; run again later: 75 (EX_TEMPFAIL).
     /// - The state file is in use by another process (a run, `retry` or `track` of a job in it, by any
     ///   path): nothing was changed; run again later: 75 (EX_TEMPFAIL).
+    /// - A chunk another host works on (a state shared by several hosts), or a state rule a shared state
+    ///   checks itself: nothing was sent for it; run again later: 75 (EX_TEMPFAIL).
     /// - The state file is on a network filesystem: a configuration to change, 64 (EX_USAGE).
     /// - It cannot be opened or created for writing: 74 (EX_IOERR).
     /// - Anything this build does not know yet: 70 (EX_SOFTWARE), please report it.
@@ -20,7 +22,7 @@ extension ExitStatus {
         switch error.code {
         case .unknownStoredValue, .undecodableStoredValue, .jobVanished: self = .ioError
         case .ingestRestartRefused: self = .dataError
-        case .chunkChangedUnderneath, .locked: self = .runAgainLater
+        case .chunkChangedUnderneath, .locked, .heldByAnotherHost, .refused: self = .runAgainLater
         case .networkFilesystem, .notInDoubt, .hardLinked: self = .usage
         case .cannotOpen: self = .ioError
         default: self = .software

@@ -45,8 +45,8 @@ public struct JobRunner {
     private func runThrowing(onProgress: (@Sendable (RunProgress) -> Void)?) async throws -> RunSummary {
         // Opening for writing takes the state file's lock (one writer, whatever path reaches the file) before
         // the schema is migrated or anything is read: another run of the job means 75, nothing sent.
-        let store: StateStore
-        do { store = try StateStore(path: options.statePath, clock: clock) } catch let error as StateStoreError where error.code == .locked {
+        let store: any StateStore
+        do { store = try SQLiteStateStore(path: options.statePath, clock: clock) } catch let error as StateStoreError where error.code == .locked {
             throw RunFailure(.runAgainLater, "\(error)")
         }
         var job = try prepareJob(store)
@@ -163,7 +163,7 @@ public struct JobRunner {
         return report
     }
 
-    private func prepareJob(_ store: StateStore) throws -> Job {
+    private func prepareJob(_ store: any StateStore) throws -> Job {
         let settings = options.settings
         guard let fingerprint = InputFingerprint.of(path: options.csvPath) else {
             var isDirectory: ObjCBool = false

@@ -4,7 +4,7 @@ public import ZiettAPI
 
 /// Computes the plan shown by `run --dry-run` and at the start of a run.
 public struct PlanCalculator {
-    let store: StateStore
+    let store: any StateStore
     let job: Job
     let maxRate: RateLimit?
     let counts: JobCounts?
@@ -21,7 +21,7 @@ public struct PlanCalculator {
     /// Creates a calculator. `counts` and `messages`, when given (ingest just computed them), spare the
     /// scans of every pending row that would otherwise compute them.
     public init(
-        store: StateStore, job: Job, maxRate: RateLimit?, counts: JobCounts? = nil, messages: MessageStatistics? = nil
+        store: any StateStore, job: Job, maxRate: RateLimit?, counts: JobCounts? = nil, messages: MessageStatistics? = nil
     ) {
         self.store = store
         self.job = job

@@ -39,7 +39,7 @@ public enum DispatchEnd: Sendable, Equatable {
 /// order of actions: the intent (`inflight`, body, key) is committed before a request leaves, and the
 /// answer is committed before the next external action. See docs/architecture.md.
 public final class Dispatcher {
-    let store: StateStore
+    let store: any StateStore
     let job: Job
     let client: ZiettClient
     let options: DispatchOptions
@@ -71,7 +71,7 @@ public final class Dispatcher {
 
     /// Creates a dispatcher; the send budgets are seeded from the state's recent attempts.
     public init(
-        store: StateStore, job: Job, client: ZiettClient, options: DispatchOptions, stop: StopFlag,
+        store: any StateStore, job: Job, client: ZiettClient, options: DispatchOptions, stop: StopFlag,
         clock: any JobClock = SystemClock(), budget: KeyBudget? = nil, logger: Logger
     ) throws {
         self.store = store

@@ -13,14 +13,14 @@ public import ZiettClient
 /// within their campaign. Requests whose recipients all have a final status are not asked again, so a
 /// cron line that runs `track` every few minutes costs nothing once the job has settled.
 public final class DeliveryTracker {
-    let store: StateStore
+    let store: any StateStore
     let job: Job
     let logger: Logger
     let reader: ListReader
 
     /// Creates a tracker.
     public init(
-        store: StateStore, job: Job, client: ZiettClient, readRate: RateLimit = .read, maxAttempts: Int = 6,
+        store: any StateStore, job: Job, client: ZiettClient, readRate: RateLimit = .read, maxAttempts: Int = 6,
         maxWait: Double = 900, seed: UInt64 = 1, stop: StopFlag = StopFlag(), clock: any JobClock = SystemClock(),
         budget: KeyBudget? = nil, logger: Logger
     ) {

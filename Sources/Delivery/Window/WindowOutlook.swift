@@ -17,7 +17,7 @@ public struct WindowOutlook: Sendable, Equatable, Codable {
     public var ended: Bool
 
     /// The outlook of `job` at `now`; nil when the job has no send window, start or end.
-    public static func make(store: StateStore, job: Job, now: Double) throws -> WindowOutlook? {
+    public static func make(store: any StateStore, job: Job, now: Double) throws -> WindowOutlook? {
         let schedule = try job.settings.sendSchedule()
         guard !schedule.isUnrestricted else { return nil }
         var outlook = WindowOutlook(

@@ -72,7 +72,7 @@ struct DemoCommand: AsyncParsableCommand {
         let summary = await JobRunner(options: options, stop: stop, logger: logger).run()
         watcher.cancel()
         RunSummaryPrinter.print(summary, quiet: false)
-        if summary.exitStatus == .complete, let store = try? StateStore(path: statePath), let job = try store.job(named: "demo") {
+        if summary.exitStatus == .complete, let store = try? SQLiteStateStore(path: statePath), let job = try store.job(named: "demo") {
             // What `ziett-batch track` does later: ask the API what became of each message.
             let client = ZiettClient(configuration: ZiettClientConfiguration(baseURL: server.baseURL, apiKey: "zk_test_demo"), logger: logger)
             let tracked = try await DeliveryTracker(
@@ -85,7 +85,7 @@ struct DemoCommand: AsyncParsableCommand {
         await server.stop()
         let reportPath = dir + "/demo-report.csv"
         var text = RecipientReportWriter.header
-        if let store = try? StateStore(path: statePath, readOnly: true), let job = try store.job(named: "demo") {
+        if let store = try? SQLiteStateStore(path: statePath, readOnly: true), let job = try store.job(named: "demo") {
             try store.forEachRecipientWithDelivery(jobID: job.id) { r, d in text += RecipientReportWriter.line(r, d) }
         }
         try text.write(toFile: reportPath, atomically: false, encoding: .utf8)

@@ -23,10 +23,10 @@ struct ResolveCommand: ParsableCommand {
     @Option(help: "The data row (as in `report`) whose request to settle.")
     var row: Int
 
-    /// `--as`: the command line's spelling of `StateStore.Resolution`.
+    /// `--as`: the command line's spelling of `InDoubtResolution`.
     enum Decision: String, ExpressibleByArgument, CaseIterable {
         case sent, absent
-        var resolution: StateStore.Resolution { self == .sent ? .sent : .absent }
+        var resolution: InDoubtResolution { self == .sent ? .sent : .absent }
     }
 
     @Option(name: .customLong("as"), help: "What the request became: sent or absent.")
@@ -36,7 +36,7 @@ struct ResolveCommand: ParsableCommand {
     var force = false
 
     func run() throws {
-        var jobs: [(StateStore, Job)] = []
+        var jobs: [(any StateStore, Job)] = []
         try stateOptions.eachJob(access: .send) { store, job in jobs.append((store, job)) }
         guard jobs.count == 1, let (store, job) = jobs.first else {
             printError("the state holds \(jobs.count) jobs: name one with --job (rows are numbered per job)")

@@ -65,7 +65,7 @@ struct TrackCommand: AsyncParsableCommand {
         let watcher = await SignalWatcher.watch(stop)
         defer { watcher.cancel() }
         var worst = ExitStatus.complete
-        var work: [(StateStore, Job)] = []
+        var work: [(any StateStore, Job)] = []
         try stateOptions.eachJob(access: .track) { store, job in work.append((store, job)) }
         for (store, job) in work {
             var log = logger

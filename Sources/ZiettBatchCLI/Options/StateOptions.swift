@@ -29,7 +29,7 @@ struct StateOptions: ParsableArguments {
     }
 
     /// Opens each file and yields its jobs (filtered by `--job`).
-    func eachJob(access: StateStore.Access = .read, _ body: (StateStore, Job) throws -> Void) throws {
+    func eachJob(access: SQLiteStateStore.Access = .read, _ body: (any StateStore, Job) throws -> Void) throws {
         let files = files()
         if files.isEmpty {
             printError("no state files under \(StatePaths.directory); give --state")
@@ -42,8 +42,8 @@ struct StateOptions: ParsableArguments {
                 printError("\(file): no such state file (check --state, or run the job first)")
                 throw ExitStatus.noInput.exitCode
             }
-            let store: StateStore
-            do { store = try StateStore(path: file, access: access) } catch let error as StateStoreError {
+            let store: any StateStore
+            do { store = try SQLiteStateStore(path: file, access: access) } catch let error as StateStoreError {
                 // Locked by another writer (75), on a network filesystem (64), not writable (74).
                 printError("\(error)")
                 throw ExitStatus(for: error).exitCode

@@ -53,7 +53,7 @@ struct JobStatus: Codable {
         var recipients: Int
     }
 
-    static func make(store: StateStore, job: Job, maxRate: RateLimit? = nil) throws -> JobStatus {
+    static func make(store: any StateStore, job: Job, maxRate: RateLimit? = nil) throws -> JobStatus {
         let counts = try store.counts(jobID: job.id)
         var recipients: [String: Int] = [:]
         for status in RecipientStatus.allCases { recipients[status.rawValue] = counts.recipients(status) }
@@ -89,7 +89,7 @@ struct JobStatus: Codable {
         switch job.phase {
         case .ingesting: next = "continue reading the CSV from row \(job.ingestRows + 1), then send"
         case .complete:
-            let final = deliveryCounts.byStatus.filter { StateStore.finalDeliveryStatuses.contains($0.key) }.values.reduce(0, +)
+            let final = deliveryCounts.byStatus.filter { SQLiteStateStore.finalDeliveryStatuses.contains($0.key) }.values.reduce(0, +)
             let open = counts.recipients(.sent) - final
             next = open > 0
                 ? "nothing to send; `ziett-batch track` looks up the delivery of \(open) recipient(s) without a final status"
@@ -109,7 +109,7 @@ struct JobStatus: Codable {
             }
         }
         var status = JobStatus(
-            name: job.name, state: store.path, phase: job.phase.rawValue, csv: job.settings.csvPath,
+            name: job.name, state: store.location, phase: job.phase.rawValue, csv: job.settings.csvPath,
             createdAt: Self.time(job.createdAt), rows: counts.rows, recipients: recipients, chunks: chunks,
             throughput: throughput, eta: eta, delivery: deliveryCounts.byStatus,
             cost: CostStatus(total: deliveryCounts.totalCost, recipients: deliveryCounts.costed), lastError: last, next: next)

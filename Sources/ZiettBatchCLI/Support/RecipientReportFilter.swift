@@ -18,8 +18,8 @@ enum RecipientReportFilter: String, CaseIterable {
         switch self {
         case .failed: return r.status == .invalid || r.status == .rejected
         case .delivered: return d.status == "DELIVERED"
-        case .undelivered: return d.status.map { $0 != "DELIVERED" && StateStore.finalDeliveryStatuses.contains($0) } ?? false
-        case .untracked: return r.status == .sent && !(d.status.map(StateStore.finalDeliveryStatuses.contains) ?? false)
+        case .undelivered: return d.status.map { $0 != "DELIVERED" && SQLiteStateStore.finalDeliveryStatuses.contains($0) } ?? false
+        case .untracked: return r.status == .sent && !(d.status.map(SQLiteStateStore.finalDeliveryStatuses.contains) ?? false)
         default: return r.status.rawValue == rawValue
         }
     }

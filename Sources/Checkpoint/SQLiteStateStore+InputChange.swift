@@ -1,7 +1,7 @@
 import Recipients
 import SQLite
 
-extension StateStore {
+extension SQLiteStateStore {
     /// Forgets everything a job read from its CSV, so that ingest starts again on a replaced file.
     ///
     /// Only for a job still `ingesting`: nothing is sent before the plan exists, so nothing sent is lost.

@@ -1,6 +1,6 @@
 import SQLite
 
-extension StateStore {
+extension SQLiteStateStore {
     /// Calls `body` with the row and text of every pending personalised message of a job, in row order,
     /// without loading them all: what the plan counts SMS segments and encodings from when ingest did not
     /// just count them.

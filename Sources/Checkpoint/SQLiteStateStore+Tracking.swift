@@ -48,7 +48,7 @@ public struct DeliveryCounts: Sendable, Equatable, Codable {
     public func count(_ status: String) -> Int { byStatus[status] ?? 0 }
 }
 
-extension StateStore {
+extension SQLiteStateStore {
     /// Delivery statuses after which a message never changes again (an inference from the docs).
     public static let finalDeliveryStatuses: Set<String> = ["DELIVERED", "FAILED", "UNDELIVERED", "EXPIRED", "REJECTED", "CANCELLED"]
 
@@ -193,7 +193,7 @@ public struct Throughput: Sendable, Equatable, Codable {
     }
 }
 
-extension StateStore {
+extension SQLiteStateStore {
     /// Throughput of a job over all its runs, from the `attempt` table.
     public func throughput(jobID: Int64) throws -> Throughput {
         try database.first(
@@ -218,7 +218,7 @@ public struct RecipientDelivery: Sendable, Equatable {
     public var cost: String?
 }
 
-extension StateStore {
+extension SQLiteStateStore {
     /// Like `forEachRecipient`, with each row's tracked delivery, in input order, without loading them all.
     public func forEachRecipientWithDelivery(jobID: Int64, _ body: (RecipientRecord, RecipientDelivery) throws -> Void) throws {
         let statement = try database.prepare(

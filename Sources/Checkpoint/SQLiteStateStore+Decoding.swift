@@ -1,6 +1,6 @@
 import Foundation
 
-extension StateStore {
+extension SQLiteStateStore {
     /// A stored enum value, or a `StateStoreError` naming it: an unknown value is never read as a default.
     func decode<Value: RawRepresentable>(
         _ text: String, table: String, column: String, jobID: Int64

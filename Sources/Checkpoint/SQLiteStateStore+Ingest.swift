@@ -39,7 +39,7 @@ public struct IngestRow: Sendable {
     }
 }
 
-extension StateStore {
+extension SQLiteStateStore {
     /// Stores the suppression list's numbers for a job (replacing any earlier list).
     public func storeSuppression(jobID: Int64, numbers: some Sequence<UInt64>) throws {
         try database.transaction {
@@ -54,7 +54,7 @@ extension StateStore {
     }
 }
 
-extension StateStore {
+extension SQLiteStateStore {
     /// A job's usable rows (pending or suppressed, with a number): one condition for the count that sizes
     /// a resumed ingest's duplicate check and for the rows it is then given.
     static let usableRows = "recipient WHERE job_id = ? AND status IN ('pending', 'suppressed') AND e164 IS NOT NULL"

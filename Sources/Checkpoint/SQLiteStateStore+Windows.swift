@@ -15,7 +15,7 @@ public struct WindowGroupCount: Sendable, Equatable {
     }
 }
 
-extension StateStore {
+extension SQLiteStateStore {
     /// Records that a chunk will never be sent: the campaign ended (`--not-after`) before it went. The
     /// chunk becomes `expired` and its pending recipients `expired` with `reason`, in one transaction.
     ///

@@ -19,7 +19,7 @@ public struct JobCounts: Sendable, Equatable, Codable {
     public func chunks(_ state: ChunkState) -> Int { chunks[state.rawValue] ?? 0 }
 }
 
-extension StateStore {
+extension SQLiteStateStore {
     /// Counts for one job.
     public func counts(jobID: Int64) throws -> JobCounts {
         var recipients: [String: Int] = [:]

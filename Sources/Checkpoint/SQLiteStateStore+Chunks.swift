@@ -32,7 +32,7 @@ public struct RecordedError: Sendable, Equatable {
     }
 }
 
-extension StateStore {
+extension SQLiteStateStore {
     static let chunkColumns = """
         job_id, seq, kind, state, size, name, body, idempotency_key, attempts, last_attempt_at, not_before,
         campaign_id, message_id, http_status, error_code, error_message, error_fields, trace_id, in_doubt, window_group
@@ -303,14 +303,6 @@ extension StateStore {
             """, [.int(jobID), .int(limit)]) { $0.int(0) }
     }
 
-    /// A person's decision about a request in doubt that no look-up could settle.
-    public enum Resolution: String, Sendable, CaseIterable {
-        /// The API has it (e.g. the dashboard shows the message, with its text altered): mark it sent.
-        case sent
-        /// The API does not have it: back to pending, so the next run sends it (same name, same key).
-        case absent
-    }
-
     /// Settles the in-doubt request that holds data row `row` as `resolution` decides, in one transaction
     /// with an attempt row that records the decision (`resolve`, `resolved: sent` / `resolved: absent`).
     ///
@@ -319,7 +311,7 @@ extension StateStore {
     /// absent by hand while the API may still be working on it could send it twice. Returns the chunk's
     /// number; throws `.notInDoubt` when there is nothing to decide.
     @discardableResult
-    public func resolveInDoubt(jobID: Int64, row: Int, as resolution: Resolution, force: Bool = false) throws -> Int {
+    public func resolveInDoubt(jobID: Int64, row: Int, as resolution: InDoubtResolution, force: Bool = false) throws -> Int {
         try database.transaction {
             let found = try database.first(
                 """
@@ -347,21 +339,12 @@ extension StateStore {
         }
     }
 
-    /// What `requeueRejected` did.
-    public struct Requeue: Sendable, Equatable {
-        /// Recipients made pending again.
-        public var requeued: Int
-        /// Rejected recipients left alone because their chunk is still in doubt: an earlier attempt may
-        /// have reached the API, so the refusal may be of a duplicate. The next run reconciles them first.
-        public var heldBack: Int
-    }
-
     /// Re-queues rejected recipients (after the operator fixed the cause): they become pending again,
     /// without a chunk, and are cut into new chunks (new names, new keys) when the job next sends. Sent rows
     /// are never touched, nor rows whose chunk still has an unresolved in-doubt attempt (in flight, or in
     /// doubt), nor rows refused after an attempt that ended in doubt and was never settled by a look-up:
     /// re-queueing those could send a recipient a second time.
-    public func requeueRejected(jobID: Int64) throws -> Requeue {
+    public func requeueRejected(jobID: Int64) throws -> RequeueSummary {
         // In doubt now, or refused after an attempt that ended in doubt and was never settled (what builds
         // before the confirm-the-refusal rule recorded for a 4xx after a timeout).
         let undecided = """
@@ -388,7 +371,7 @@ extension StateStore {
                     "UPDATE job SET phase = 'planned', cut_row = min(cut_row, ?), updated_at = ? WHERE id = ?",
                     [.int(first - 1), .double(clock.now()), job])
             }
-            return Requeue(requeued: count, heldBack: Int(heldBack))
+            return RequeueSummary(requeued: count, heldBack: Int(heldBack))
         }
     }
 
