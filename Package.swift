@@ -64,6 +64,9 @@ let package = Package(
                 "Checkpoint",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                // SHA-256 of the API key for the key budget's id (`PostgresKeyLedger.keyID`): the store is handed the
+                // key and must never write it. Already built for Delivery and the simulator.
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

@@ -18,7 +18,10 @@ final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
     private var jobs: [UnownedJob] = []
 
     init(name: String) {
-        let thread = Thread { [unowned self] in self.loop() }
+        // The thread holds the executor (it lives as long as the process, as its loop does): with an unowned
+        // reference, an executor freed before its thread had started (a store opened and closed at once)
+        // crashed the process when the thread first read it.
+        let thread = Thread { self.loop() }
         thread.name = name
         thread.start()
     }

@@ -3,7 +3,8 @@
 /// The tables and columns are those of the SQLite state file after all its migrations
 /// (Sources/Checkpoint/StateSchema.swift, docs/state.md), with PostgreSQL types: INTEGER → BIGINT, REAL →
 /// DOUBLE PRECISION, BLOB → BYTEA; `in_doubt` stays 0/1 so the same SQL reads both. Added for several hosts:
-/// the chunk lease (`lease_holder`, `lease_expires_at`) and the shared key budget (`key_bucket`, `key_slot`).
+/// the chunk lease (`lease_holder`, `lease_expires_at`) and the shared key budget (`key_bucket`, and `key_slot`
+/// with the columns of the SQLite `KeyLedger`'s `slot` plus its key).
 /// The extended query protocol runs one statement at a time, hence a list per migration.
 enum PostgresSchema {
     /// One schema change.
@@ -160,6 +161,15 @@ enum PostgresSchema {
                     WHERE state IN ('pending', 'inflight') AND (kind = 'single' OR size = 1)
                 """,
                 "CREATE INDEX attempt_chunk ON attempt(job_id, chunk_seq)",
+            ]),
+        // The SQLite `KeyLedger`'s `served` column: the server answered the slot's request other than with
+        // 429, so it certainly counted it (`servedInWindow`, the lower bound that lets a job trust
+        // `X-RateLimit-Remaining: 0`). Slots reserved before it were never marked, so they stay false: a
+        // lower bound may miss a request, never invent one.
+        Migration(
+            id: 4, name: "served key slots",
+            statements: [
+                "ALTER TABLE key_slot ADD COLUMN served BOOLEAN NOT NULL DEFAULT false",
             ]),
     ]
 }
