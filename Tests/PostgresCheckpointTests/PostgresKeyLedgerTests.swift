@@ -97,7 +97,7 @@ struct PostgresKeyLedgerTests {
             .served(start: 1_009, now: 1_010), .served(start: 1_007.9, now: 1_010), .served(start: 1_009, now: 1_010.01),
             .served(bucket: "messages", start: 1_009, now: 1_010),
             .reserve(now: 1_015, maxWait: 0.5), .reserve(now: 1_015, maxWait: 0.5), .earliest(now: 1_015),
-            .block(until: 1_040), .reserve(now: 1_015, maxWait: 60), .earliest(now: 1_015),
+            .block(until: 1_040), .earliest(now: 1_015), .reserve(now: 1_015, maxWait: 60), .earliest(now: 1_015),
             // An unanswered slot counts as now, then ages out 120 s after it.
             .reserve(now: 1_100, count: 1, maxWait: 100), .earliest(now: 1_150, count: 1), .earliest(now: 1_300, count: 1),
             .reserve(now: 1_150, count: 1, maxWait: 5), .settle(slot: 6, at: 1_101, served: true),
