@@ -107,7 +107,8 @@ extension PostgresStateDatabase {
 
     /// What `KeyLedger.slot` needs of the stored slots, read as `KeyLedger` reads them: the times the slots
     /// still in the window count at (from `from`, the window's start less the margin), in order, and the last
-    /// start of any slot.
+    /// start of any slot. Older slots could not move the answer (each would allow `now` or earlier); they
+    /// are left out, as `KeyLedger` leaves them out, to read only the window's rows.
     private func keySlotsInWindow(
         _ connection: PostgresConnection, keyID: String, bucket: String, now: Double, from: Double
     ) async throws -> (counted: [Double], lastStart: Double?) {
