@@ -1,4 +1,5 @@
 import Checkpoint
+import Foundation
 import PostgresCheckpoint
 import Testing
 
@@ -17,6 +18,15 @@ struct MultiHostStoreTests {
                 try await body(stores[0], stores[1], job, clock)
             }
         }
+    }
+
+    /// "host:pid:suffix", a new suffix each time, so a restarted process never inherits a lease.
+    @Test func theDefaultHolderNamesHostAndProcessAndDiffersEachTime() {
+        let first = PostgresStateStore.defaultHolder()
+        let second = PostgresStateStore.defaultHolder()
+        #expect(first != second)
+        #expect(first.split(separator: ":").count == 3)
+        #expect(first.split(separator: ":")[1] == "\(ProcessInfo.processInfo.processIdentifier)")
     }
 
     /// Hosts that start one job together share its row.
@@ -168,6 +178,27 @@ struct MultiHostStoreTests {
         }
     }
 
+    /// `appendChangedInput`'s `read` runs on the caller's thread, so it may use the store (here, the same
+    /// one: inside an operation that would wait for itself). Rows another host appends while it reads make
+    /// the append refuse, storing nothing, instead of numbering two rows alike.
+    @Test func aChangedInputReadMayUseTheStoreAndIsRefusedIfAnotherHostAppendedMeanwhile() async throws {
+        try await withHosts(chunks: 1) { a, b, job, _ throws in
+            let refusal = try ProtocolJob.refusal {
+                _ = try a.appendChangedInput(jobID: job, inputFingerprint: "fp-a") { last, store in
+                    #expect(try a.lastRow(jobID: job) == last)
+                    let queuedByB = try b.appendChangedInput(jobID: job, inputFingerprint: "fp-b") { lastB, storeB in
+                        try storeB([ProtocolJob.row(lastB + 1)])
+                    }
+                    #expect(queuedByB == 1)
+                    try store([ProtocolJob.row(last + 1), ProtocolJob.row(last + 2)])
+                }
+            }
+            #expect(refusal == .refused)
+            #expect(try a.lastRow(jobID: job) == 6, "B's row only")
+            #expect(try a.job(named: "spring")?.inputFingerprint == "fp-b")
+        }
+    }
+
     /// Rule refusals are `StateStoreError`s; a closed store is a store failure (`StateFileFailure`).
     @Test func errorsAreMappedToWhatStateStoreCallersCatch() async throws {
         try await withHosts(chunks: 1) { a, b, job, clock throws in
@@ -185,7 +216,13 @@ struct MultiHostStoreTests {
             var caught: (any Error)?
             do { _ = try b.jobs() } catch { caught = error }
             #expect(caught is any StateFileFailure, "a closed store fails as a store: \(String(describing: caught))")
-            #expect(try a.tryIngestLock(jobName: "spring"), "closing B freed its ingest lock")
+            // The server ends B's session (and frees its lock) shortly after the connection closes.
+            var freed = false
+            for _ in 0..<50 where !freed {
+                freed = try a.tryIngestLock(jobName: "spring")
+                if !freed { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(freed, "closing B freed its ingest lock")
         }
     }
 
