@@ -1,6 +1,11 @@
 public import Checkpoint
 import Foundation
 public import Logging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The PostgreSQL state as a `StateStore`: what several hosts sharing one job use instead of a state file.
 ///
@@ -76,9 +81,13 @@ public final class PostgresStateStore: StateStore, Sendable {
 
     /// "hostname:pid:xxxxxx": the host and process, and a random suffix, so a restarted process that gets
     /// the same pid never finds a lease of its predecessor to be its own.
+    /// The host name is `gethostname`'s, not `ProcessInfo.hostName`, which may resolve names through DNS.
     public static func defaultHolder() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&name, name.count - 1) == 0
+            ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
         let suffix = String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
-        return "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(suffix)"
+        return "\(host):\(ProcessInfo.processInfo.processIdentifier):\(suffix)"
     }
 
     /// Closes the connection (the server then frees the ingest locks it held) and ends the store's thread.
