@@ -12,15 +12,21 @@ import Foundation
 ///
 /// Not re-entrant: an operation running here must not call `run` again (it would wait for itself).
 /// `PostgresStateStore` keeps callers' closures out of operations for that reason.
+///
+/// Its thread holds it until `shutdown()` (`PostgresStateStore.close()`): the thread then ends once no
+/// `run` is under way, so a closed store leaves no thread behind, and a `run` racing the shutdown still
+/// has its jobs run instead of waiting for ever.
 final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     /// Jobs to run, in order; guarded by `condition`.
     private var jobs: [UnownedJob] = []
+    /// `run` calls under way (admitted, not yet returned); guarded by `condition`.
+    private var active = 0
+    /// Set by `shutdown()`; guarded by `condition`.
+    private var stopping = false
 
     init(name: String) {
-        // The thread holds the executor (it lives as long as the process, as its loop does): with an unowned
-        // reference, an executor freed before its thread had started (a store opened and closed at once)
-        // crashed the process when the thread first read it.
+        // Strong: the thread keeps its executor until the loop ends, never a dangling condition.
         let thread = Thread { self.loop() }
         thread.name = name
         thread.start()
@@ -34,19 +40,46 @@ final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Runs jobs for as long as the process lives (one thread per open PostgreSQL state).
+    /// Runs jobs until `shutdown()` and the last admitted `run` has returned (one thread per open state).
     private func loop() {
         while true {
             condition.lock()
-            while jobs.isEmpty { condition.wait() }
+            while jobs.isEmpty && !(stopping && active == 0) { condition.wait() }
+            if jobs.isEmpty {
+                condition.unlock()
+                return
+            }
             let job = jobs.removeFirst()
             condition.unlock()
             job.runSynchronously(on: asUnownedTaskExecutor())
         }
     }
 
-    /// Runs `operation` here and returns its result (or throws its error) to the waiting caller.
+    /// Lets the thread end once every `run` under way has returned; a later `run` throws
+    /// `BlockingExecutorStopped`. Idempotent.
+    func shutdown() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Runs `operation` here and returns its result (or throws its error) to the waiting caller. Throws
+    /// `BlockingExecutorStopped` after `shutdown()`.
     func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
+        condition.lock()
+        guard !stopping else {
+            condition.unlock()
+            throw BlockingExecutorStopped()
+        }
+        active += 1
+        condition.unlock()
+        defer {
+            condition.lock()
+            active -= 1
+            condition.signal()
+            condition.unlock()
+        }
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox<T>()
         Task(executorPreference: self) {
@@ -59,6 +92,9 @@ final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
         return try box.get()
     }
 }
+
+/// `BlockingExecutor.run` after `shutdown()`: the store it served is closed.
+struct BlockingExecutorStopped: Error {}
 
 /// A result handed from the executor's thread to the waiting caller (the semaphore orders the two).
 private final class ResultBox<T: Sendable>: @unchecked Sendable {

@@ -69,16 +69,10 @@ extension PostgresStateDatabase {
     /// `REPEATABLE READ` transaction: memory holds one page whatever the job's size, and every page reads
     /// the same snapshot, so rows another host stores meanwhile are neither half seen nor seen twice.
     public func forEachUsableRow(jobID: Int64, pageRows: Int = PostgresStateDatabase.pageRows, _ body: (_ e164: UInt64, _ row: Int) throws -> Void) async throws {
-        try await forEachPage(pageRows: pageRows, { after in
-            """
-            SELECT e164, row FROM recipient
-            WHERE job_id = \(jobID) AND status IN ('pending', 'suppressed') AND e164 IS NOT NULL AND row > \(after)
-            ORDER BY row LIMIT \(pageRows)
-            """
-        }) { record in
-            let (e164, row) = try record.decode((Int64, Int64).self)
-            try body(UInt64(e164), Int(row))
-            return row
+        try await forEachPage(pageRows: pageRows, { after in Self.usableRowsQuery(jobID: jobID, after: after, limit: pageRows) }) { record in
+            let usable = try Self.usableRow(from: record)
+            try body(usable.e164, usable.row)
+            return Int64(usable.row)
         }
     }
 

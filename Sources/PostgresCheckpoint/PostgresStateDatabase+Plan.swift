@@ -10,15 +10,11 @@ extension PostgresStateDatabase {
         jobID: Int64, pageRows: Int = PostgresStateDatabase.pageRows, _ body: (_ row: Int, _ content: String) throws -> Void
     ) async throws {
         try await forEachPage(pageRows: pageRows, { after in
-            """
-            SELECT row, content FROM recipient
-            WHERE job_id = \(jobID) AND status = 'pending' AND content IS NOT NULL AND row > \(after)
-            ORDER BY row LIMIT \(pageRows)
-            """
+            Self.pendingPersonalisedMessagesQuery(jobID: jobID, after: after, limit: pageRows)
         }) { record in
-            let (row, content) = try record.decode((Int64, String).self)
-            try body(Int(row), content)
-            return row
+            let message = try Self.personalisedMessage(from: record)
+            try body(message.row, message.content)
+            return Int64(message.row)
         }
     }
 

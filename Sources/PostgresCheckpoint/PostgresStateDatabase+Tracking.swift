@@ -207,30 +207,10 @@ extension PostgresStateDatabase {
     public func forEachRecipientWithDelivery(
         jobID: Int64, pageRows: Int = PostgresStateDatabase.pageRows, _ body: (RecipientRecord, RecipientDelivery) throws -> Void
     ) async throws {
-        try await forEachPage(pageRows: pageRows, { after in
-            """
-            SELECT row, line, phone, e164, status, reason, chunk, campaign_id, message_id, trace_id, updated_at,
-                   delivery_status, delivery_error, cost
-            FROM recipient WHERE job_id = \(jobID) AND row > \(after) ORDER BY row LIMIT \(pageRows)
-            """
-        }) { row in
-            let r = row.makeRandomAccess()
-            let number = try r[0].decode(Int64.self)
-            let statusText = try r[4].decode(String.self)
-            guard let status = RecipientStatus(rawValue: statusText) else {
-                throw PostgresStateError(.unreadableValue(table: "recipient", column: "status", value: statusText))
-            }
-            let record = RecipientRecord(
-                row: Int(number), line: try r[1].decode(Int.self), phone: try r[2].decode(String.self),
-                e164: try r[3].decode(Int64?.self).map { "+\($0)" }, status: status, reason: try r[5].decode(String?.self),
-                chunk: try r[6].decode(Int?.self), campaignID: try r[7].decode(String?.self),
-                messageID: try r[8].decode(String?.self), traceID: try r[9].decode(String?.self),
-                updatedAt: try r[10].decode(Double?.self))
-            let delivery = RecipientDelivery(
-                deliveryStatus: try r[11].decode(String?.self), deliveryError: try r[12].decode(String?.self),
-                deliveryCost: try r[13].decode(String?.self))
-            try body(record, delivery)
-            return number
+        try await forEachPage(pageRows: pageRows, { after in Self.recipientsQuery(jobID: jobID, after: after, limit: pageRows) }) { row in
+            let entry = try Self.recipientWithDelivery(from: row)
+            try body(entry.record, entry.delivery)
+            return Int64(entry.record.row)
         }
     }
 }

@@ -8,8 +8,8 @@ public import Checkpoint
 /// this module (exit 74). Caveat for the `StateStore` protocol that wires this store in: the same type also
 /// carries the cases where the state breaks a rule (`leaseLost`, `leasedByAnother`, `chunkChangedUnderneath`,
 /// `notInDoubt`, `ingestRestartRefused`, `noChunkKind`, `rowsNotAssigned`, `unreadableValue`), which the SQLite
-/// store throws as `StateStoreError`; `isStoreFailure` tells them apart, and the protocol must map the
-/// rule cases to `StateStoreError` before a caller's `catch … as any StateFileFailure` sees them.
+/// store throws as `StateStoreError`; `isStoreFailure` tells them apart, and `PostgresStateStore.mapped`
+/// turns the rule cases into `StateStoreError` before a caller's `catch … as any StateFileFailure` sees them.
 public struct PostgresStateError: Error, Sendable, Equatable, CustomStringConvertible, StateFileFailure {
     /// What happened.
     public enum Reason: Sendable, Equatable {

@@ -1,0 +1,62 @@
+public import Checkpoint
+
+/// What several hosts sharing one job need (`StateStore`'s last group): chunk leases held by `holder`
+/// for `leaseSeconds`, the ingest lock, and (to come) the key's shared budget.
+extension PostgresStateStore {
+    /// Leases the next chunk after `seq` in `lane` that needs work and no other host holds
+    /// (`leaseNextChunk`). An `inflight` chunk that comes back is one whose holder's lease ran out: in doubt.
+    public func takeNextChunk(jobID: Int64, after seq: Int, lane: ChunkLane?) throws -> Chunk? {
+        let holder = self.holder, leaseSeconds = self.leaseSeconds
+        return try run { database, now in
+            try await database.leaseNextChunk(jobID: jobID, after: seq, lane: lane, holder: holder, leaseSeconds: leaseSeconds, now: now)?
+                .chunk
+        }
+    }
+
+    /// Renews this host's lease, or takes the chunk again when nobody holds a live lease on it, to
+    /// `max(until, now) + leaseSeconds` (`PostgresStateDatabase.holdChunk`); nil when another host holds it
+    /// or it is no longer open.
+    public func holdChunk(jobID: Int64, seq: Int, until: Double) throws -> Chunk? {
+        let holder = self.holder, leaseSeconds = self.leaseSeconds
+        return try run { database, now in
+            try await database.holdChunk(jobID: jobID, seq: seq, holder: holder, until: until, leaseSeconds: leaseSeconds, now: now)?.chunk
+        }
+    }
+
+    public func releaseChunk(jobID: Int64, seq: Int) throws {
+        let holder = self.holder
+        _ = try run { database, _ in try await database.releaseLease(jobID: jobID, seq: seq, holder: holder) }
+    }
+
+    public func openElsewhereUntil(jobID: Int64) throws -> Double? {
+        let holder = self.holder
+        return try run { database, now in try await database.openElsewhereUntil(jobID: jobID, holder: holder, now: now) }
+    }
+
+    /// Every lease recorded on the job's chunks, live or expired (an expired one tells `status` which host
+    /// stopped), by chunk.
+    public func leases(jobID: Int64) throws -> [ChunkLease] {
+        try run { database, _ in
+            try await database.leases(jobID: jobID).compactMap { leased in
+                guard let holder = leased.holder else { return nil }
+                return ChunkLease(seq: leased.chunk.seq, state: leased.chunk.state, holder: holder, expiresAt: leased.expiresAt ?? 0)
+            }
+        }
+    }
+
+    /// The job's session advisory lock on this store's connection (freed when it closes).
+    public func tryIngestLock(jobName: String) throws -> Bool {
+        try run { database, _ in try await database.tryIngestLock(jobName: jobName) } == .acquired
+    }
+
+    public func releaseIngestLock(jobName: String) throws {
+        try run { database, _ in try await database.releaseIngestLock(jobName: jobName) }
+    }
+
+    /// Nil for now: the key's budget in PostgreSQL (`PostgresStateDatabase+KeyBudget.swift`) is not yet a
+    /// `KeySlotLedger`, so callers fall back to the key's ledger file beside this host's state.
+    public func keyLedger(apiKey: String) throws -> (any KeySlotLedger)? {
+        // TODO(key ledger): return the PostgreSQL KeySlotLedger here once it exists (built separately).
+        nil
+    }
+}
