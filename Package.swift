@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "Delivery",
             dependencies: [
-                "Recipients", "Checkpoint", "ZiettAPI", "ZiettClient",
+                "Recipients", "Checkpoint", "PostgresCheckpoint", "ZiettAPI", "ZiettClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -2,6 +2,9 @@ extension SQLiteStateStore: StateStore {
     /// The file.
     public var location: String { path }
 
+    /// Nothing to do: the file and its lock are closed when the store is released.
+    public func close() {}
+
     public func ingestWriter(jobID: Int64, kind: ChunkKind, chunkSize: Int, groupsTexts: Bool) throws -> any IngestSink {
         try IngestWriter(store: self, jobID: jobID, kind: kind, chunkSize: chunkSize, groupsTexts: groupsTexts)
     }

@@ -17,6 +17,9 @@
 public protocol StateStore: AnyObject {
     /// Where the state is, for messages: a file path, or a URL without its password.
     var location: String { get }
+    /// Ends the store's use: a shared state closes its connection (the server then frees this host's
+    /// locks); the SQLite store closes its file when it is released.
+    func close()
 
     // MARK: Jobs
 

@@ -1,3 +1,4 @@
+import Checkpoint
 import Foundation
 
 /// Runs an async operation to its end on a thread of its own and waits for it from synchronous code: how
@@ -66,7 +67,13 @@ final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
 
     /// Runs `operation` here and returns its result (or throws its error) to the waiting caller. Throws
     /// `BlockingExecutorStopped` after `shutdown()`.
-    func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
+    /// The longest a caller waits for one operation. The driver was seen to wait for ever on a session the
+    /// server had ended; a store whose operation outlives this is given up (`BlockingExecutorTimeout`, the
+    /// run ends with exit 74, the next one connects afresh). Long enough for the longest single operation:
+    /// cutting a job of millions of rows at once.
+    static let operationTimeout = 600.0
+
+    func run<T: Sendable>(timeout: Double = operationTimeout, _ operation: @escaping @Sendable () async throws -> T) throws -> T {
         condition.lock()
         guard !stopping else {
             condition.unlock()
@@ -88,9 +95,16 @@ final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
             box.set(result)
             done.signal()
         }
-        done.wait()
+        // Timed out: the operation is left where it hangs (the store is given up; its thread ends with it).
+        guard done.wait(timeout: .now() + timeout) == .success else { throw BlockingExecutorTimeout(seconds: timeout) }
         return try box.get()
     }
+}
+
+/// An operation on the PostgreSQL state that did not end in time (a connection that hangs): a store failure.
+struct BlockingExecutorTimeout: StateFileFailure {
+    let seconds: Double
+    var description: String { "no answer from the PostgreSQL state within \(Int(seconds)) s: the connection is given up" }
 }
 
 /// `BlockingExecutor.run` after `shutdown()`: the store it served is closed.
@@ -98,12 +112,13 @@ struct BlockingExecutorStopped: Error {}
 
 /// A result handed from the executor's thread to the waiting caller (the semaphore orders the two).
 private final class ResultBox<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
     private var result: Result<T, any Error>?
 
-    func set(_ value: Result<T, any Error>) { result = value }
+    func set(_ value: Result<T, any Error>) { lock.withLock { result = value } }
 
     func get() throws -> T {
-        guard let result else { preconditionFailure("BlockingExecutor: no result after the operation signalled") }
+        guard let result = lock.withLock({ result }) else { preconditionFailure("BlockingExecutor: no result after the operation signalled") }
         return try result.get()
     }
 }

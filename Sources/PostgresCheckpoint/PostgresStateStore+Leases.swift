@@ -53,10 +53,10 @@ extension PostgresStateStore {
         try run { database, _ in try await database.releaseIngestLock(jobName: jobName) }
     }
 
-    /// Nil for now: the key's budget in PostgreSQL (`PostgresStateDatabase+KeyBudget.swift`) is not yet a
-    /// `KeySlotLedger`, so callers fall back to the key's ledger file beside this host's state.
+    /// The key's budget kept in this database (`PostgresKeyLedger`): every host's requests on the key count in
+    /// one sliding window, so hosts together stay within the key's limits. The key itself is never stored,
+    /// only its hash (`PostgresKeyLedger.keyID(forKey:)`).
     public func keyLedger(apiKey: String) throws -> (any KeySlotLedger)? {
-        // TODO(key ledger): return the PostgreSQL KeySlotLedger here once it exists (built separately).
-        nil
+        PostgresKeyLedger(database: database, executor: executor, keyID: PostgresKeyLedger.keyID(forKey: apiKey), location: location)
     }
 }

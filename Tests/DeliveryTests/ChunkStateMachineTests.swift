@@ -31,6 +31,19 @@ struct ChunkStateMachineTests {
         #"{"code":"\#(code)","message":"m","trace_id":"t-\#(status)"}"#
     }
 
+    /// Another host took the chunk while this one sent it or recorded its answer (a shared state refused the
+    /// intent or the outcome): the machine forgets it and takes the next chunk. Without `chunkLeft` the next
+    /// `chunkOpened` is a misuse (a debug build traps, as three processes on one job once did).
+    @Test func aChunkLeftToAnotherHostLeavesTheMachineReadyForTheNext() {
+        var machine = Self.sending()
+        // Mid-answer: the transition is being recorded when the state refuses it.
+        let action = machine.answerReceived(Self.answer(202, #"{"campaign_id":"c-1"}"#), httpStatus: 202, startedAt: Self.now, now: Self.now)
+        #expect(action == .record(.accepted(campaignID: "c-1", messageID: nil, httpStatus: 202, how: .answered)))
+        machine.chunkLeft()
+        let next = ChunkStateMachine.OpenChunk(seq: 4, endpoint: .sendBatch, recipients: 2, inDoubt: false, notBefore: nil)
+        #expect(machine.chunkOpened(next, now: Self.now) == .send(notBefore: nil))
+    }
+
     // MARK: The error-class table, row by row
 
     @Test func answer202WithACampaignIdIsRecordedAcceptedAndTheNextChunkFollows() {

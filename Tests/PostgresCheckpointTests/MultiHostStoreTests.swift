@@ -210,7 +210,15 @@ struct MultiHostStoreTests {
             #expect(try !b.tryIngestLock(jobName: "spring"))
             try a.releaseIngestLock(jobName: "spring")
             #expect(try b.tryIngestLock(jobName: "spring"))
-            #expect(try b.keyLedger(apiKey: "k") == nil)
+            // One key, one budget for both hosts: B's reservation waits for A's slot.
+            let budgetA = try #require(try a.keyLedger(apiKey: "zk_test_shared"))
+            let budgetB = try #require(try b.keyLedger(apiKey: "zk_test_shared"))
+            guard case .reserved = try budgetA.reserve(bucket: "batches", count: 1, window: 60, margin: 0, now: 1_000, maxWait: 0) else {
+                Issue.record("the first slot of an empty budget was refused")
+                return
+            }
+            #expect(try budgetB.reserve(bucket: "batches", count: 1, window: 60, margin: 0, now: 1_000, maxWait: 0) == .tooFar(until: 1_060))
+            #expect(!budgetB.path.contains("zk_test_shared"), "the key itself is never written: \(budgetB.path)")
             b.close()
             b.close()
             var caught: (any Error)?

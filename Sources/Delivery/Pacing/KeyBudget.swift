@@ -1,11 +1,12 @@
-import Checkpoint
+public import Checkpoint
 import Crypto
 import Foundation
 public import Logging
 import ZiettAPI
 
-/// The machine-wide budget of one API key, as the `RequestGate` uses it: a `KeyLedger` file under the
-/// state directory, shared by every job (any state file, any process) that sends with the key.
+/// The budget of one API key, as the `RequestGate` uses it: a `KeyLedger` file under the state directory,
+/// shared by every job (any state file, any process) on this host that sends with the key; or, for a state
+/// several hosts share, the ledger that state keeps (`StateStore.keyLedger(apiKey:)`), shared by every host.
 ///
 /// A ledger that fails (busy beyond its 5 s timeout, unwritable directory, damaged file) is not a reason to
 /// stop sending: the gate falls back to this process's own pacing, which alone is what every job did
@@ -14,7 +15,7 @@ import ZiettAPI
 /// first version gave the ledger up for the rest of the run, so one busy moment left a long job pacing at
 /// the key's whole limit beside the others until it ended.
 public final class KeyBudget {
-    let ledger: KeyLedger
+    let ledger: any KeySlotLedger
     let logger: Logger
     /// Until when the ledger is left alone after a failure (nil: in use).
     private var failedUntil: Double?
@@ -30,8 +31,13 @@ public final class KeyBudget {
     private var reserved: [PacingBucket: KeyLedger.Reservation] = [:]
 
     /// Opens the ledger of `apiKey` in `directory`.
-    public init(directory: String, apiKey: String, logger: Logger) throws {
-        ledger = try KeyLedger(path: directory + "/" + Self.fileName(forKey: apiKey))
+    public convenience init(directory: String, apiKey: String, logger: Logger) throws {
+        self.init(ledger: try KeyLedger(path: directory + "/" + Self.fileName(forKey: apiKey)), logger: logger)
+    }
+
+    /// Uses `ledger` (a shared state's own).
+    public init(ledger: any KeySlotLedger, logger: Logger) {
+        self.ledger = ledger
         self.logger = logger
     }
 

@@ -1,4 +1,5 @@
 import Checkpoint
+import PostgresCheckpoint
 import Foundation
 public import Logging
 import Recipients
@@ -36,7 +37,8 @@ public struct JobRunner {
         } catch let error as StateStoreError {
             return RunSummary(exitStatus: ExitStatus(for: error), headline: "\(error)")
         } catch let error as any StateFileFailure {
-            return RunSummary(exitStatus: .ioError, headline: "state file error: \(error)")
+            let what = error is PostgresStateError ? "PostgreSQL state error" : "state file error"
+            return RunSummary(exitStatus: .ioError, headline: "\(what): \(error)")
         } catch {
             return RunSummary(exitStatus: .software, headline: "internal error: \(error)")
         }
@@ -45,15 +47,31 @@ public struct JobRunner {
     private func runThrowing(onProgress: (@Sendable (RunProgress) -> Void)?) async throws -> RunSummary {
         // Opening for writing takes the state file's lock (one writer, whatever path reaches the file) before
         // the schema is migrated or anything is read: another run of the job means 75, nothing sent.
+        let location: StateLocation
+        do { location = try StateLocation(options.statePath) } catch {
+            throw RunFailure(.usage, "--state: \(error)")
+        }
         let store: any StateStore
-        do { store = try SQLiteStateStore(path: options.statePath, clock: clock) } catch let error as StateStoreError where error.code == .locked {
+        do {
+            store = try location.open(access: .send, clock: clock, leaseSeconds: options.dispatch.lease, logger: logger)
+        } catch let error as StateStoreError where error.code == .locked {
             throw RunFailure(.runAgainLater, "\(error)")
         }
+        defer { store.close() }
         var job = try prepareJob(store)
         var log = logger
         log[metadataKey: "job.name"] = "\(job.name)"
 
         var ingested: Ingestor.Summary?
+        // One host reads the CSV; the others wait for it, or send what it planned.
+        var readsInput = false
+        let jobName = job.name
+        defer { if readsInput { try? store.releaseIngestLock(jobName: jobName) } }
+        if job.phase == .ingesting {
+            readsInput = try await takeIngestTurn(store, job: job, log: log)
+            // Another host may have read it, or read part of it, while this one waited.
+            job = try store.job(named: job.name) ?? job
+        }
         if job.phase == .ingesting {
             let suppression = try loadSuppression()
             let summary = try Ingestor().run(
@@ -75,7 +93,7 @@ public struct JobRunner {
         ).summary()
         var report = RunSummary(exitStatus: .complete, headline: "")
         report.jobName = job.name
-        report.statePath = options.statePath
+        report.statePath = store.location
         report.plan = plan
         if let outlook = try WindowOutlook.make(store: store, job: job, now: clock.now()) {
             report.plan?.window = outlook
@@ -105,7 +123,9 @@ public struct JobRunner {
         let dispatcher: Dispatcher
         do {
             // Every job on this key shares its budget; a ledger that cannot be opened leaves this job pacing alone.
-            let budget = options.keyLedgerDirectory.flatMap { directory in
+            // A shared state keeps the key's budget for every host; a state file's is the ledger file beside it.
+            let shared = try store.keyLedger(apiKey: apiKey).map { KeyBudget(ledger: $0, logger: log) }
+            let budget = shared ?? options.keyLedgerDirectory.flatMap { directory in
                 do { return try KeyBudget(directory: directory, apiKey: apiKey, logger: log) } catch {
                     log.warning("the key's shared budget is unavailable; pacing this job alone", metadata: ["error": "\(error)"])
                     return nil
@@ -183,7 +203,7 @@ public struct JobRunner {
         if !differences.isEmpty {
             throw RunFailure(
                 .usage,
-                "job \"\(job.name)\" already exists in \(options.statePath) with different \(differences.joined(separator: ", ")); "
+                "job \"\(job.name)\" already exists in \(store.location) with different \(differences.joined(separator: ", ")); "
                     + "a resumed job must send exactly what it planned. Use another --job name (or --state) for a new campaign.")
         }
         if job.inputFingerprint != fingerprint {
@@ -202,6 +222,30 @@ public struct JobRunner {
             job = try store.job(named: job.name) ?? job
         }
         return job
+    }
+
+    /// How long a host waits for another host that reads the job's CSV (a shared state) before it leaves
+    /// the job to the next cron tick (exit 75): reading a million rows takes a few seconds.
+    static let ingestTurnWait = 30.0
+
+    /// One host reads a job's CSV (a shared state's ingest lock; always this one for a state file). True
+    /// when this host holds the lock (release it after reading). While another host reads, waits up to
+    /// `ingestTurnWait` for it to finish (false: go on to send what it planned); still reading then: exit 75.
+    private func takeIngestTurn(_ store: any StateStore, job: Job, log: Logger) async throws -> Bool {
+        let deadline = clock.monotonicNow() + Self.ingestTurnWait
+        var said = false
+        while true {
+            if try store.tryIngestLock(jobName: job.name) { return true }
+            if let current = try store.job(named: job.name), current.phase != .ingesting { return false }
+            if !said {
+                log.info("another host is reading the CSV of this job; waiting for it", metadata: ["state": "\(store.location)"])
+                said = true
+            }
+            guard clock.monotonicNow() < deadline, !stop.isRequested else {
+                throw RunFailure(.runAgainLater, "another host is reading the CSV of job \"\(job.name)\" (\(store.location)); the next run sends what it planned")
+            }
+            await clock.sleep(for: 0.5)
+        }
     }
 
     /// A run that is to send checks that it can (the key, the address) before it creates the job or reads

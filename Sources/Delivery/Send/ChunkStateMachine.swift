@@ -139,6 +139,14 @@ public struct ChunkStateMachine: Sendable {
         return sendDue(chunk)
     }
 
+    /// The open chunk is left as it stands, whatever the machine was doing with it: another host works on it
+    /// now (a state several hosts share refused this host's intent or outcome). Nothing of it is recorded
+    /// by this run; the machine is ready for the next chunk. A stopped run stays stopped.
+    public mutating func chunkLeft() {
+        if case .stopped = state { return }
+        state = .idle
+    }
+
     /// The send of a pending chunk, once its window allows: expired after the campaign's end, held back
     /// (not parked on the state: nothing is recorded) while its window is closed.
     private mutating func sendDue(_ chunk: OpenChunk) -> Action {

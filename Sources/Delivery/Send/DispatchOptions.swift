@@ -39,6 +39,13 @@ public struct DispatchOptions: Sendable {
     public var resendWindow: Double? = 7 * 86_400
     /// Send although the check found the campaign sent by another job (`--allow-resend`).
     public var allowResend = false
+    /// How long a host holds a chunk of a state several hosts share (`--lease`, seconds); nil for
+    /// `defaultLease`. A host that dies leaves its chunks to the others once their leases end.
+    public var leaseSeconds: Double?
+    /// The lease used: `leaseSeconds`, else twice the request timeout plus a minute. It must outlast the
+    /// time between taking a chunk and recording its answer (a pacing wait, then at most the request
+    /// timeout), or the answer finds the chunk taken over and is left for the next host's look-up.
+    public var lease: Double { leaseSeconds ?? (2 * requestTimeout + 60) }
     /// Jitter seed (printed, so a run can be replayed).
     public var seed: UInt64
 

@@ -125,6 +125,13 @@ public final class Dispatcher {
             try store.recordResendCheck(jobID: job.id, "nothing of this campaign from another job since \(sinceText)")
             return nil
         case .found(let lines):
+            // Several hosts on one job (a shared state): another host of this job may have made the check
+            // and sent while this one looked, so what it found can be this job's own messages. That host's
+            // check already stands for the job.
+            if try !store.needsResendCheck(jobID: job.id) {
+                logger.info("another host of this job made the resend check and has sent; not checking again")
+                return nil
+            }
             guard options.allowResend else { return .sentByAnotherJob(lines) }
             logger.warning("sending a campaign another job sent recently, as --allow-resend asks", metadata: ["found": "\(lines.joined(separator: "; "))"])
             try store.recordResendCheck(jobID: job.id, "sent again with --allow-resend; found: \(lines.joined(separator: "; "))")
@@ -162,14 +169,36 @@ public final class Dispatcher {
                     return window ? .outsideWindow(nextOpening: until.isFinite ? until : nil) : .waiting(until: until)
                 case .go: break
                 }
-                guard let reloaded = try store.chunk(jobID: job.id, seq: seq), reloaded.state == .inflight || reloaded.state == .pending else {
+                // Held again for this host: nil when another host took it meanwhile (a shared state).
+                guard let reloaded = try store.holdChunk(jobID: job.id, seq: seq, until: clock.now()),
+                      reloaded.state == .inflight || reloaded.state == .pending
+                else {
                     continue
                 }
                 chunk = reloaded
+            } else if let until = try store.openElsewhereUntil(jobID: job.id) {
+                // A shared state: chunks other hosts hold are still open. The job is complete only when they
+                // are done; wait for the earliest lease to end (the host may have died), then look again from
+                // the first chunk (the cursors only ever move forward).
+                switch await waitForOtherHosts(until: until) {
+                case .some(let end): return end
+                case .none: cursors = Cursors()
+                }
+                continue
             } else {
                 return .complete
             }
-            switch try await drive(chunk) {
+            let ended: DriveEnd
+            do {
+                ended = try await drive(chunk)
+            } catch {
+                // Another host took the chunk (its lease ended under a long wait): it is that host's now.
+                guard let refusal = error as? StateStoreError, refusal.code == .heldByAnotherHost else { throw error }
+                machine.chunkLeft()
+                logger.notice("chunk left to another host", metadata: ["chunk.seq": "\(chunk.seq)", "reason": "\(refusal)"])
+                continue
+            }
+            switch ended {
             case .final:
                 chunksDoneThisRun += 1
                 reportProgress()
@@ -177,17 +206,36 @@ public final class Dispatcher {
                 logger.info("in-doubt chunk parked until its last attempt has settled", metadata: [
                     "chunk.seq": "\(chunk.seq)", "until": "\(Date(timeIntervalSince1970: until))",
                 ])
+                // Kept until it is due, so no other host looks it up before it has settled.
+                _ = try store.holdChunk(jobID: job.id, seq: chunk.seq, until: until)
                 parked.append((chunk.seq, until, false))
             case .awaitingWindow(let until):
                 logger.debug("chunk waits for its send window", metadata: [
                     "chunk.seq": "\(chunk.seq)", "window.group": "\(chunk.windowGroup ?? "-")",
                     "opens": "\(until.isFinite ? SendSchedule.format(until) : "not in sight")",
                 ])
+                try store.releaseChunk(jobID: job.id, seq: chunk.seq)
                 parked.append((chunk.seq, until, true))
             case .stop(let end):
                 return end
             }
         }
+    }
+
+    /// How long to wait at most between looks at chunks other hosts hold: a host that finishes early frees
+    /// its chunks long before its lease would end.
+    static let otherHostsPoll = 2.0
+
+    /// Waits until `until` (when a chunk another host holds may be this host's), at most `otherHostsPoll`
+    /// seconds; a run ends instead (exit 75) when that is further than `maxWait`. Nil: look again.
+    private func waitForOtherHosts(until: Double) async -> DispatchEnd? {
+        let now = clock.now()
+        if until - now > options.maxWait { return .waiting(until: until) }
+        // At least a moment: a chunk free now may be one another host is taking this instant.
+        let wait = min(max(0.2, until - now), Self.otherHostsPoll)
+        logger.debug("waiting for chunks other hosts hold", metadata: ["next_look_in_s": "\(wait)"])
+        await clock.sleep(for: wait)
+        return stop.isRequested ? .interrupted : nil
     }
 
     /// Cuts the next pending rows into chunks (`StateStore.cutChunks`). A job that groups texts, or a batch
@@ -217,12 +265,12 @@ public final class Dispatcher {
     /// Every other job takes its chunks in order.
     private func nextOpenChunk(_ cursors: inout Cursors) throws -> Chunk? {
         guard job.groupsTexts else {
-            let next = try store.nextOpenChunk(jobID: job.id, after: cursors.all)
+            let next = try store.takeNextChunk(jobID: job.id, after: cursors.all, lane: nil)
             if let next { cursors.all = next.seq }
             return next
         }
-        let batch = try store.nextOpenChunk(jobID: job.id, after: cursors.batches, lane: .batches)
-        let message = try store.nextOpenChunk(jobID: job.id, after: cursors.messages, lane: .messages)
+        let batch = try store.takeNextChunk(jobID: job.id, after: cursors.batches, lane: .batches)
+        let message = try store.takeNextChunk(jobID: job.id, after: cursors.messages, lane: .messages)
         let takeBatch: Bool
         switch (batch, message) {
         case (nil, nil): return nil
@@ -230,10 +278,13 @@ public final class Dispatcher {
         case (nil, .some): takeBatch = false
         case (.some(let b), .some(let m)): takeBatch = earliestStart(of: b, .sendBatch) <= earliestStart(of: m, .sendMessage)
         }
+        // The other lane's chunk goes back (a shared state leased it): taken again when its turn comes.
         if takeBatch, let batch {
+            if let message { try store.releaseChunk(jobID: job.id, seq: message.seq) }
             cursors.batches = batch.seq
             return batch
         }
+        if let batch { try store.releaseChunk(jobID: job.id, seq: batch.seq) }
         if let message { cursors.messages = message.seq }
         return message
     }

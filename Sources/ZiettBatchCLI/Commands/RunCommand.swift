@@ -47,8 +47,11 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var api: APIOptions
 
-    @Option(help: "State file (default: $XDG_STATE_HOME/ziett-batch/<job>.sqlite, mode 0600).")
+    @Option(help: "State file, or a PostgreSQL state several hosts share: postgres://user@host:port/db (default: $ZIETT_BATCH_STATE, else $XDG_STATE_HOME/ziett-batch/<job>.sqlite, mode 0600).")
     var state: String?
+
+    @Option(help: ArgumentHelp("Seconds a host holds a chunk of a PostgreSQL state (default: twice the request timeout plus 60).", visibility: .hidden))
+    var lease: Double?
 
     @Option(help: "Recipients per batch request, 2 to 1000 (default: 1000).")
     var chunkSize: Int?
@@ -176,8 +179,10 @@ struct RunCommand: AsyncParsableCommand {
         if let settle { dispatch.settleMargin = settle }
         if let resendWindow { dispatch.resendWindow = resendWindow > 0 ? resendWindow * 86_400 : nil }
         dispatch.allowResend = allowResend
+        dispatch.leaseSeconds = lease
         var options = RunOptions(
-            csvPath: csv, jobName: jobName, statePath: state ?? StatePaths.file(job: jobName), sender: (sender ?? "").lowercased(),
+            csvPath: csv, jobName: jobName, statePath: state ?? StatePaths.fromEnvironment(env) ?? StatePaths.file(job: jobName),
+            sender: (sender ?? "").lowercased(),
             message: messageText, baseURL: api.resolvedBaseURL(environment: env), apiKey: APIOptions.apiKey(environment: env), dispatch: dispatch)
         options.country = csvOptions.region
         options.phoneColumn = csvOptions.phoneColumn

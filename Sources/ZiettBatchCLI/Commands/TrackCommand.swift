@@ -71,7 +71,9 @@ struct TrackCommand: AsyncParsableCommand {
             var log = logger
             log[metadataKey: "job.name"] = "\(job.name)"
             let client = ZiettClient(configuration: ZiettClientConfiguration(baseURL: url, apiKey: apiKey), logger: log)
-            let budget = try? KeyBudget(directory: StatePaths.keyLedgerDirectory, apiKey: apiKey, logger: log)
+            // A shared state's own budget for the key (every host's), else this host's ledger file.
+            let shared = ((try? store.keyLedger(apiKey: apiKey)) ?? nil).map { KeyBudget(ledger: $0, logger: log) }
+            let budget = shared ?? (try? KeyBudget(directory: StatePaths.keyLedgerDirectory, apiKey: apiKey, logger: log))
             let tracker = DeliveryTracker(
                 store: store, job: job, client: client, readRate: readRate.flatMap(RateLimit.init(parsing:)) ?? .read,
                 maxAttempts: maxAttempts, seed: UInt64.random(in: 1...UInt64.max), stop: stop, budget: budget, logger: log)
@@ -81,7 +83,7 @@ struct TrackCommand: AsyncParsableCommand {
                 report = try await tracker.run()
             } catch {
                 await client.shutdown()
-                printError("job \(job.name): state file error: \(error)")
+                printError("job \(job.name): state error: \(error)")
                 throw ExitStatus.ioError.exitCode
             }
             await client.shutdown()

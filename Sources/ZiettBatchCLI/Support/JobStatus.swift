@@ -24,6 +24,17 @@ struct JobStatus: Codable {
     var numberTypes: [String: Int] = [:]
     /// The send window's outlook (rows open now, waiting, the next opening), when the job has one.
     var window: WindowOutlook?
+    /// Which host holds which chunk (a PostgreSQL state several hosts share; empty for a state file).
+    var leases: [LeaseStatus] = []
+
+    struct LeaseStatus: Codable {
+        var chunk: Int
+        var state: String
+        var holder: String
+        var until: String
+        /// False once the lease has ended: any host may take the chunk (and looks it up first if in flight).
+        var live: Bool
+    }
 
     struct LastError: Codable {
         var chunk: Int
@@ -115,6 +126,9 @@ struct JobStatus: Codable {
             cost: CostStatus(total: deliveryCounts.totalCost, recipients: deliveryCounts.costed), lastError: last, next: next)
         status.numberTypes = try store.numberTypeCounts(jobID: job.id)
         status.window = outlook
+        status.leases = try store.leases(jobID: job.id).map {
+            LeaseStatus(chunk: $0.seq, state: $0.state.rawValue, holder: $0.holder, until: Self.time($0.expiresAt), live: $0.expiresAt > now)
+        }
         return status
     }
 
@@ -133,6 +147,9 @@ struct JobStatus: Codable {
             lines.append("  types:      " + types.joined(separator: ", "))
         }
         if let window { lines.append("  window:     \(window.text)") }
+        for lease in leases {
+            lines.append("  lease:      chunk \(lease.chunk) (\(lease.state)) held by \(lease.holder) \(lease.live ? "until" : "expired at") \(lease.until)")
+        }
         if throughput.requests > 0 {
             var line = "  throughput: \(throughput.recipientsAccepted) recipient(s) accepted in \(throughput.requests) request(s)"
             if let perMinute = throughput.perMinute { line += ", \(Self.number(perMinute))/min" }

@@ -18,6 +18,12 @@ enum StatePaths {
         return directory + "/keys"
     }
 
+    /// `ZIETT_BATCH_STATE` when set: the state every command uses without `--state` (a PostgreSQL URL
+    /// for hosts that share jobs, so the password need not be on a command line).
+    static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        env["ZIETT_BATCH_STATE"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// The default state file of a job.
     static func file(job: String) -> String { directory + "/" + safe(job) + ".sqlite" }
 

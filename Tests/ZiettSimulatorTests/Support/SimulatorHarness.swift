@@ -22,7 +22,8 @@ struct SimulatorHarness: Sendable {
         configure(&config)
         let server = try await ZiettSimulatorServer.start(configuration: config)
         var httpConfig = HTTPClient.Configuration()
-        httpConfig.timeout = .init(connect: .seconds(2), read: .seconds(5))
+        // Generous: a loaded CI machine (the multi-host test runs three processes beside) is slow, not wrong.
+        httpConfig.timeout = .init(connect: .seconds(2), read: .seconds(15))
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
         let harness = SimulatorHarness(server: server, http: http)
         do {
@@ -50,7 +51,7 @@ struct SimulatorHarness: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: json))
         }
-        let response = try await http.execute(request, timeout: .seconds(5))
+        let response = try await http.execute(request, timeout: .seconds(15))
         let body = try await response.body.collect(upTo: 16 << 20)
         return Reply(status: Int(response.status.code), headers: response.headers, body: Array(body.readableBytesView))
     }

@@ -1,0 +1,56 @@
+public import Checkpoint
+import Foundation
+public import Logging
+public import PostgresCheckpoint
+
+/// Where a job's state lives, as `--state` (or `ZIETT_BATCH_STATE`) names it: a SQLite file on this host
+/// (any path), or a PostgreSQL database several hosts share (`postgres://user@host:port/db`, docs/postgres.md).
+public enum StateLocation: Sendable, CustomStringConvertible {
+    /// A state file.
+    case file(String)
+    /// A PostgreSQL state (prints without its password).
+    case postgres(PostgresLocation)
+
+    /// Reads `text`: a `postgres://` or `postgresql://` URL is a PostgreSQL state, anything else a path.
+    /// Throws `PostgresLocationError` for a URL that does not parse (naming the wrong part, never echoing
+    /// the password).
+    public init(_ text: String) throws {
+        try self.init(text, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// Reads `text`, a URL's password from `environment`'s `PGPASSWORD` when it has none.
+    public init(_ text: String, environment: [String: String]) throws {
+        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+            self = .postgres(try PostgresLocation(parsing: text, environment: environment))
+        } else {
+            self = .file(text)
+        }
+    }
+
+    /// True for a state several hosts share.
+    public var isShared: Bool {
+        if case .postgres = self { return true }
+        return false
+    }
+
+    public var description: String {
+        switch self {
+        case .file(let path): path
+        case .postgres(let location): location.description
+        }
+    }
+
+    /// Opens the state: a file for `access` (creating it for a writer), or a connection to the database
+    /// (migrated), whose chunks this process holds as `holder` for `leaseSeconds` at a time.
+    public func open(
+        access: SQLiteStateStore.Access, clock: any WallClock = SystemWallClock(), leaseSeconds: Double = 120,
+        holder: String = PostgresStateStore.defaultHolder(), logger: Logger
+    ) throws -> any StateStore {
+        switch self {
+        case .file(let path):
+            return try SQLiteStateStore(path: path, access: access, clock: clock)
+        case .postgres(let location):
+            return try PostgresStateStore.open(location: location, holder: holder, leaseSeconds: leaseSeconds, clock: clock, logger: logger)
+        }
+    }
+}

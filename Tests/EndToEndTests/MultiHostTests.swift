@@ -1,0 +1,143 @@
+import Foundation
+import Recipients
+import Synchronization
+import Testing
+import TestSupport
+import ZiettSimulator
+
+extension EndToEnd {
+    /// Several hosts, one job: three `ziett-batch run` processes on one job in one PostgreSQL state (each
+    /// its own host as far as the state knows: its own holder, its own connection), against a simulator that
+    /// fails requests, loses replies and ignores `Idempotency-Key`, each SIGKILLed at random moments and
+    /// started again until it exits 0. The simulator's ledger must show every valid recipient accepted
+    /// exactly once and nothing else.
+    ///
+    /// Needs `ZIETT_TEST_POSTGRES_URL` (scripts/with-postgres, which scripts/test uses); skipped without it,
+    /// except under `CI=true`, where it fails instead.
+    @Suite("Several hosts, one job", .serialized)
+    struct MultiHostTests {
+        static let environment = ProcessInfo.processInfo.environment
+        static let url = environment["ZIETT_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        static let enabled = url != nil || environment["CI"] == "true"
+        static let sender = "0190f0aa-8c5e-7b7d-9c4e-5f1a2b3c4d5e"
+
+        /// What the hosts saw, counted across their tasks.
+        final class Tally: Sendable {
+            struct Counts {
+                var landed = 0
+                var landedMidSend = 0
+                var completed = 0
+                var hostsThatSent: Set<Int> = []
+                var unexpected: [String] = []
+            }
+            let counts = Mutex(Counts())
+        }
+
+        @Test(.enabled(if: enabled, "ZIETT_TEST_POSTGRES_URL is not set: run under scripts/with-postgres (scripts/test does)"))
+        func threeHostsKilledAtRandomSendEachRecipientExactlyOnce() async throws {
+            let url = try #require(Self.url, "CI=true but ZIETT_TEST_POSTGRES_URL is not set: run under scripts/with-postgres")
+            let name = "three-hosts"
+            let seed = testSeed(name)
+            let dir = temporaryDirectory()
+            let fixture = try writeRecipientsFixture(count: 240 * Soak.scale, in: dir, seed: seed)
+            let expected = fixture.expected
+            var config = SimulatorConfiguration.unlimited
+            config.ignoreIdempotencyKeys = true
+            config.faults.serverErrorRate = 0.1
+            config.faults.lostReplyRate = 0.15
+            config.faults.spuriousRateLimitRate = 0.05
+            config.faults.readErrorRate = 0.05
+            config.faults.latency = 0.01
+            config.seed = seed
+            let server = try await ZiettSimulatorServer.start(configuration: config)
+            // One database holds every test run's jobs: a job and a key of its own keep this run apart.
+            let unique = UUID().uuidString.prefix(8).lowercased()
+            let template = "Your appointment is confirmed."
+            let arguments = [
+                "run", fixture.path, "--sender", Self.sender, "--message", template, "--country", "AO",
+                "--state", url, "--job", "three-hosts-\(unique)", "--chunk-size", "7", "--max-rate", "10/s", "--read-rate", "2000/s",
+                "--backoff-base", "0.005", "--backoff-cap", "0.02", "--max-attempts", "50", "--base-url", server.baseURL,
+                "--seed", "\(seed)", "--request-timeout", "2", "--settle", "0.2", "--lease", "4",
+            ]
+            let env = ["ZIETT_API_KEY": "zk_test_hosts_\(unique)"]
+            let tally = Tally()
+            let killsPerHost = 4 * Soak.scale
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for host in 0..<3 {
+                    group.addTask {
+                        var rng = TestRandom(seed: seed &+ UInt64(host) &* 7919)
+                        for round in 0..<(killsPerHost + 40) {
+                            let before = await server.ledger().messages.count
+                            let child = try Child(arguments, environment: env)
+                            if round < killsPerHost {
+                                if round.isMultiple(of: 2) {
+                                    // Any moment: start-up, waiting for the ingest lock, reading, sending.
+                                    try await child.waitForExit(atMost: 0.05 + Double((rng.next() as UInt64) % 400) / 1000)
+                                } else {
+                                    // Once some host had a request accepted: in the middle of sending.
+                                    try await waitUntil("host \(host) round \(round) to see a request accepted") {
+                                        if !child.isRunning { return true }
+                                        return await server.ledger().messages.count > before
+                                    }
+                                    try await child.waitForExit(atMost: Double((rng.next() as UInt64) % 60) / 1000)
+                                }
+                                child.sendSIGKILL()
+                            }
+                            let result = try await child.finish()
+                            if result.killed {
+                                let ledger = await server.ledger()
+                                let midSend = ledger.messages.count > before && Set(ledger.messages.map(\.e164)).count < expected.count
+                                tally.counts.withLock {
+                                    $0.landed += 1
+                                    if midSend { $0.landedMidSend += 1 }
+                                }
+                                continue
+                            }
+                            let sent = Self.requestsThisRun(result.stdout) ?? 0
+                            tally.counts.withLock {
+                                if sent > 0 { $0.hostsThatSent.insert(host) }
+                                if result.signal != nil || (result.status != 0 && result.status != 75) {
+                                    // The end of standard error first: a crash's message is there.
+                                    $0.unexpected.append(
+                                        "host \(host) round \(round): exit \(result.status) signal \(result.signal ?? 0); stderr ends: "
+                                            + "\(result.stderr.suffix(1500)); stdout: \(result.stdout.suffix(500))")
+                                }
+                                if result.status == 0 { $0.completed += 1 }
+                            }
+                            if result.status == 0 { return }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let ledger = await server.ledger()
+            await server.stop()
+            let counts = tally.counts.withLock { $0 }
+            print("[\(name)] \(counts.landed) SIGKILLs landed, \(counts.landedMidSend) in the middle of sending; hosts that sent in "
+                + "runs they finished: \(counts.hostsThatSent.sorted()); simulator accepted \(ledger.messages.count) messages in "
+                + "\(ledger.campaigns.count) batches, responses \(ledger.responses)")
+            #expect(counts.unexpected.isEmpty, "\(counts.unexpected)")
+            #expect(counts.completed == 3, "every host ends with exit 0")
+            // The kills proved something only if they landed while there was work to lose.
+            #expect(counts.landed >= 3, "too few SIGKILLs landed")
+            #expect(counts.landedMidSend > 0, "no SIGKILL landed while the job was sending")
+            #expect(counts.hostsThatSent.count >= 2, "the hosts did not share the sending")
+
+            var sentTo: [String: Int] = [:]
+            for message in ledger.messages { sentTo[message.e164, default: 0] += 1 }
+            let wrong = expected.filter { sentTo[$0] != 1 }.map { "\($0): \(sentTo[$0] ?? 0) time(s)" }
+            let unexpected = Set(sentTo.keys).subtracting(expected)
+            #expect(wrong.isEmpty, "\(wrong.count) number(s) not sent exactly once: \(wrong.sorted().prefix(5))")
+            #expect(unexpected.isEmpty, "sent to numbers not in the CSV: \(unexpected.prefix(5))")
+            #expect(Set(ledger.messages.map(\.content)) == [template])
+        }
+
+        /// The `this run: N request(s)` line of a run's summary.
+        static func requestsThisRun(_ output: String) -> Int? {
+            for line in output.split(separator: "\n") where line.hasPrefix("this run: ") {
+                return Int(line.dropFirst("this run: ".count).prefix { $0.isNumber })
+            }
+            return nil
+        }
+    }
+}
