@@ -24,8 +24,10 @@ import Darwin
 /// own statement: unlike the SQLite store's one-transaction walk, rows another host changes between two
 /// pages are seen as they are when their page is read (never twice, since the key only grows).
 ///
-/// `close()` must be called: the driver asserts that every connection is closed, and a `deinit` cannot
-/// wait for the asynchronous close. Using the store after `close()` throws a store failure.
+/// `close()` ends the connection; a store released without it closes in `deinit` (the driver asserts that
+/// every connection is closed, and a command that keeps its stores to the end, like `track`, never says
+/// when it is done with one). `deinit` can wait for the close because the close runs on the store's own
+/// thread, which no operation holds the store from. Using the store after `close()` throws a store failure.
 public final class PostgresStateStore: StateStore, Sendable {
     /// Where the state is, without the password.
     public let location: String
@@ -92,6 +94,8 @@ public final class PostgresStateStore: StateStore, Sendable {
 
     /// Closes the connection (the server then frees the ingest locks it held) and ends the store's thread.
     /// Idempotent; a failure to close is ignored (the server drops the session with the socket).
+    deinit { close() }
+
     public func close() {
         guard closed.set() else { return }
         let database = self.database

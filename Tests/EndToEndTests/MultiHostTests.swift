@@ -111,6 +111,22 @@ extension EndToEnd {
                 try await group.waitForAll()
             }
             let ledger = await server.ledger()
+            // Every other command, on the same PostgreSQL state (the URL from the environment this time).
+            let job = "three-hosts-\(unique)"
+            let stateEnv = env.merging(["ZIETT_BATCH_STATE": url]) { $1 }
+            let track = try await runBinary(["track", "--job", job, "--base-url", server.baseURL, "--read-rate", "2000/s"], environment: stateEnv)
+            #expect(track.status == 0, "track: \(track.stdout)\(track.stderr)")
+            let retry = try await runBinary(["retry", "--rejected", "--job", job], environment: stateEnv)
+            #expect(retry.status == 0, "retry: \(retry.stdout)\(retry.stderr)")
+            let status = try await runBinary(["status", "--job", job, "--json"], environment: stateEnv)
+            #expect(status.status == 0, "status: \(status.stderr)")
+            #expect(status.stdout.contains("\"phase\" : \"complete\""), "\(status.stdout)")
+            #expect(status.stdout.contains("\"leases\" : ["), "status lists the leases: \(status.stdout)")
+            #expect(!status.stdout.contains("postgres://") || !url.contains(":@"), "status prints the state without a password")
+            let report = try await runBinary(["report", "--job", job, "--only", "sent"], environment: stateEnv)
+            #expect(report.status == 0, "report: \(report.stderr)")
+            let reportedNumbers = Set(report.stdout.split(separator: "\n").dropFirst().map { String($0.split(separator: ",", omittingEmptySubsequences: false)[2]) })
+            #expect(reportedNumbers.count == expected.count, "report --only sent lists \(reportedNumbers.count) of \(expected.count) numbers")
             await server.stop()
             let counts = tally.counts.withLock { $0 }
             print("[\(name)] \(counts.landed) SIGKILLs landed, \(counts.landedMidSend) in the middle of sending; hosts that sent in "
