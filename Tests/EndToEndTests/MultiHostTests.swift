@@ -148,6 +148,34 @@ extension EndToEnd {
             #expect(Set(ledger.messages.map(\.content)) == [template])
         }
 
+        /// A job file names the PostgreSQL state by its URL (not a path relative to the file), and `status` finds
+        /// the job through the same file.
+        @Test(.enabled(if: enabled, "ZIETT_TEST_POSTGRES_URL is not set: run under scripts/with-postgres (scripts/test does)"))
+        func aJobFileNamesThePostgreSQLStateByItsURL() async throws {
+            let url = try #require(Self.url, "CI=true but ZIETT_TEST_POSTGRES_URL is not set: run under scripts/with-postgres")
+            let dir = temporaryDirectory()
+            _ = try writeRecipients(count: 6, in: dir, seed: 11)
+            let job = "job-file-\(UUID().uuidString.prefix(8).lowercased())"
+            let jobFile = dir + "/promo.toml"
+            try """
+                csv = "recipients.csv"
+                sender = "\(Self.sender)"
+                message = "Hello"
+                country = "AO"
+                job = "\(job)"
+                state = "\(url)"
+                lease = 30
+                dry-run = true
+
+                """.write(toFile: jobFile, atomically: true, encoding: .utf8)
+            let run = try await runBinary(["run", "--job-file", jobFile], directory: temporaryDirectory())
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+            #expect(run.stdout.contains("state: postgres://"), "\(run.stdout)")
+            let status = try await runBinary(["status", "--job-file", jobFile])
+            #expect(status.status == 0, "\(status.stderr)")
+            #expect(status.stdout.contains("job \(job)  [planned]"), "\(status.stdout)")
+        }
+
         /// The `this run: N request(s)` line of a run's summary.
         static func requestsThisRun(_ output: String) -> Int? {
             for line in output.split(separator: "\n") where line.hasPrefix("this run: ") {

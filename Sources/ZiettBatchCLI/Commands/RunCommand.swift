@@ -50,7 +50,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "State file, or a PostgreSQL state several hosts share: postgres://user@host:port/db (default: $ZIETT_BATCH_STATE, else $XDG_STATE_HOME/ziett-batch/<job>.sqlite, mode 0600).")
     var state: String?
 
-    @Option(help: ArgumentHelp("Seconds a host holds a chunk of a PostgreSQL state (default: twice the request timeout plus 60).", visibility: .hidden))
+    @Option(help: "Seconds a host holds a chunk of a PostgreSQL state before another host may take it (default: twice the request timeout plus 60).")
     var lease: Double?
 
     @Option(help: "Recipients per batch request, 2 to 1000 (default: 1000).")
@@ -156,6 +156,7 @@ struct RunCommand: AsyncParsableCommand {
         take(&maxAttempts, "max-attempts")
         if requestTimeout == nil { requestTimeout = file.integers["request-timeout"].map(Double.init) }
         if settle == nil { settle = file.integers["settle"].map(Double.init) }
+        if lease == nil { lease = file.integers["lease"].map(Double.init) }
         dryRun = dryRun || file.flags["dry-run"] == true
         allowChangedInput = allowChangedInput || file.flags["allow-changed-input"] == true
         allowResend = allowResend || file.flags["allow-resend"] == true

@@ -27,7 +27,7 @@ struct JobFile: Equatable {
         "phone-column": .string, "delimiter": .string, "suppress": .path, "base-url": .string, "state": .path,
         "chunk-size": .integer, "max-rate": .string, "job": .string, "dry-run": .flag, "allow-changed-input": .flag,
         "max-errors": .integer, "max-attempts": .integer, "log-format": .string, "quiet": .flag, "verbose": .flag,
-        "request-timeout": .integer, "settle": .integer, "allow-insecure-http": .flag,
+        "request-timeout": .integer, "settle": .integer, "allow-insecure-http": .flag, "lease": .integer,
         "allow-resend": .flag, "resend-window": .integer,
         "send-window": .string, "send-days": .string, "not-before": .string, "not-after": .string, "number-types": .string,
     ]
@@ -97,9 +97,9 @@ struct JobFile: Equatable {
         return file
     }
 
-    /// `path` relative to `directory` unless absolute (or `~/…`).
+    /// `path` relative to `directory` unless absolute (or `~/…`), or a URL (`state = "postgres://…"`).
     static func resolve(_ path: String, against directory: String) -> String {
-        if path.hasPrefix("/") { return path }
+        if path.hasPrefix("/") || path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") { return path }
         if path.hasPrefix("~/") { return NSHomeDirectory() + path.dropFirst(1) }
         if directory.isEmpty { return path }
         return (directory as NSString).appendingPathComponent(path)
