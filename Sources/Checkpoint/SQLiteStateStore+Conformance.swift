@@ -12,6 +12,11 @@ extension SQLiteStateStore: StateStore {
     // Several hosts, one job: a state file has one sender (its lock), so every open chunk is this
     // process's, nothing is held elsewhere, and the key's budget is the ledger file beside the state.
 
+    public var isShared: Bool { false }
+
+    /// Always true: the file's lock (taken when the store opened for sending) already allows one run.
+    public func tryHostRunLock(jobName: String) throws -> Bool { true }
+
     public func takeNextChunk(jobID: Int64, after seq: Int, lane: ChunkLane?) throws -> Chunk? {
         try nextOpenChunk(jobID: jobID, after: seq, lane: lane)
     }

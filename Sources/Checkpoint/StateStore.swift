@@ -115,6 +115,12 @@ public protocol StateStore: AnyObject {
 
     // MARK: Several hosts, one job
 
+    /// True for a state several hosts share: other processes may change any job's chunks at any moment
+    /// (under the lease rules), so a chunk found changed is another host's doing, not a broken lock.
+    var isShared: Bool { get }
+    /// Takes the job's per-host run lock: one sending run of a job per host (a state file's own lock
+    /// does this for SQLite: true). False while another run of the job on this host holds it.
+    func tryHostRunLock(jobName: String) throws -> Bool
     /// Takes the next chunk after `seq` (in `lane`) that needs work, for this host: the SQLite store's
     /// next open chunk; a shared state's next chunk not leased by another host, now leased to this one.
     /// An `inflight` chunk that comes back is in doubt: look it up before any resend.

@@ -25,6 +25,9 @@ final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
     private var active = 0
     /// Set by `shutdown()`; guarded by `condition`.
     private var stopping = false
+    /// Set when an operation outlived its timeout: it still holds the connection, so every later one would
+    /// wait out its own timeout behind it; they fail at once instead. Guarded by `condition`.
+    private var givenUp: Double?
 
     init(name: String) {
         // Strong: the thread keeps its executor until the loop ends, never a dangling condition.
@@ -79,6 +82,10 @@ final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
             condition.unlock()
             throw BlockingExecutorStopped()
         }
+        if let givenUp {
+            condition.unlock()
+            throw BlockingExecutorTimeout(seconds: givenUp)
+        }
         active += 1
         condition.unlock()
         defer {
@@ -96,7 +103,10 @@ final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
             done.signal()
         }
         // Timed out: the operation is left where it hangs (the store is given up; its thread ends with it).
-        guard done.wait(timeout: .now() + timeout) == .success else { throw BlockingExecutorTimeout(seconds: timeout) }
+        guard done.wait(timeout: .now() + timeout) == .success else {
+            condition.withLock { givenUp = timeout }
+            throw BlockingExecutorTimeout(seconds: timeout)
+        }
         return try box.get()
     }
 }

@@ -229,6 +229,11 @@ extension PostgresStateDatabase {
         let live = (expiresAt ?? -.infinity) > now
         if state == ChunkState.inflight.rawValue {
             guard leaseHolder == holder && live else { throw PostgresStateError(.leaseLost(jobID: jobID, seq: seq, holder: holder)) }
+        } else if state != ChunkState.pending.rawValue {
+            // Final already: another host settled it, perhaps after this host's lease ran out under a stall
+            // (a paused VM, a partition). Recording this host's late answer (a 429 putting it back to
+            // pending, a split marking sent rows rejected) would send it again.
+            throw PostgresStateError(.chunkChangedUnderneath(jobID: jobID, seq: seq, found: state))
         } else if let leaseHolder, leaseHolder != holder, live {
             throw PostgresStateError(.leasedByAnother(jobID: jobID, seq: seq, holder: leaseHolder))
         }

@@ -45,8 +45,15 @@ extension PostgresStateStore {
                 }
                 throw PostgresStateError(.leasedByAnother(jobID: jobID, seq: seq, holder: found.holder ?? "another host"))
             }
-            return try await database.markInFlight(
-                jobID: jobID, seq: seq, holder: holder, name: name, body: body, idempotencyKey: idempotencyKey, endpoint: endpoint, at: now)
+            do {
+                return try await database.markInFlight(
+                    jobID: jobID, seq: seq, holder: holder, name: name, body: body, idempotencyKey: idempotencyKey, endpoint: endpoint, at: now)
+            } catch {
+                // Not pending any more (another host sent it while this one waited past its lease): give the
+                // hold back at once, so the chunk's next holder need not wait out a lease nobody uses.
+                _ = try? await database.releaseLease(jobID: jobID, seq: seq, holder: holder)
+                throw error
+            }
         }
     }
 

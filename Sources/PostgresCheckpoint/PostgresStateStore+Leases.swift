@@ -45,6 +45,17 @@ extension PostgresStateStore {
     }
 
     /// The job's session advisory lock on this store's connection (freed when it closes).
+    public var isShared: Bool { true }
+
+    /// One sending run of a job per host: a session advisory lock keyed by the host's name (the holder's
+    /// first part) and the job, freed when the run's connection ends. Without it a crontab's every-minute
+    /// line would start a run per minute per host while the first still waits for other hosts' chunks, each
+    /// with its own connection, until the server's connection limit refused them all.
+    public func tryHostRunLock(jobName: String) throws -> Bool {
+        let host = holder.split(separator: ":", maxSplits: 1).first.map(String.init) ?? holder
+        return try tryIngestLock(jobName: "run on \(host)\u{0}\(jobName)")
+    }
+
     public func tryIngestLock(jobName: String) throws -> Bool {
         try run { database, _ in try await database.tryIngestLock(jobName: jobName) } == .acquired
     }

@@ -84,10 +84,13 @@ public final class PostgresStateStore: StateStore, Sendable {
     /// "hostname:pid:xxxxxx": the host and process, and a random suffix, so a restarted process that gets
     /// the same pid never finds a lease of its predecessor to be its own.
     /// The host name is `gethostname`'s, not `ProcessInfo.hostName`, which may resolve names through DNS.
-    public static func defaultHolder() -> String {
+    /// `host` overrides the host name (`ZIETT_BATCH_HOST`: containers that share a host name, or several
+    /// "hosts" on one machine in a test or a rehearsal).
+    public static func defaultHolder(host given: String? = nil) -> String {
         var name = [CChar](repeating: 0, count: 256)
-        let host = gethostname(&name, name.count - 1) == 0
-            ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
+        let host = given.flatMap { $0.isEmpty ? nil : $0.replacingOccurrences(of: ":", with: "_") }
+            ?? (gethostname(&name, name.count - 1) == 0
+                ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost")
         let suffix = String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
         return "\(host):\(ProcessInfo.processInfo.processIdentifier):\(suffix)"
     }

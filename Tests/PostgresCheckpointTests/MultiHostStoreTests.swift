@@ -114,6 +114,32 @@ struct MultiHostStoreTests {
         }
     }
 
+    /// A stalls past its lease (a paused VM, a partition) with a 429 in hand; B takes the chunk over, finds it
+    /// at the API and records it accepted (which clears the lease). A's late outcomes must change nothing: a
+    /// `markNotProcessed` would put a sent chunk back to pending (sent again), a `split` would mark sent rows
+    /// rejected (sent again by `retry --rejected`). Found by review; the lease rule let both through.
+    @Test func aStaleHostsLateOutcomeCannotReopenAChunkAnotherHostSettled() async throws {
+        try await withHosts(chunks: 1) { a, b, job, clock throws in
+            #expect(try a.takeNextChunk(jobID: job, after: -1, lane: nil)?.seq == 0)
+            let attempt = try ProtocolJob.inFlight(a, job: job, seq: 0, at: clock.now())
+            clock.set(1_031)
+            #expect(try b.takeNextChunk(jobID: job, after: -1, lane: nil)?.state == .inflight)
+            try b.markAccepted(jobID: job, seq: 0, campaignID: "c-b", messageID: nil, httpStatus: nil, traceID: nil, attemptID: nil, outcome: "reconciled")
+            let error = RecordedError(httpStatus: 429, code: "RATE_LIMIT_EXCEEDED", message: "slow down")
+            let notProcessed = try ProtocolJob.refusal {
+                try a.markNotProcessed(jobID: job, seq: 0, notBefore: 1_040, error: error, attemptID: attempt)
+            }
+            #expect(notProcessed == .chunkChangedUnderneath)
+            let split = try ProtocolJob.refusal {
+                _ = try a.split(jobID: job, seq: 0, rejectedRows: [1: "VALIDATION_ERROR: bad"], error: error, attemptID: attempt)
+            }
+            #expect(split == .chunkChangedUnderneath)
+            #expect(try a.chunk(jobID: job, seq: 0)?.state == .accepted)
+            #expect(try a.counts(jobID: job).recipients(.rejected) == 0)
+            #expect(try a.counts(jobID: job).recipients(.pending) == 0)
+        }
+    }
+
     /// B is told when A's lease on the one open chunk ends; A, holding it, is told nothing is elsewhere.
     @Test func openElsewhereUntilGivesAsLeaseExpiryToB() async throws {
         try await withHosts(chunks: 1) { a, b, job, clock throws in

@@ -58,16 +58,26 @@ public struct JobRunner {
             throw RunFailure(.runAgainLater, "\(error)")
         }
         defer { store.close() }
-        var job = try prepareJob(store)
+        if store.isShared && options.dispatch.lease <= options.dispatch.requestTimeout {
+            throw RunFailure(
+                .usage,
+                "--lease \(Int(options.dispatch.lease)) must be longer than --request-timeout \(Int(options.dispatch.requestTimeout)): "
+                    + "a host's answer must come back while it still holds the chunk")
+        }
+        // One sending run of a job per host (a state file's lock already is one).
+        guard try store.tryHostRunLock(jobName: options.jobName) else {
+            throw RunFailure(.runAgainLater, "another run of job \"\(options.jobName)\" is active on this host (\(store.location)); nothing was changed")
+        }
+        // One host reads the CSV (or applies a changed one); the others wait for it, or send what it planned.
+        var readsInput = false
+        let jobName = options.jobName
+        defer { if readsInput { try? store.releaseIngestLock(jobName: jobName) } }
+        var job = try prepareJob(store, readsInput: &readsInput)
         var log = logger
         log[metadataKey: "job.name"] = "\(job.name)"
 
         var ingested: Ingestor.Summary?
-        // One host reads the CSV; the others wait for it, or send what it planned.
-        var readsInput = false
-        let jobName = job.name
-        defer { if readsInput { try? store.releaseIngestLock(jobName: jobName) } }
-        if job.phase == .ingesting {
+        if job.phase == .ingesting && !readsInput {
             readsInput = try await takeIngestTurn(store, job: job, log: log)
             // Another host may have read it, or read part of it, while this one waited.
             job = try store.job(named: job.name) ?? job
@@ -183,21 +193,31 @@ public struct JobRunner {
         return report
     }
 
-    private func prepareJob(_ store: any StateStore) throws -> Job {
+    /// Creates the job, or checks that the existing one is this command's (same settings, same input), and
+    /// applies a changed input when allowed. A shared state: the input is compared by content (hosts' copies
+    /// of one file differ in modification time), a job another host created at the same moment is checked
+    /// like any existing one, and a changed input is applied only under the ingest lock (`readsInput` set),
+    /// so no host rewrites rows another host is reading.
+    private func prepareJob(_ store: any StateStore, readsInput: inout Bool) throws -> Job {
         let settings = options.settings
-        guard let fingerprint = InputFingerprint.of(path: options.csvPath) else {
+        let fingerprint = store.isShared ? InputFingerprint.ofContent(path: options.csvPath) : InputFingerprint.of(path: options.csvPath)
+        guard let fingerprint else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: options.csvPath, isDirectory: &isDirectory)
             let why = !exists ? "no such file" : isDirectory.boolValue ? "is a directory, not a CSV file" : "cannot be read (permissions?)"
             throw RunFailure(.noInput, "\(options.csvPath): \(why)")
         }
         try checkCanSend()
-        guard var job = try store.job(named: options.jobName) else {
+        var job: Job
+        if let existing = try store.job(named: options.jobName) {
+            job = existing
+        } else {
             // The campaign's identity goes into every batch name, so the API can tell a later job (from a
             // lost state file) that this campaign was sent (ResendCheck).
             var created = settings
             created.campaignFingerprint = CampaignFingerprint.of(csvPath: options.csvPath, sender: settings.sender, message: settings.message)
-            return try store.createJob(name: options.jobName, settings: created, inputFingerprint: fingerprint)
+            // Another host may create it at the same moment: whichever row exists comes back, checked below.
+            job = try store.createJob(name: options.jobName, settings: created, inputFingerprint: fingerprint)
         }
         let differences = settings.differences(from: job.settings)
         if !differences.isEmpty {
@@ -210,8 +230,17 @@ public struct JobRunner {
             guard options.allowChangedInput else {
                 throw RunFailure(
                     .dataError,
-                    "\(options.csvPath) changed since job \"\(job.name)\" began; nothing was sent. "
+                    "\(options.csvPath) changed since job \"\(job.name)\" began\(store.isShared ? " (or differs from the file the job began with on another host)" : ""); nothing was sent. "
                         + "Restore the original file, or pass --allow-changed-input to add only the numbers not yet sent in this job.")
+            }
+            if !readsInput {
+                guard try store.tryIngestLock(jobName: job.name) else {
+                    throw RunFailure(.runAgainLater, "another host is reading the CSV of job \"\(job.name)\" (\(store.location)); the changed input is applied on a later run")
+                }
+                readsInput = true
+                // Another host may have applied this very change while this one waited for the lock.
+                job = try store.job(named: job.name) ?? job
+                guard job.inputFingerprint != fingerprint else { return job }
             }
             switch try ChangedInput().apply(store: store, job: job, fingerprint: fingerprint, classifier: makeClassifier(job)) {
             case .restarted:

@@ -41,15 +41,18 @@ public enum StateLocation: Sendable, CustomStringConvertible {
     }
 
     /// Opens the state: a file for `access` (creating it for a writer), or a connection to the database
-    /// (migrated), whose chunks this process holds as `holder` for `leaseSeconds` at a time.
+    /// (migrated), whose chunks this process holds as `holder` (default: `ZIETT_BATCH_HOST` or the host name,
+    /// the process id and a random suffix) for `leaseSeconds` at a time.
     public func open(
         access: SQLiteStateStore.Access, clock: any WallClock = SystemWallClock(), leaseSeconds: Double = 120,
-        holder: String = PostgresStateStore.defaultHolder(), logger: Logger
+        holder: String? = nil, logger: Logger
     ) throws -> any StateStore {
         switch self {
         case .file(let path):
             return try SQLiteStateStore(path: path, access: access, clock: clock)
         case .postgres(let location):
+            // This host's name in the leases and its run lock: `ZIETT_BATCH_HOST`, else the host name.
+            let holder = holder ?? PostgresStateStore.defaultHolder(host: ProcessInfo.processInfo.environment["ZIETT_BATCH_HOST"])
             return try PostgresStateStore.open(location: location, holder: holder, leaseSeconds: leaseSeconds, clock: clock, logger: logger)
         }
     }

@@ -153,13 +153,22 @@ public final class Dispatcher {
         // Chunks set aside: in doubt until their last attempt settles, or (`window`) pending until their
         // send window opens (`until` = .infinity when no opening is in sight).
         var parked: [(seq: Int, until: Double, window: Bool)] = []
+        // A shared state: chunks behind the cursors may need work again (a dead host's, once its lease
+        // ended; one another host put back after a 429). Looked for from the first chunk once each time the
+        // cursors run out, until the run makes progress again (a chunk done, more rows cut).
+        var lookedBehind = false
         while true {
             let chunk: Chunk
             if let next = try nextOpenChunk(&cursors) {
                 chunk = next
+            } else if store.isShared, !lookedBehind {
+                lookedBehind = true
+                cursors = Cursors()
+                continue
             } else if try expireUncutIfEnded() {
                 continue
             } else if try cutChunks() > 0 {
+                lookedBehind = false
                 continue
             } else if let earliest = parked.indices.min(by: { parked[$0].until < parked[$1].until }) {
                 let (seq, until, window) = parked.remove(at: earliest)
@@ -192,8 +201,11 @@ public final class Dispatcher {
             do {
                 ended = try await drive(chunk)
             } catch {
-                // Another host took the chunk (its lease ended under a long wait): it is that host's now.
-                guard let refusal = error as? StateStoreError, refusal.code == .heldByAnotherHost else { throw error }
+                // Another host took the chunk (its lease ended under a long wait), or settled it: it is that
+                // host's now. (A state file's chunk changed underneath is another process despite the lock.)
+                guard let refusal = error as? StateStoreError,
+                      refusal.code == .heldByAnotherHost || (store.isShared && refusal.code == .chunkChangedUnderneath)
+                else { throw error }
                 machine.chunkLeft()
                 logger.notice("chunk left to another host", metadata: ["chunk.seq": "\(chunk.seq)", "reason": "\(refusal)"])
                 continue
@@ -201,6 +213,7 @@ public final class Dispatcher {
             switch ended {
             case .final:
                 chunksDoneThisRun += 1
+                lookedBehind = false
                 reportProgress()
             case .parked(let until):
                 logger.info("in-doubt chunk parked until its last attempt has settled", metadata: [
@@ -208,6 +221,7 @@ public final class Dispatcher {
                 ])
                 // Kept until it is due, so no other host looks it up before it has settled.
                 _ = try store.holdChunk(jobID: job.id, seq: chunk.seq, until: until)
+                parked.removeAll { $0.seq == chunk.seq }
                 parked.append((chunk.seq, until, false))
             case .awaitingWindow(let until):
                 logger.debug("chunk waits for its send window", metadata: [
@@ -215,6 +229,8 @@ public final class Dispatcher {
                     "opens": "\(until.isFinite ? SendSchedule.format(until) : "not in sight")",
                 ])
                 try store.releaseChunk(jobID: job.id, seq: chunk.seq)
+                // Met again when looking behind the cursors (a shared state): parked once.
+                parked.removeAll { $0.seq == chunk.seq }
                 parked.append((chunk.seq, until, true))
             case .stop(let end):
                 return end
