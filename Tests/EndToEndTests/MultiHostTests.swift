@@ -34,13 +34,17 @@ extension EndToEnd {
             let counts = Mutex(Counts())
         }
 
-        @Test(.enabled(if: enabled, "ZIETT_TEST_POSTGRES_URL is not set: run under scripts/with-postgres (scripts/test does)"))
-        func threeHostsKilledAtRandomSendEachRecipientExactlyOnce() async throws {
+        /// `personalised`: a text per row with eight shared names (rows with the same text share batches, the
+        /// rest go as single messages, two lanes side by side), and the resend check by sample messages.
+        @Test(.enabled(if: enabled, "ZIETT_TEST_POSTGRES_URL is not set: run under scripts/with-postgres (scripts/test does)"),
+              arguments: [false, true])
+        func threeHostsKilledAtRandomSendEachRecipientExactlyOnce(personalised: Bool) async throws {
             let url = try #require(Self.url, "CI=true but ZIETT_TEST_POSTGRES_URL is not set: run under scripts/with-postgres")
-            let name = "three-hosts"
+            let name = personalised ? "three-hosts+grouped-texts" : "three-hosts"
             let seed = testSeed(name)
             let dir = temporaryDirectory()
-            let fixture = try writeRecipientsFixture(count: 240 * Soak.scale, in: dir, seed: seed)
+            let fixture = try writeRecipientsFixture(
+                count: (personalised ? 120 : 240) * Soak.scale, in: dir, seed: seed, sharedNames: personalised ? 8 : 0)
             let expected = fixture.expected
             var config = SimulatorConfiguration.unlimited
             config.ignoreIdempotencyKeys = true
@@ -53,10 +57,12 @@ extension EndToEnd {
             let server = try await ZiettSimulatorServer.start(configuration: config)
             // One database holds every test run's jobs: a job and a key of its own keep this run apart.
             let unique = UUID().uuidString.prefix(8).lowercased()
-            let template = "Your appointment is confirmed."
+            let template = personalised ? "Hello {{name}}, see you soon." : "Your appointment is confirmed."
+            // Each number's text, from the row that introduced it, as the CSV was written.
+            let expectedText = fixture.names.mapValues { personalised ? "Hello \($0), see you soon." : template }
             let arguments = [
                 "run", fixture.path, "--sender", Self.sender, "--message", template, "--country", "AO",
-                "--state", url, "--job", "three-hosts-\(unique)", "--chunk-size", "7", "--max-rate", "10/s", "--read-rate", "2000/s",
+                "--state", url, "--job", "three-hosts-\(unique)", "--chunk-size", "7", "--max-rate", personalised ? "40/s" : "10/s", "--read-rate", "2000/s",
                 "--backoff-base", "0.005", "--backoff-cap", "0.02", "--max-attempts", "50", "--base-url", server.baseURL,
                 "--seed", "\(seed)", "--request-timeout", "2", "--settle", "0.2", "--lease", "4",
             ]
@@ -175,7 +181,13 @@ extension EndToEnd {
             let unexpected = Set(sentTo.keys).subtracting(expected)
             #expect(wrong.isEmpty, "\(wrong.count) number(s) not sent exactly once: \(wrong.sorted().prefix(5))")
             #expect(unexpected.isEmpty, "sent to numbers not in the CSV: \(unexpected.prefix(5))")
-            #expect(Set(ledger.messages.map(\.content)) == [template])
+            var textsByNumber: [String: [String]] = [:]
+            for message in ledger.messages { textsByNumber[message.e164, default: []].append(message.content) }
+            let wrongText = expectedText.filter { number, text in textsByNumber[number] != [text] }.map(\.key)
+            #expect(wrongText.isEmpty, "\(wrongText.count) number(s) without exactly their own row's text: \(wrongText.sorted().prefix(5))")
+            if personalised {
+                #expect(!ledger.campaigns.isEmpty && ledger.messages.contains { $0.campaignID == nil }, "both lanes sent")
+            }
         }
 
         /// Cron starts a run every minute: on one host a second run of a job that is still sending exits 75 at

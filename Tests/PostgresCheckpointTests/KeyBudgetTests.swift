@@ -32,15 +32,7 @@ struct KeyBudgetTests {
                 }
                 return try await group.reduce(into: [KeyLedger.Reservation]()) { $0 += $1 }
             }
-            #expect(slots.count == 48)
-            #expect(Set(slots.map(\.id)).count == 48)
-            let times = slots.map(\.at).sorted()
-            for i in 1..<times.count {
-                #expect(times[i] - times[i - 1] >= window / Double(count) - 1e-9, "slots \(i - 1) and \(i) too close: \(times[i - 1]), \(times[i])")
-            }
-            for i in 0..<(times.count - count) {
-                #expect(times[i + count] - times[i] >= window, "\(count + 1) slots within one window from \(times[i])")
-            }
+            expectSlotsKeepTheLimit(slots, reservations: 48, count: count, window: window)
         }
     }
 
@@ -110,5 +102,22 @@ extension KeyLedger.Outcome {
     /// The reserved slot's time; nil when too far.
     var slotTime: Double? {
         if case .reserved(let slot) = self { slot.at } else { nil }
+    }
+}
+
+/// Concurrent reservers' slots: every reservation made once, no two closer than `window / count`, never more
+/// than `count` in one window.
+func expectSlotsKeepTheLimit(
+    _ slots: [KeyLedger.Reservation], reservations: Int, count: Int, window: Double, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(slots.count == reservations, sourceLocation: sourceLocation)
+    #expect(Set(slots.map(\.id)).count == reservations, sourceLocation: sourceLocation)
+    let times = slots.map(\.at).sorted()
+    for i in 1..<times.count {
+        #expect(times[i] - times[i - 1] >= window / Double(count) - 1e-9, "slots \(i - 1) and \(i) too close: \(times[i - 1]), \(times[i])",
+                sourceLocation: sourceLocation)
+    }
+    for i in 0..<(times.count - count) {
+        #expect(times[i + count] - times[i] >= window, "\(count + 1) slots within one window from \(times[i])", sourceLocation: sourceLocation)
     }
 }
