@@ -190,6 +190,44 @@ extension EndToEnd {
             }
         }
 
+        /// One key, one budget across hosts: three processes (three hosts, each with its own key ledger directory,
+        /// so only the database can pace them together) send one job against a limit of 40 batches per 10 s.
+        /// Each alone would pace itself at the whole limit, three times it together: 429s. Together through
+        /// the database's budget: none, and the key's limit reached.
+        @Test(.enabled(if: enabled, "ZIETT_TEST_POSTGRES_URL is not set: run under scripts/with-postgres (scripts/test does)"))
+        func threeHostsShareTheKeysBudgetThroughTheDatabase() async throws {
+            let url = try #require(Self.url, "CI=true but ZIETT_TEST_POSTGRES_URL is not set: run under scripts/with-postgres")
+            var configuration = SimulatorConfiguration.unlimited
+            configuration.batchLimit = SimulatedRateLimit(count: 40, window: 10)
+            let server = try await ZiettSimulatorServer.start(configuration: configuration)
+            let dir = temporaryDirectory()
+            let (csv, expected) = try writeRecipients(count: 120, in: dir, seed: 61)
+            let unique = UUID().uuidString.prefix(8).lowercased()
+            let arguments = [
+                "run", csv, "--sender", Self.sender, "--message", "Budget", "--country", "AO", "--state", url,
+                "--job", "budget-\(unique)", "--base-url", server.baseURL, "--chunk-size", "2", "--max-rate", "40/10s",
+                "--resend-window", "0", "--quiet",
+            ]
+            var children: [Child] = []
+            for host in 0..<3 {
+                // `Child` gives each its own ZIETT_BATCH_KEY_LEDGER_DIR: no shared ledger file.
+                children.append(try Child(arguments, environment: ["ZIETT_API_KEY": "zk_test_budget_\(unique)", "ZIETT_BATCH_HOST": "h\(host)"]))
+            }
+            for child in children {
+                let result = try await child.finish()
+                #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            }
+            let ledger = await server.ledger()
+            await server.stop()
+            #expect(ledger.responses["POST /campaigns/batch 429"] == nil, "\(ledger.responses)")
+            let accepted = ledger.requests.filter { $0.endpoint == "POST /campaigns/batch" && $0.status == 202 }.map(\.time).sorted()
+            #expect(accepted.count == 60)
+            let rate = Double(accepted.count - 1) / (accepted.last! - accepted.first!)
+            print("[three hosts, one key] \(accepted.count) batches at \(String(format: "%.3f", rate))/s, limit 4/s, responses \(ledger.responses)")
+            #expect(rate >= 0.9 * 4, "combined rate \(rate)/s")
+            #expect(Set(ledger.acceptedCountByNumber.keys) == expected)
+        }
+
         /// Cron starts a run every minute: on one host a second run of a job that is still sending exits 75 at
         /// once (it would otherwise wait beside the first, one more process and connection a minute), while a
         /// run on another host joins in.
