@@ -6,6 +6,8 @@ enum AdvisoryLockKey {
     static let migrationPurpose: Int32 = 0x5A42_0001
     /// The ingest of one job; the object is `objectKey(jobName)`.
     static let ingestPurpose: Int32 = 0x5A42_0002
+    /// A job's run on one host (`tryRunLock`): its own purpose, so no run lock's key can meet an ingest lock's.
+    static let runPurpose: Int32 = 0x5A42_0003
 
     /// A 32-bit FNV-1a hash of `name`'s UTF-8, the same on every host and server version. Two names with one
     /// hash only make their ingests wait for each other.

@@ -91,7 +91,8 @@ extension PostgresStateDatabase {
         // `UPDATE … FROM planned` ran as a nested loop over a sequential scan, 12 to 24 s for 10,000 rows
         // of a 60,000-row table instead of 0.1 s (measured with scripts/bench-hosts). Autovacuum's own
         // analyze comes only later, and only after enough rows changed.
-        _ = try await serially { connection in try await connection.query("ANALYZE recipient, chunk", logger: logger) }
+        // SKIP_LOCKED: never wait behind a VACUUM or another host's ANALYZE (their statistics serve as well).
+        _ = try await serially { connection in try await connection.query("ANALYZE (SKIP_LOCKED) recipient, chunk", logger: logger) }
         return try await transaction { connection in
             try await connection.query(
                 "UPDATE job SET phase = \(JobPhase.planned.rawValue), updated_at = \(now) WHERE id = \(jobID)", logger: logger)

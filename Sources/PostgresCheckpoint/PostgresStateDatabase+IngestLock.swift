@@ -36,4 +36,15 @@ extension PostgresStateDatabase {
             heldIngestLocks.remove(jobName)
         }
     }
+
+    /// Takes the lock of `jobName`'s run on `host` (a session advisory lock of its own purpose), held until the
+    /// connection ends: one sending run of a job per host. False while another session holds it.
+    public func tryRunLock(jobName: String, host: String) async throws -> Bool {
+        try await serially { connection in
+            try await connection.query(
+                "SELECT pg_try_advisory_lock(\(AdvisoryLockKey.runPurpose), \(AdvisoryLockKey.objectKey(host + "\u{0}" + jobName)))",
+                logger: logger
+            ).decode(Bool.self).collectFirst() ?? false
+        }
+    }
 }

@@ -70,6 +70,17 @@ public actor PostgresStateDatabase {
         return result
     }
 
+    /// Asks the server to probe this session's TCP connection: a host that loses power or its network would
+    /// otherwise keep its session, and so its run and ingest locks, until the operating system's default
+    /// keepalive notices (about 2 hours); with these, within about 2 minutes. (Ignored on a Unix socket.)
+    func keepSessionAlive() async throws {
+        try await serially { connection in
+            for setting in ["tcp_keepalives_idle = 60", "tcp_keepalives_interval = 10", "tcp_keepalives_count = 6"] {
+                try await connection.query(PostgresQuery(unsafeSQL: "SET \(setting)"), logger: logger)
+            }
+        }
+    }
+
     /// Runs `body` with the connection once no other operation is using it.
     func serially<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         if busy {

@@ -53,7 +53,7 @@ extension PostgresStateStore {
     /// with its own connection, until the server's connection limit refused them all.
     public func tryHostRunLock(jobName: String) throws -> Bool {
         let host = holder.split(separator: ":", maxSplits: 1).first.map(String.init) ?? holder
-        return try tryIngestLock(jobName: "run on \(host)\u{0}\(jobName)")
+        return try run { database, _ in try await database.tryRunLock(jobName: jobName, host: host) }
     }
 
     public func tryIngestLock(jobName: String) throws -> Bool {

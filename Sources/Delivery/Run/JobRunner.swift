@@ -98,6 +98,12 @@ public struct JobRunner {
             job = try store.job(named: job.name) ?? job
             ingested = summary
         }
+        // Read (or applied): the lock goes back now, not after the send, so a changed input on another host
+        // need not wait for this run to end.
+        if readsInput {
+            try? store.releaseIngestLock(jobName: jobName)
+            readsInput = false
+        }
         let plan = try PlanCalculator(
             store: store, job: job, maxRate: options.dispatch.maxRate, counts: ingested?.counts, messages: ingested?.messages
         ).summary()

@@ -153,6 +153,9 @@ public final class Dispatcher {
         // Chunks set aside: in doubt until their last attempt settles, or (`window`) pending until their
         // send window opens (`until` = .infinity when no opening is in sight).
         var parked: [(seq: Int, until: Double, window: Bool)] = []
+        // Which chunks are in `parked`: a chunk met again behind the cursors (a shared state) is parked once,
+        // without a scan of the list each time (a million window-closed chunks must not cost a square).
+        var parkedSeqs: Set<Int> = []
         // A shared state: chunks behind the cursors may need work again (a dead host's, once its lease
         // ended; one another host put back after a 429). Looked for from the first chunk once each time the
         // cursors run out, until the run makes progress again (a chunk done, more rows cut).
@@ -172,6 +175,7 @@ public final class Dispatcher {
                 continue
             } else if let earliest = parked.indices.min(by: { parked[$0].until < parked[$1].until }) {
                 let (seq, until, window) = parked.remove(at: earliest)
+                parkedSeqs.remove(seq)
                 switch await gate.pass(.listCampaigns, notBefore: until) {
                 case .stopped: return .interrupted
                 case .tooFar(let until):
@@ -221,7 +225,7 @@ public final class Dispatcher {
                 ])
                 // Kept until it is due, so no other host looks it up before it has settled.
                 _ = try store.holdChunk(jobID: job.id, seq: chunk.seq, until: until)
-                parked.removeAll { $0.seq == chunk.seq }
+                if !parkedSeqs.insert(chunk.seq).inserted { parked.removeAll { $0.seq == chunk.seq } }
                 parked.append((chunk.seq, until, false))
             case .awaitingWindow(let until):
                 logger.debug("chunk waits for its send window", metadata: [
@@ -230,7 +234,7 @@ public final class Dispatcher {
                 ])
                 try store.releaseChunk(jobID: job.id, seq: chunk.seq)
                 // Met again when looking behind the cursors (a shared state): parked once.
-                parked.removeAll { $0.seq == chunk.seq }
+                if !parkedSeqs.insert(chunk.seq).inserted { parked.removeAll { $0.seq == chunk.seq } }
                 parked.append((chunk.seq, until, true))
             case .stop(let end):
                 return end
@@ -405,7 +409,12 @@ public final class Dispatcher {
                 switch await gate.pass(readEndpoint, notBefore: notBefore) {
                 case .stopped: action = machine.stopRequested()
                 case .tooFar(let until): action = machine.gateTooFar(until: until)
-                case .go: action = machine.lookUpFinished(try await lookUp(request, seq: chunk.seq), now: clock.now())
+                case .go:
+                    // The wait at the gate may have outlasted the lease: held again, or left to the host that took it.
+                    guard try store.holdChunk(jobID: job.id, seq: chunk.seq, until: clock.now()) != nil else {
+                        throw StateStoreError.heldByAnotherHost(jobID: job.id, seq: chunk.seq, holder: "another host", location: store.location)
+                    }
+                    action = machine.lookUpFinished(try await lookUp(request, seq: chunk.seq), now: clock.now())
                 }
             case .send(let notBefore):
                 guard let request else { throw DispatchError.noRequest(seq: chunk.seq) }
