@@ -214,3 +214,20 @@ extension SimulatorConfiguration {
         return config
     }
 }
+
+/// Batches sent under a key's limit of `perSecond`: none refused with 429, `count` accepted, and their
+/// combined rate at least `share` of the limit. Returns the accepted batches' times, sorted.
+@discardableResult
+func expectBatchesKeptTheKeysLimit(
+    _ ledger: LedgerSnapshot, count: Int, perSecond: Double, share: Double, label: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) -> [Double] {
+    #expect(ledger.responses["POST /campaigns/batch 429"] == nil, "\(ledger.responses)", sourceLocation: sourceLocation)
+    let accepted = ledger.requests.filter { $0.endpoint == "POST /campaigns/batch" && $0.status == 202 }.map(\.time).sorted()
+    #expect(accepted.count == count, sourceLocation: sourceLocation)
+    guard let first = accepted.first, let last = accepted.last, last > first else { return accepted }
+    let rate = Double(accepted.count - 1) / (last - first)
+    print("[\(label)] \(accepted.count) batches at \(String(format: "%.3f", rate))/s, limit \(perSecond)/s, responses \(ledger.responses)")
+    #expect(rate >= share * perSecond, "combined rate \(rate)/s", sourceLocation: sourceLocation)
+    return accepted
+}
