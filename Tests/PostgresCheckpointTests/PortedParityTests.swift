@@ -176,14 +176,7 @@ extension Twin {
             skipped.append(leased.chunk.seq)
         }
         for other in skipped { try await postgres.releaseLease(jobID: postgresJob, seq: other, holder: host) }
-        let body = Array("{\"chunk\":\(seq),\"at\":\(now)}".utf8)
-        let sqliteID = try sqlite.markInFlight(
-            jobID: sqliteJob, seq: seq, name: "zb-\(seq)", body: body, idempotencyKey: "key-\(seq)", endpoint: endpoint, at: now)
-        let postgresID = try await postgres.markInFlight(
-            jobID: postgresJob, seq: seq, holder: host, name: "zb-\(seq)", body: body, idempotencyKey: "key-\(seq)", endpoint: endpoint,
-            at: now)
-        #expect(sqliteID == postgresID, "attempt ids")
-        return sqliteID
+        return try await commitIntent(seq, endpoint: endpoint)
     }
 }
 

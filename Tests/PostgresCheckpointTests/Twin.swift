@@ -120,6 +120,12 @@ final class Twin {
         tick()
         let leased = try await postgres.leaseNextChunk(jobID: postgresJob, holder: host, leaseSeconds: 3_600, now: now)
         #expect(leased?.chunk.seq == seq, "the chunk leased")
+        return try await commitIntent(seq, endpoint: endpoint)
+    }
+
+    /// Commits chunk `seq`'s intent in both stores (the PostgreSQL side already leased it), at the same time;
+    /// both must give the attempt the same id.
+    func commitIntent(_ seq: Int, endpoint: String) async throws -> Int64 {
         let body = Array("{\"chunk\":\(seq),\"at\":\(now)}".utf8)
         let sqliteID = try sqlite.markInFlight(
             jobID: sqliteJob, seq: seq, name: "zb-\(seq)", body: body, idempotencyKey: "key-\(seq)", endpoint: endpoint, at: now)
