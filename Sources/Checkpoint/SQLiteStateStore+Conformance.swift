@@ -25,7 +25,7 @@ extension SQLiteStateStore: StateStore {
         try chunk(jobID: jobID, seq: seq)
     }
 
-    public func releaseChunk(jobID: Int64, seq: Int) throws {}
+    public func releaseChunk(jobID: Int64, seq: Int, notBefore: Double?) throws {}
 
     public func openElsewhereUntil(jobID: Int64) throws -> Double? { nil }
 

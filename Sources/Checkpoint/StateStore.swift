@@ -128,8 +128,12 @@ public protocol StateStore: AnyObject {
     /// Keeps (or takes again, if no other host has taken it) a chunk this host set aside, until at least
     /// `until`; nil when another host now works on it (or it is gone). The chunk as stored.
     func holdChunk(jobID: Int64, seq: Int, until: Double) throws -> Chunk?
-    /// Gives a chunk this host set aside back to the other hosts (it waits for its send window).
-    func releaseChunk(jobID: Int64, seq: Int) throws
+    /// Gives a chunk this host took back to the other hosts: the other lane's chunk it did not take, or one
+    /// that waits for its send window. With `notBefore` (the window's opening), a pending chunk is not taken
+    /// by any host before then: otherwise every host would take it up and set it aside again each time it
+    /// looks behind its cursors, three round trips a chunk, for every chunk outside its window. Nothing for
+    /// a state with one writer, whose run keeps its own list of what it set aside.
+    func releaseChunk(jobID: Int64, seq: Int, notBefore: Double?) throws
     /// When an open chunk held by another host may next be taken by this one (the earliest end of their
     /// leases; now for an open chunk nobody holds); nil when no open chunk is held elsewhere.
     func openElsewhereUntil(jobID: Int64) throws -> Double?

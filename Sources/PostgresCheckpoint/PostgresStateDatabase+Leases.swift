@@ -57,12 +57,19 @@ extension PostgresStateDatabase {
 
     /// Gives a chunk back (the holder stops, or leaves an in-doubt chunk to another host). False when `holder`
     /// no longer held it: the outcomes that take a chunk out of `inflight` clear its lease themselves.
+    ///
+    /// With `notBefore` (a send window's opening), a `pending` chunk is not leased again before then: its
+    /// `not_before` becomes the later of its own and `notBefore`, in the same statement, so no host sees
+    /// it free and not yet deferred. An `inflight` chunk keeps its own: its look-up is not the window's to
+    /// delay.
     @discardableResult
-    public func releaseLease(jobID: Int64, seq: Int, holder: String) async throws -> Bool {
+    public func releaseLease(jobID: Int64, seq: Int, holder: String, notBefore: Double? = nil) async throws -> Bool {
         try await serially { connection in
             let rows = try await connection.query(
                 """
-                UPDATE chunk SET lease_holder = NULL, lease_expires_at = NULL
+                UPDATE chunk SET lease_holder = NULL, lease_expires_at = NULL,
+                    not_before = CASE WHEN state = 'pending' AND \(notBefore)::double precision IS NOT NULL
+                        THEN greatest(not_before, \(notBefore)::double precision) ELSE not_before END
                 WHERE job_id = \(jobID) AND seq = \(seq) AND lease_holder = \(holder)
                 RETURNING seq
                 """, logger: logger)

@@ -23,9 +23,11 @@ extension PostgresStateStore {
         }
     }
 
-    public func releaseChunk(jobID: Int64, seq: Int) throws {
+    /// Gives the chunk back (`PostgresStateDatabase.releaseLease`); with `notBefore`, a pending chunk's
+    /// `not_before` is moved to it, which `leaseNextChunk` honours for every host.
+    public func releaseChunk(jobID: Int64, seq: Int, notBefore: Double?) throws {
         let holder = self.holder
-        _ = try run { database, _ in try await database.releaseLease(jobID: jobID, seq: seq, holder: holder) }
+        _ = try run { database, _ in try await database.releaseLease(jobID: jobID, seq: seq, holder: holder, notBefore: notBefore) }
     }
 
     public func openElsewhereUntil(jobID: Int64) throws -> Double? {

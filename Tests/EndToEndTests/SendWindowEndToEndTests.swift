@@ -42,12 +42,25 @@ extension EndToEnd {
              "--send-window", "09:00-20:00", "--send-days", "mon-fri"] + extra
         }
 
-        @Test func onlyOpenWindowsGoThenTheRestEachExactlyOnceAsTheirWindowsOpen() async throws {
+        /// Where the state lives: a file, and (under scripts/with-postgres) a PostgreSQL database, where a chunk
+        /// outside its window goes back to every host with its opening as the time it may be taken again.
+        static let states = ["file"] + (EndToEnd.MultiHostTests.enabled ? ["postgres"] : [])
+
+        @Test(arguments: states)
+        func onlyOpenWindowsGoThenTheRestEachExactlyOnceAsTheirWindowsOpen(in kind: String) async throws {
             let server = try await ZiettSimulatorServer.start(configuration: .unlimited)
             let dir = temporaryDirectory()
             let csv = try writeCSV(in: dir)
-            let state = dir + "/s.sqlite"
-            let key = "zk_test_windows"
+            // One database holds every test's jobs and keys' budgets: a job and a key of this run's own.
+            let unique = UUID().uuidString.prefix(8).lowercased()
+            let state = kind == "postgres"
+                ? try #require(EndToEnd.MultiHostTests.url, "CI=true but ZIETT_TEST_POSTGRES_URL is not set: run under scripts/with-postgres")
+                : dir + "/s.sqlite"
+            let job = ["--job", "windows-\(unique)"]
+            func arguments(_ csv: String, _ state: String, _ server: ZiettSimulatorServer) -> [String] {
+                self.arguments(csv, state, server, extra: job)
+            }
+            let key = "zk_test_windows_\(unique)"
             // Wednesday 2026-06-10 08:30Z: Luanda 09:30 and Tokyo 17:30 are open; New York 04:30, Los Angeles 01:30 are not.
             let first = try await runBinary(arguments(csv, state, server), environment: Self.at("2026-06-10T08:30:00Z", key: key))
             #expect(first.status == 75, "\(first.stdout)\(first.stderr)")
@@ -59,10 +72,21 @@ extension EndToEnd {
                 let zone = [Self.luanda, Self.tokyo, Self.newYork, Self.losAngeles].first { $0.contains(campaign.recipients[0]) } ?? []
                 #expect(campaign.recipients.allSatisfy(zone.contains), "\(campaign.recipients)")
             }
+            if kind == "postgres" {
+                // Another host's run meanwhile: the chunks set aside are hidden from it until their opening, and
+                // it says what it waits for as the first run did.
+                let requestsBefore = await server.ledger().requests.count
+                let other = try await runBinary(
+                    arguments(csv, state, server),
+                    environment: Self.at("2026-06-10T08:31:00Z", key: key).merging(["ZIETT_BATCH_HOST": "other-host"]) { $1 })
+                #expect(other.status == 75, "\(other.stdout)\(other.stderr)")
+                #expect((other.stdout + other.stderr).contains("the next one opens at 2026-06-10T13:00:00Z"), "\(other.stdout)\(other.stderr)")
+                #expect(await server.ledger().requests.count == requestsBefore, "no request from the other host")
+            }
             // The landline (+44 20 …) is invalid by the default number types, and said why.
-            let report = try await runBinary(["report", "--state", state, "--only", "invalid"])
+            let report = try await runBinary(["report", "--state", state, "--only", "invalid"] + job)
             #expect(report.stdout.contains("fixed-line number: cannot receive SMS"), "\(report.stdout)")
-            let status = try await runBinary(["status", "--state", state], environment: Self.at("2026-06-10T08:31:00Z", key: key))
+            let status = try await runBinary(["status", "--state", state] + job, environment: Self.at("2026-06-10T08:31:00Z", key: key))
             #expect(status.stdout.contains("5 waiting (next opening 2026-06-10T13:00:00Z)"), "\(status.stdout)")
             #expect(status.stdout.contains("the next window opens at 2026-06-10T13:00:00Z"), "\(status.stdout)")
             #expect(status.stdout.contains("types:      fixed_line 1, mobile 5, fixed_line_or_mobile 5"), "\(status.stdout)")

@@ -176,12 +176,51 @@ struct MultiHostStoreTests {
             clock.set(1_131)
             #expect(try b.holdChunk(jobID: job, seq: 0, until: 1_131)?.seq == 0, "A's lease ran out")
             #expect(try a.holdChunk(jobID: job, seq: 0, until: 1_131) == nil)
-            try b.releaseChunk(jobID: job, seq: 0)
+            try b.releaseChunk(jobID: job, seq: 0, notBefore: nil)
             #expect(try a.holdChunk(jobID: job, seq: 0, until: 1_131)?.seq == 0, "released by B")
             let attempt = try ProtocolJob.inFlight(a, job: job, seq: 0, at: clock.now())
             try a.markAccepted(
                 jobID: job, seq: 0, campaignID: "c", messageID: nil, httpStatus: 202, traceID: nil, attemptID: attempt, outcome: "accepted")
             #expect(try a.holdChunk(jobID: job, seq: 0, until: 1_131) == nil, "an accepted chunk is not held")
+        }
+    }
+
+    /// A chunk set aside for its send window goes back with its opening as `not_before`: until then no host
+    /// takes it (so none takes it up only to set it aside again), and the job is not complete meanwhile; at
+    /// the opening any host takes it. An in-flight chunk keeps its own time (its look-up is not delayed), and
+    /// a later `not_before` already there (a 429's wait) is kept.
+    @Test func releaseWithTheWindowsOpeningHidesAPendingChunkFromEveryHostUntilThen() async throws {
+        try await withHosts(chunks: 3) { a, b, job, clock throws in
+            #expect(try a.takeNextChunk(jobID: job, after: -1, lane: nil)?.seq == 0)
+            try a.releaseChunk(jobID: job, seq: 0, notBefore: 1_500)
+            #expect(try a.chunk(jobID: job, seq: 0)?.notBefore == 1_500)
+            #expect(try a.leases(jobID: job).isEmpty, "given back")
+            #expect(try b.takeNextChunk(jobID: job, after: -1, lane: nil)?.seq == 1, "B passes the deferred chunk")
+            #expect(try a.takeNextChunk(jobID: job, after: -1, lane: nil)?.seq == 2, "so does A itself")
+            #expect(try b.takeNextChunk(jobID: job, after: -1, lane: nil) == nil)
+            #expect(try b.openElsewhereUntil(jobID: job) == 1_030, "A's lease on chunk 2 ends first")
+            try a.releaseChunk(jobID: job, seq: 2, notBefore: nil)
+            try b.releaseChunk(jobID: job, seq: 1, notBefore: 1_200)
+            #expect(try a.openElsewhereUntil(jobID: job) == 1_000, "chunk 2, free and due")
+            #expect(try a.takeNextChunk(jobID: job, after: -1, lane: nil)?.seq == 2)
+            let attempt = try ProtocolJob.inFlight(a, job: job, seq: 2, at: clock.now())
+            try a.markAccepted(
+                jobID: job, seq: 2, campaignID: "c", messageID: nil, httpStatus: 202, traceID: nil, attemptID: attempt, outcome: "accepted")
+            #expect(try b.openElsewhereUntil(jobID: job) == 1_200, "open until the earliest opening: not complete")
+            clock.set(1_200)
+            #expect(try b.takeNextChunk(jobID: job, after: -1, lane: nil)?.seq == 1, "at its opening, any host takes it")
+            // A 429's later wait is kept; an earlier opening does not bring it forward.
+            let retried = try ProtocolJob.inFlight(b, job: job, seq: 1, at: clock.now())
+            try b.markNotProcessed(jobID: job, seq: 1, notBefore: 1_900, error: nil, attemptID: retried)
+            #expect(try b.holdChunk(jobID: job, seq: 1, until: 1_200) != nil)
+            try b.releaseChunk(jobID: job, seq: 1, notBefore: 1_600)
+            #expect(try b.chunk(jobID: job, seq: 1)?.notBefore == 1_900)
+            // In flight (its host died): its look-up is due at once, whatever window it waits for.
+            clock.set(1_500)
+            #expect(try a.takeNextChunk(jobID: job, after: -1, lane: nil)?.seq == 0)
+            try ProtocolJob.inFlight(a, job: job, seq: 0, at: clock.now())
+            try a.releaseChunk(jobID: job, seq: 0, notBefore: 5_000)
+            #expect(try b.takeNextChunk(jobID: job, after: -1, lane: nil)?.seq == 0, "in doubt: taken at once for its look-up")
         }
     }
 

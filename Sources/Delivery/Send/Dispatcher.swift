@@ -193,7 +193,7 @@ public final class Dispatcher {
                 // A shared state: chunks other hosts hold are still open. The job is complete only when they
                 // are done; wait for the earliest lease to end (the host may have died), then look again from
                 // the first chunk (the cursors only ever move forward).
-                switch await waitForOtherHosts(until: until) {
+                switch try await waitForOtherHosts(until: until) {
                 case .some(let end): return end
                 case .none: cursors = Cursors()
                 }
@@ -232,7 +232,8 @@ public final class Dispatcher {
                     "chunk.seq": "\(chunk.seq)", "window.group": "\(chunk.windowGroup ?? "-")",
                     "opens": "\(until.isFinite ? SendSchedule.format(until) : "not in sight")",
                 ])
-                try store.releaseChunk(jobID: job.id, seq: chunk.seq)
+                // Not before its opening, for any host: no host takes it up only to set it aside again.
+                try store.releaseChunk(jobID: job.id, seq: chunk.seq, notBefore: until.isFinite ? until : nil)
                 // Met again when looking behind the cursors (a shared state): parked once.
                 if !parkedSeqs.insert(chunk.seq).inserted { parked.removeAll { $0.seq == chunk.seq } }
                 parked.append((chunk.seq, until, true))
@@ -248,14 +249,27 @@ public final class Dispatcher {
 
     /// Waits until `until` (when a chunk another host holds may be this host's), at most `otherHostsPoll`
     /// seconds; a run ends instead (exit 75) when that is further than `maxWait`. Nil: look again.
-    private func waitForOtherHosts(until: Double) async -> DispatchEnd? {
+    private func waitForOtherHosts(until: Double) async throws -> DispatchEnd? {
         let now = clock.now()
-        if until - now > options.maxWait { return .waiting(until: until) }
+        if until - now > options.maxWait { return try endWaiting(until: until, now: now) }
         // At least a moment: a chunk free now may be one another host is taking this instant.
         let wait = min(max(0.2, until - now), Self.otherHostsPoll)
         logger.debug("waiting for chunks other hosts hold", metadata: ["next_look_in_s": "\(wait)"])
         await clock.sleep(for: wait)
         return stop.isRequested ? .interrupted : nil
+    }
+
+    /// The end of a run that would wait too long for the chunks it cannot take yet. When what it waits for
+    /// is a send window's opening (chunks set aside until then, by another host or an earlier run: a shared
+    /// state hides them until their opening), it says so, as the run that set them aside did, rather than
+    /// "the next send is due".
+    private func endWaiting(until: Double, now: Double) throws -> DispatchEnd {
+        if schedule != nil, let opening = try WindowOutlook.make(store: store, job: job, now: now)?.nextOpening,
+           abs(opening - until) < 1
+        {
+            return .outsideWindow(nextOpening: opening)
+        }
+        return .waiting(until: until)
     }
 
     /// Cuts the next pending rows into chunks (`StateStore.cutChunks`). A job that groups texts, or a batch
@@ -300,11 +314,11 @@ public final class Dispatcher {
         }
         // The other lane's chunk goes back (a shared state leased it): taken again when its turn comes.
         if takeBatch, let batch {
-            if let message { try store.releaseChunk(jobID: job.id, seq: message.seq) }
+            if let message { try store.releaseChunk(jobID: job.id, seq: message.seq, notBefore: nil) }
             cursors.batches = batch.seq
             return batch
         }
-        if let batch { try store.releaseChunk(jobID: job.id, seq: batch.seq) }
+        if let batch { try store.releaseChunk(jobID: job.id, seq: batch.seq, notBefore: nil) }
         if let message { cursors.messages = message.seq }
         return message
     }
