@@ -3,6 +3,7 @@ import Delivery
 import Foundation
 import Logging
 import SQLite
+import Synchronization
 import Testing
 import TestSupport
 import ZiettAPI
@@ -34,6 +35,44 @@ struct KeyBudgetGateTests {
             return
         }
         #expect(next.at == 1_010)
+    }
+
+    /// A wait for the key's slot (another job holds its next ten seconds) renews the chunk's lease every
+    /// `Keep.every` seconds while it lasts, and not once the wait is over. When a renewal says the chunk is
+    /// another host's, the gate stops waiting, gives the slot back and answers `.lost`.
+    @Test func aLongWaitRenewsTheChunkAndALostChunkGivesItsSlotBack() async throws {
+        let directory = try #require(TemporaryFiles.root) + "/keys-keep"
+        let bucket = ZiettEndpoint.sendBatch.pacingBucket
+        let other = try KeyLedger(path: directory + "/" + KeyBudget.fileName(forKey: "zk_test_keep"))
+        for _ in 0..<10 {
+            _ = try other.reserve(bucket: bucket.rawValue, count: 1, window: 1, margin: 0, now: 1_000, maxWait: 100)
+        }
+        let clock = ManualClock(now: 1_000)
+        let gate = RequestGate(
+            schedule: RequestSchedule(maxWait: 900, limits: [bucket: RateLimit(count: 1, window: 1)]), clock: clock, stop: StopFlag(),
+            budget: try KeyBudget(directory: directory, apiKey: "zk_test_keep", logger: Logger(label: "test")))
+        let renewals = Mutex<[Double]>([])
+        let keep = RequestGate.Keep(every: 3) {
+            renewals.withLock { $0.append(clock.now()) }
+            return true
+        }
+        #expect(await gate.pass(.sendBatch, keep: keep) == .go)
+        #expect(abs(clock.now() - 1_010) < 0.05, "its slot came after the other job's ten (and the pacing margin)")
+        let times = renewals.withLock { $0 }
+        #expect(times.count == 3 && zip(times, [1_003.0, 1_006, 1_009]).allSatisfy { abs($0 - $1) < 0.05 }, "\(times)")
+        gate.record(.sendBatch, .failure(ZiettTransportError(kind: .timeout, message: "test")))
+
+        // The next wait (for 1,011, then 1,012 after another job's slot) is cut short by a lost lease.
+        _ = try other.reserve(bucket: bucket.rawValue, count: 1, window: 1, margin: 0, now: clock.now(), maxWait: 100)
+        let lost = RequestGate.Keep(every: 0.5) { false }
+        #expect(await gate.pass(.sendBatch, keep: lost) == .lost)
+        #expect(clock.now() < 1_011, "it stopped waiting at the first renewal")
+        guard case .reserved(let next) = try other.reserve(bucket: bucket.rawValue, count: 1, window: 1, margin: 0, now: clock.now(), maxWait: 100)
+        else {
+            Issue.record("no slot")
+            return
+        }
+        #expect(next.at < 1_013, "the lost request's slot was given back: \(next.at)")
     }
 
     /// Another process holds the ledger's write lock beyond the 5 s busy timeout: the request goes on this

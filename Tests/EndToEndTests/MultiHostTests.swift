@@ -223,6 +223,48 @@ extension EndToEnd {
             #expect(Set(ledger.acceptedCountByNumber.keys) == expected)
         }
 
+        /// A wait at the gate longer than the lease keeps the chunk: two hosts share one key's budget of a batch
+        /// every 2 s, each holding a chunk while it waits its turn (about 4 s) against a 2 s lease. The lease is
+        /// renewed while the request waits, so no host takes up a chunk another waits with (it could not send
+        /// it sooner: the budget is the key's). Without the renewal (checked) the hosts took 24 chunks from each
+        /// other and the 8 batches took 60 s instead of 14: each chunk taken over wasted its reserved slot.
+        @Test(.enabled(if: enabled, "ZIETT_TEST_POSTGRES_URL is not set: run under scripts/with-postgres (scripts/test does)"))
+        func aWaitLongerThanTheLeaseKeepsTheChunk() async throws {
+            let url = try #require(Self.url, "CI=true but ZIETT_TEST_POSTGRES_URL is not set: run under scripts/with-postgres")
+            let server = try await ZiettSimulatorServer.start(configuration: .unlimited)
+            let dir = temporaryDirectory()
+            let (csv, expected) = try writeRecipients(count: 16, in: dir, seed: 67)
+            let unique = UUID().uuidString.prefix(8).lowercased()
+            let arguments = [
+                "run", csv, "--sender", Self.sender, "--message", "Patience", "--country", "AO", "--state", url,
+                "--job", "renew-\(unique)", "--base-url", server.baseURL, "--chunk-size", "2", "--max-rate", "30/min",
+                "--resend-window", "0", "--request-timeout", "1", "--lease", "2",
+            ]
+            var children: [Child] = []
+            for host in ["alpha", "beta"] {
+                children.append(try Child(arguments, environment: ["ZIETT_API_KEY": "zk_test_renew_\(unique)", "ZIETT_BATCH_HOST": host]))
+            }
+            var handedOver = 0
+            for child in children {
+                let result = try await child.finish()
+                #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+                handedOver += result.stderr.components(separatedBy: "chunk left to another host").count - 1
+            }
+            let ledger = await server.ledger()
+            await server.stop()
+            // The waits were longer than the lease: 8 batches at one per 2 s took about 14 s, so each host's
+            // chunk waited about 4 s on average (derived from the simulator's clock, not the runs' logs).
+            let accepted = ledger.requests.filter { $0.endpoint == "POST /campaigns/batch" && $0.status == 202 }.map(\.time).sorted()
+            let span = (accepted.last ?? 0) - (accepted.first ?? 0)
+            print("[renewal] \(accepted.count) batches over \(String(format: "%.1f", span)) s with a 2 s lease; chunks handed over: \(handedOver)")
+            #expect(accepted.count == 8)
+            #expect(span >= 12, "the batches were not paced: no wait outlasted the lease")
+            #expect(span < 30, "the hosts' waits were wasted")
+            #expect(handedOver == 0, "a chunk waiting its turn was taken over by the other host")
+            #expect(ledger.acceptedCountByNumber.count == expected.count && Set(ledger.acceptedCountByNumber.keys) == expected)
+            #expect(ledger.acceptedCountByNumber.values.allSatisfy { $0 == 1 })
+        }
+
         /// Cron starts a run every minute: on one host a second run of a job that is still sending exits 75 at
         /// once (it would otherwise wait beside the first, one more process and connection a minute), while a
         /// run on another host joins in.

@@ -24,6 +24,22 @@ public final class RequestGate {
         case stopped
         /// The request may leave only after the longest wait a run sits through.
         case tooFar(until: Double)
+        /// The chunk the request is for stopped being this host's while it waited (`Keep.renew` said so).
+        case lost
+    }
+
+    /// What keeps a chunk this host's while its request waits at the gate: on a state several hosts share,
+    /// a wait (the key's budget, a 429's pause) may outlast the chunk's lease, and another host would take
+    /// the chunk up only to wait for the same budget. `renew` runs every `every` seconds of a longer wait;
+    /// false when another host has the chunk (or the state could not be reached: the chunk is left).
+    public struct Keep {
+        public var every: Double
+        public var renew: () -> Bool
+
+        public init(every: Double, renew: @escaping () -> Bool) {
+            self.every = every
+            self.renew = renew
+        }
     }
 
     /// Creates a gate; with a `budget`, every request also takes a slot of the key's machine-wide budget.
@@ -39,16 +55,30 @@ public final class RequestGate {
     ///
     /// First this run's own schedule (not-before, its pacer, what the server said, the window); then, with
     /// a shared budget, a slot of the key's machine-wide budget, waited for here. A stop while waiting for
-    /// the slot gives it back.
-    public func pass(_ endpoint: ZiettEndpoint, notBefore: Double? = nil, window: ((Double) -> Double?)? = nil) async -> Pass {
+    /// the slot gives it back. With `keep`, every wait renews the chunk's lease as it goes (`Keep`).
+    public func pass(
+        _ endpoint: ZiettEndpoint, notBefore: Double? = nil, window: ((Double) -> Double?)? = nil, keep: Keep? = nil
+    ) async -> Pass {
         while true {
             if stop.isRequested { return .stopped }
             switch schedule.gate(endpoint, notBefore: notBefore, window: window, now: clock.now()) {
-            case .go: return await passShared(endpoint, window: window)
+            case .go: return await passShared(endpoint, window: window, keep: keep)
             case .tooFar(let until): return .tooFar(until: until)
             case .wait(let until):
-                guard await stop.sleep(until: until, clock: clock) else { return .stopped }
+                if let end = await wait(until: until, keep: keep) { return end }
             }
+        }
+    }
+
+    /// Sleeps until `until`; with `keep`, in steps of `keep.every`, renewing after each step that leaves
+    /// some wait. Nil once `until` is reached, else why the wait ended early.
+    private func wait(until: Double, keep: Keep?) async -> Pass? {
+        while true {
+            let now = clock.now()
+            guard now < until else { return nil }
+            let step = keep.map { min(until, now + max($0.every, 0.1)) } ?? until
+            guard await stop.sleep(until: step, clock: clock) else { return .stopped }
+            if step < until, let keep, !keep.renew() { return .lost }
         }
     }
 
@@ -71,7 +101,7 @@ public final class RequestGate {
     /// The key's machine-wide slot, once this run's own schedule let the request go. A slot at which the
     /// send window is closed (it closed, or the campaign ended, while other jobs had the key) is given
     /// back: the request never leaves outside its window because it waited for the key.
-    private func passShared(_ endpoint: ZiettEndpoint, window: ((Double) -> Double?)?) async -> Pass {
+    private func passShared(_ endpoint: ZiettEndpoint, window: ((Double) -> Double?)?, keep: Keep?) async -> Pass {
         let bucket = endpoint.pacingBucket
         let limit = schedule.limit(of: bucket)
         let margin = SlidingWindowPacer.margin(for: limit)
@@ -83,9 +113,9 @@ public final class RequestGate {
                 budget?.abandon(bucket)
                 return .tooFar(until: window(slot.at) ?? .infinity)
             }
-            guard await stop.sleep(until: slot.at, clock: clock) else {
+            if let end = await wait(until: slot.at, keep: keep) {
                 budget?.abandon(bucket)
-                return .stopped
+                return end
             }
             return .go
         }

@@ -84,6 +84,7 @@ public final class ListReader {
             case .go: break
             case .stopped: return .failure(.interrupted)
             case .tooFar(let until): return .failure(.waiting(until: until))
+            case .lost: return .failure(.interrupted)  // only with a `Keep`, which reads never pass
             }
             pagesRead += 1
             let result = await client.list(query, page: page)

@@ -176,8 +176,9 @@ public final class Dispatcher {
             } else if let earliest = parked.indices.min(by: { parked[$0].until < parked[$1].until }) {
                 let (seq, until, window) = parked.remove(at: earliest)
                 parkedSeqs.remove(seq)
+                // Held until `until` already (a lease beyond it): no `Keep` for this wait.
                 switch await gate.pass(.listCampaigns, notBefore: until) {
-                case .stopped: return .interrupted
+                case .stopped, .lost: return .interrupted
                 case .tooFar(let until):
                     return window ? .outsideWindow(nextOpening: until.isFinite ? until : nil) : .waiting(until: until)
                 case .go: break
@@ -420,8 +421,9 @@ public final class Dispatcher {
             case .lookUp(let notBefore):
                 guard let request else { throw DispatchError.noRequest(seq: chunk.seq) }
                 let readEndpoint: ZiettEndpoint = request.endpoint == .sendMessage ? .listMessages : .listCampaigns
-                switch await gate.pass(readEndpoint, notBefore: notBefore) {
+                switch await gate.pass(readEndpoint, notBefore: notBefore, keep: keep(chunk)) {
                 case .stopped: action = machine.stopRequested()
+                case .lost: throw StateStoreError.heldByAnotherHost(jobID: job.id, seq: chunk.seq, holder: "another host", location: store.location)
                 case .tooFar(let until): action = machine.gateTooFar(until: until)
                 case .go:
                     // The wait at the gate may have outlasted the lease: held again, or left to the host that took it.
@@ -439,8 +441,9 @@ public final class Dispatcher {
                     if let end = try await checkForResend() { return .stop(end) }
                 }
                 let window = windowOpening(for: chunk)
-                switch await gate.pass(request.endpoint, notBefore: notBefore, window: window) {
+                switch await gate.pass(request.endpoint, notBefore: notBefore, window: window, keep: keep(chunk)) {
                 case .stopped: action = machine.stopRequested()
+                case .lost: throw StateStoreError.heldByAnotherHost(jobID: job.id, seq: chunk.seq, holder: "another host", location: store.location)
                 case .tooFar(let until):
                     // The window closed while the request waited its turn: the run ends, the chunk stays pending.
                     let now = clock.now()
@@ -462,6 +465,24 @@ public final class Dispatcher {
                     action = machine.answerReceived(
                         SendOutcome.classify(result, for: request.endpoint), httpStatus: result.status, startedAt: startedAt, now: clock.now())
                 }
+            }
+        }
+    }
+
+    /// On a state several hosts share, what keeps `chunk` this host's while its request waits at the gate:
+    /// its lease renewed every third of a lease. Without it a wait for the key's budget or a 429's pause
+    /// longer than the lease hands the chunk to another host, which waits for the same budget, and this
+    /// host's wait is wasted. A renewal that cannot reach the state leaves the chunk, as a lost lease does;
+    /// the state's next operation reports the failure.
+    private func keep(_ chunk: Chunk) -> RequestGate.Keep? {
+        guard store.isShared else { return nil }
+        let store = self.store, clock = self.clock, jobID = job.id, seq = chunk.seq, logger = self.logger
+        return RequestGate.Keep(every: options.lease / 3) {
+            do {
+                return try store.holdChunk(jobID: jobID, seq: seq, until: clock.now()) != nil
+            } catch {
+                logger.warning("could not renew the chunk's lease: \(error)", metadata: ["chunk.seq": "\(seq)"])
+                return false
             }
         }
     }
