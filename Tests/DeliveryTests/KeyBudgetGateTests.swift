@@ -73,6 +73,13 @@ struct KeyBudgetGateTests {
             return
         }
         #expect(next.at < 1_013, "the lost request's slot was given back: \(next.at)")
+        #expect(lost.failure == nil, "another host has it: no failure")
+
+        // A renewal that throws ends the wait too, and keeps its error for the run to end with.
+        struct Unreachable: Error {}
+        let failing = RequestGate.Keep(every: 0.5) { throw Unreachable() }
+        #expect(await gate.pass(.sendBatch, keep: failing) == .lost)
+        #expect(failing.failure is Unreachable)
     }
 
     /// Another process holds the ledger's write lock beyond the 5 s busy timeout: the request goes on this

@@ -114,6 +114,35 @@ extension EndToEnd {
             await server.stop()
         }
 
+        /// Rows whose window opens only after the campaign's end are set aside until that end (on PostgreSQL,
+        /// from every host), when they expire without a request; until then every run says no window opens
+        /// for them, not that one opens at the end.
+        @Test(arguments: states)
+        func rowsWhoseWindowOpensAfterTheEndWaitThenExpireAtTheEnd(in kind: String) async throws {
+            let server = try await ZiettSimulatorServer.start(configuration: .unlimited)
+            let dir = temporaryDirectory()
+            let csv = try writeCSV(in: dir)
+            let unique = UUID().uuidString.prefix(8).lowercased()
+            let state = kind == "postgres"
+                ? try #require(EndToEnd.MultiHostTests.url, "CI=true but ZIETT_TEST_POSTGRES_URL is not set: run under scripts/with-postgres")
+                : dir + "/end.sqlite"
+            let args = arguments(csv, state, server, extra: ["--job", "window-end-\(unique)", "--not-after", "2026-06-10T12:00:00Z"])
+            let key = "zk_test_window_end_\(unique)"
+            // 08:30Z: Luanda and Tokyo go; New York opens at 13:00Z and Los Angeles at 16:00Z, both after the end.
+            for (at, host) in [("2026-06-10T08:30:00Z", "first"), ("2026-06-10T08:31:00Z", "second")] {
+                let run = try await runBinary(args, environment: Self.at(at, key: key).merging(["ZIETT_BATCH_HOST": host]) { $1 })
+                #expect(run.status == 75, "\(host): \(run.stdout)\(run.stderr)")
+                #expect((run.stdout + run.stderr).contains("waiting for the send window: none opens"), "\(host): \(run.stdout)\(run.stderr)")
+            }
+            #expect(Set(await server.ledger().acceptedCountByNumber.keys) == Set(Self.luanda + Self.tokyo))
+            let end = try await runBinary(args, environment: Self.at("2026-06-10T12:30:00Z", key: key))
+            #expect(end.status == 0, "\(end.stdout)\(end.stderr)")
+            #expect(end.stdout.contains("expired 5"), "\(end.stdout)")
+            let sent = await server.ledger().acceptedCountByNumber
+            #expect(Set(sent.keys) == Set(Self.luanda + Self.tokyo) && sent.values.allSatisfy { $0 == 1 })
+            await server.stop()
+        }
+
         @Test func theWeekEndAndTheCampaignsStartHoldEverythingBack() async throws {
             let server = try await ZiettSimulatorServer.start(configuration: .unlimited)
             let dir = temporaryDirectory()

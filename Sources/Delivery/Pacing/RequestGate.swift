@@ -24,21 +24,39 @@ public final class RequestGate {
         case stopped
         /// The request may leave only after the longest wait a run sits through.
         case tooFar(until: Double)
-        /// The chunk the request is for stopped being this host's while it waited (`Keep.renew` said so).
+        /// The chunk the request is for stopped being this host's while it waited, or its renewal failed
+        /// (`Keep.failure` says which).
         case lost
     }
 
     /// What keeps a chunk this host's while its request waits at the gate: on a state several hosts share,
     /// a wait (the key's budget, a 429's pause) may outlast the chunk's lease, and another host would take
-    /// the chunk up only to wait for the same budget. `renew` runs every `every` seconds of a longer wait;
-    /// false when another host has the chunk (or the state could not be reached: the chunk is left).
-    public struct Keep {
-        public var every: Double
-        public var renew: () -> Bool
+    /// the chunk up only to wait for the same budget. The renewal runs every `every` seconds of a longer
+    /// wait; false when another host has the chunk.
+    ///
+    /// A renewal that throws is not "another host has it": the failed statement changed nothing, so the
+    /// chunk is still this host's, under a lease no other host will pass over until it ends. The gate stops
+    /// waiting (`.lost`) and keeps the error in `failure` for the caller to end the run with, rather than
+    /// walk past the chunk and, the last host running, call the job complete with it unsent.
+    public final class Keep {
+        public let every: Double
+        private let renewal: () throws -> Bool
+        /// Why the last renewal failed, when it threw.
+        public private(set) var failure: (any Error)?
 
-        public init(every: Double, renew: @escaping () -> Bool) {
+        public init(every: Double, renew: @escaping () throws -> Bool) {
             self.every = every
-            self.renew = renew
+            self.renewal = renew
+        }
+
+        /// False when the chunk is no longer this host's, or the renewal failed (`failure`).
+        func renew() -> Bool {
+            do {
+                return try renewal()
+            } catch {
+                failure = error
+                return false
+            }
         }
     }
 

@@ -176,11 +176,14 @@ public final class Dispatcher {
             } else if let earliest = parked.indices.min(by: { parked[$0].until < parked[$1].until }) {
                 let (seq, until, window) = parked.remove(at: earliest)
                 parkedSeqs.remove(seq)
-                // Held until `until` already (a lease beyond it): no `Keep` for this wait.
+                // No `Keep` for this wait: an in-doubt chunk is held until `until` already (a lease beyond it),
+                // and one waiting for its window was given back until then; either is held again below.
                 switch await gate.pass(.listCampaigns, notBefore: until) {
                 case .stopped, .lost: return .interrupted
                 case .tooFar(let until):
-                    return window ? .outsideWindow(nextOpening: until.isFinite ? until : nil) : .waiting(until: until)
+                    // A window chunk parked until the campaign's end (no opening before it) waits for no opening.
+                    let opening = until.isFinite && until != schedule?.notAfter ? until : nil
+                    return window ? .outsideWindow(nextOpening: opening) : .waiting(until: until)
                 case .go: break
                 }
                 // Held again for this host: nil when another host took it meanwhile (a shared state).
@@ -264,12 +267,15 @@ public final class Dispatcher {
     /// is a send window's opening (chunks set aside until then, by another host or an earlier run: a shared
     /// state hides them until their opening), it says so, as the run that set them aside did, rather than
     /// "the next send is due".
+    ///
+    /// A chunk whose window opens nowhere before the campaign's end was set aside until that end (when it
+    /// expires): the run says no window opens, as the run that set it aside did.
     private func endWaiting(until: Double, now: Double) throws -> DispatchEnd {
-        if schedule != nil, let opening = try WindowOutlook.make(store: store, job: job, now: now)?.nextOpening,
-           abs(opening - until) < 1
-        {
-            return .outsideWindow(nextOpening: opening)
+        guard let schedule, let outlook = try WindowOutlook.make(store: store, job: job, now: now) else {
+            return .waiting(until: until)
         }
+        if let opening = outlook.nextOpening, abs(opening - until) < 1 { return .outsideWindow(nextOpening: opening) }
+        if outlook.neverOpening > 0, let end = schedule.notAfter, abs(end - until) < 1 { return .outsideWindow(nextOpening: nil) }
         return .waiting(until: until)
     }
 
@@ -421,9 +427,10 @@ public final class Dispatcher {
             case .lookUp(let notBefore):
                 guard let request else { throw DispatchError.noRequest(seq: chunk.seq) }
                 let readEndpoint: ZiettEndpoint = request.endpoint == .sendMessage ? .listMessages : .listCampaigns
-                switch await gate.pass(readEndpoint, notBefore: notBefore, keep: keep(chunk)) {
+                let keep = keep(chunk)
+                switch await gate.pass(readEndpoint, notBefore: notBefore, keep: keep) {
                 case .stopped: action = machine.stopRequested()
-                case .lost: throw StateStoreError.heldByAnotherHost(jobID: job.id, seq: chunk.seq, holder: "another host", location: store.location)
+                case .lost: throw lost(chunk, keep)
                 case .tooFar(let until): action = machine.gateTooFar(until: until)
                 case .go:
                     // The wait at the gate may have outlasted the lease: held again, or left to the host that took it.
@@ -441,9 +448,10 @@ public final class Dispatcher {
                     if let end = try await checkForResend() { return .stop(end) }
                 }
                 let window = windowOpening(for: chunk)
-                switch await gate.pass(request.endpoint, notBefore: notBefore, window: window, keep: keep(chunk)) {
+                let keep = keep(chunk)
+                switch await gate.pass(request.endpoint, notBefore: notBefore, window: window, keep: keep) {
                 case .stopped: action = machine.stopRequested()
-                case .lost: throw StateStoreError.heldByAnotherHost(jobID: job.id, seq: chunk.seq, holder: "another host", location: store.location)
+                case .lost: throw lost(chunk, keep)
                 case .tooFar(let until):
                     // The window closed while the request waited its turn: the run ends, the chunk stays pending.
                     let now = clock.now()
@@ -472,19 +480,23 @@ public final class Dispatcher {
     /// On a state several hosts share, what keeps `chunk` this host's while its request waits at the gate:
     /// its lease renewed every third of a lease. Without it a wait for the key's budget or a 429's pause
     /// longer than the lease hands the chunk to another host, which waits for the same budget, and this
-    /// host's wait is wasted. A renewal that cannot reach the state leaves the chunk, as a lost lease does;
-    /// the state's next operation reports the failure.
+    /// host's wait is wasted. A renewal that fails ends the run with its error (`lost(_:_:)`).
     private func keep(_ chunk: Chunk) -> RequestGate.Keep? {
         guard store.isShared else { return nil }
-        let store = self.store, clock = self.clock, jobID = job.id, seq = chunk.seq, logger = self.logger
+        let store = self.store, clock = self.clock, jobID = job.id, seq = chunk.seq
         return RequestGate.Keep(every: options.lease / 3) {
-            do {
-                return try store.holdChunk(jobID: jobID, seq: seq, until: clock.now()) != nil
-            } catch {
-                logger.warning("could not renew the chunk's lease: \(error)", metadata: ["chunk.seq": "\(seq)"])
-                return false
-            }
+            try store.holdChunk(jobID: jobID, seq: seq, until: clock.now()) != nil
         }
+    }
+
+    /// Why a chunk's wait at the gate ended with `.lost`: its renewal's error, which ends the run (the chunk
+    /// is still this host's until its lease ends, and the next run takes it again), else another host has it.
+    private func lost(_ chunk: Chunk, _ keep: RequestGate.Keep?) -> any Error {
+        if let failure = keep?.failure {
+            logger.error("could not renew the chunk's lease: \(failure)", metadata: ["chunk.seq": "\(chunk.seq)"])
+            return failure
+        }
+        return StateStoreError.heldByAnotherHost(jobID: job.id, seq: chunk.seq, holder: "another host", location: store.location)
     }
 
     /// The exact request of a chunk: the stored one once it was first sent, else built from its
