@@ -102,6 +102,9 @@ public actor PostgresStateDatabase {
         guard !connection.isClosed else {
             throw PostgresStateError(.server(location: location.description, message: "the connection is closed", sqlState: nil))
         }
+        // It may close after this check, before the query reaches it: the query is then never answered, and the
+        // caller waiting in `BlockingExecutor.run` gives it up once it sees the connection closed.
+        BlockingExecutor.connectionProbe?.watch { [connection] in connection.isClosed }
         do {
             return try await body(connection)
         } catch let error as PSQLError {
