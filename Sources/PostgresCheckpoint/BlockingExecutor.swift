@@ -25,9 +25,10 @@ final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
     private var active = 0
     /// Set by `shutdown()`; guarded by `condition`.
     private var stopping = false
-    /// Set when an operation outlived its timeout: it still holds the connection, so every later one would
-    /// wait out its own timeout behind it; they fail at once instead. Guarded by `condition`.
-    private var givenUp: Double?
+    /// Set when an operation was given up (it outlived its timeout, or its connection closed under it): it
+    /// still holds the connection, so every later one would wait behind it; they fail at once instead, with
+    /// this error. Guarded by `condition`.
+    private var givenUp: (any Error)?
 
     init(name: String) {
         // Strong: the thread keeps its executor until the loop ends, never a dangling condition.
@@ -76,6 +77,16 @@ final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
     /// cutting a job of millions of rows at once.
     static let operationTimeout = 600.0
 
+    /// How long an operation may go on once the connection it uses has closed, before it is given up. A query
+    /// under way when the server ends the session fails within milliseconds with the server's message (57P01);
+    /// one sent just after the close never ends: postgres-nio 1.33 writes it to the closed channel without a
+    /// promise, so nothing ever fails it (seen when `pg_terminate_backend` landed right after the connect).
+    static let closedConnectionGrace = 1.0
+
+    /// The operation under way's connection check, which the operation sets (`PostgresStateDatabase.serially`)
+    /// and the waiting caller polls. A task-local, so the synchronous caller needs no handle of the database.
+    @TaskLocal static var connectionProbe: ConnectionProbe?
+
     func run<T: Sendable>(timeout: Double = operationTimeout, _ operation: @escaping @Sendable () async throws -> T) throws -> T {
         condition.lock()
         guard !stopping else {
@@ -84,7 +95,7 @@ final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
         }
         if let givenUp {
             condition.unlock()
-            throw BlockingExecutorTimeout(seconds: givenUp)
+            throw givenUp
         }
         active += 1
         condition.unlock()
@@ -96,16 +107,32 @@ final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
         }
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox<T>()
+        let probe = ConnectionProbe()
         Task(executorPreference: self) {
             let result: Result<T, any Error>
-            do { result = .success(try await operation()) } catch { result = .failure(error) }
+            do { result = .success(try await Self.$connectionProbe.withValue(probe) { try await operation() }) } catch { result = .failure(error) }
             box.set(result)
             done.signal()
         }
-        // Timed out: the operation is left where it hangs (the store is given up; its thread ends with it).
-        guard done.wait(timeout: .now() + timeout) == .success else {
-            condition.withLock { givenUp = timeout }
-            throw BlockingExecutorTimeout(seconds: timeout)
+        // Given up (timed out, or its connection closed under it): the operation is left where it hangs (the
+        // store is given up; its thread ends with it).
+        let deadline = DispatchTime.now() + timeout
+        var closedSince: DispatchTime?
+        while done.wait(timeout: min(deadline, .now() + Self.closedConnectionGrace / 2)) != .success {
+            let now = DispatchTime.now()
+            let error: any Error
+            if now >= deadline {
+                error = BlockingExecutorTimeout(seconds: timeout)
+            } else if probe.isClosed {
+                let since = closedSince ?? now
+                closedSince = since
+                guard now >= since + Self.closedConnectionGrace else { continue }
+                error = BlockingExecutorConnectionLost(seconds: Self.closedConnectionGrace)
+            } else {
+                continue
+            }
+            condition.withLock { givenUp = error }
+            throw error
         }
         return try box.get()
     }
@@ -117,8 +144,31 @@ struct BlockingExecutorTimeout: StateFileFailure {
     var description: String { "no answer from the PostgreSQL state within \(Int(seconds)) s: the connection is given up" }
 }
 
+/// An operation still under way `seconds` after its connection closed (a query sent on a session the server
+/// had just ended, which the driver never fails): a store failure, the run ends with exit 74 and the next
+/// one connects afresh.
+struct BlockingExecutorConnectionLost: StateFileFailure {
+    let seconds: Double
+    var description: String {
+        "the connection to the PostgreSQL state closed during an operation, which had no answer \(seconds) s later: the connection is given up"
+    }
+}
+
 /// `BlockingExecutor.run` after `shutdown()`: the store it served is closed.
 struct BlockingExecutorStopped: Error {}
+
+/// Whether the connection of the operation under way has closed: the operation names its connection
+/// (`watch`), the caller waiting for it asks (`isClosed`) from its own thread.
+final class ConnectionProbe: @unchecked Sendable {
+    private let lock = NSLock()
+    private var check: (@Sendable () -> Bool)?
+
+    /// The operation's connection state, as a check safe to call from any thread.
+    func watch(_ isClosed: @escaping @Sendable () -> Bool) { lock.withLock { check = isClosed } }
+
+    /// False until an operation named its connection, then whether that connection has closed.
+    var isClosed: Bool { lock.withLock { check }?() ?? false }
+}
 
 /// A result handed from the executor's thread to the waiting caller (the semaphore orders the two).
 private final class ResultBox<T: Sendable>: @unchecked Sendable {

@@ -28,9 +28,30 @@ public struct PostgresLocation: Sendable, Equatable {
     public var database: String
     /// TLS, as the URL's `sslmode` asks.
     public var sslMode: SSLMode
+    /// The session's `application_name` (what `pg_stat_activity` shows the operator), set by whoever opens the
+    /// state for a host (`forHost(_:)`), not by the URL; `defaultApplicationName` when nil.
+    public var applicationName: String?
 
     /// The default PostgreSQL port.
     public static let defaultPort = 5432
+
+    /// The `application_name` of a session opened without a host's name: the program alone.
+    public static let defaultApplicationName = "ziett-batch"
+
+    /// This location with `applicationName` naming the program and `host` (`ziett-batch host-1`): an operator
+    /// who must end a host's sessions (docs/postgres.md, "When something goes away") selects them by name in
+    /// `pg_stat_activity`, where the client address alone cannot tell two hosts behind one NAT, or two
+    /// processes on one machine, apart. The server keeps printable ASCII only and at most 63 bytes, so the name
+    /// is cut to that here (anything else becomes `?`, as the server would show it): what `pg_stat_activity`
+    /// shows is exactly this.
+    public func forHost(_ host: String) -> PostgresLocation {
+        var copy = self
+        let printable = (Self.defaultApplicationName + " " + host).unicodeScalars.map { scalar in
+            (0x20...0x7E).contains(scalar.value) ? Character(scalar) : "?"
+        }
+        copy.applicationName = String(printable.prefix(63))
+        return copy
+    }
 
     /// Creates a location from its parts.
     public init(user: String, password: String?, host: String, port: Int = Self.defaultPort, database: String, sslMode: SSLMode = .disable) {
@@ -66,7 +87,7 @@ extension PostgresLocation: CustomStringConvertible, CustomDebugStringConvertibl
             self,
             children: [
                 "user": user, "password": password == nil ? "nil" : "<hidden>", "host": host, "port": port,
-                "database": database, "sslMode": sslMode,
+                "database": database, "sslMode": sslMode, "applicationName": applicationName ?? "nil",
             ],
             displayStyle: .struct)
     }

@@ -29,7 +29,8 @@ public actor PostgresStateDatabase {
         self.logger = logger
     }
 
-    /// Connects to `location` (TLS as its `sslmode` asks). Does not migrate: call `migrate()`.
+    /// Connects to `location` (TLS as its `sslmode` asks), the session named `location.applicationName`. Does not
+    /// migrate: call `migrate()`.
     public static func connect(to location: PostgresLocation, logger: Logger) async throws(PostgresStateError) -> PostgresStateDatabase {
         do {
             let tls: PostgresConnection.Configuration.TLS
@@ -38,9 +39,14 @@ public actor PostgresStateDatabase {
             case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
             case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
             }
-            let configuration = PostgresConnection.Configuration(
+            var configuration = PostgresConnection.Configuration(
                 host: location.host, port: location.port, username: location.user, password: location.password,
                 database: location.database, tls: tls)
+            // A startup parameter, not a `SET` after connecting: the session has its name from its first moment
+            // in `pg_stat_activity` (an operator ending a host's sessions must not miss one still connecting).
+            configuration.options.additionalStartupParameters = [
+                ("application_name", location.applicationName ?? PostgresLocation.defaultApplicationName)
+            ]
             let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
             return PostgresStateDatabase(location: location, connection: connection, logger: logger)
         } catch {
@@ -96,6 +102,9 @@ public actor PostgresStateDatabase {
         guard !connection.isClosed else {
             throw PostgresStateError(.server(location: location.description, message: "the connection is closed", sqlState: nil))
         }
+        // It may close after this check, before the query reaches it: the query is then never answered, and the
+        // caller waiting in `BlockingExecutor.run` gives it up once it sees the connection closed.
+        BlockingExecutor.connectionProbe?.watch { [connection] in connection.isClosed }
         do {
             return try await body(connection)
         } catch let error as PSQLError {

@@ -82,6 +82,28 @@ struct KeyBudgetGateTests {
         #expect(failing.failure is Unreachable)
     }
 
+    /// A pass whose request never left (no answer recorded: the chunk went to another host) gives its slot
+    /// back at the next pass of the bucket: the next request neither waits for the unused slot's spacing
+    /// nor leaves it counting as "now" in the key's window for two minutes.
+    @Test func aSlotWhoseRequestNeverLeftIsGivenBackAtTheNextPass() async throws {
+        let directory = try #require(TemporaryFiles.root) + "/keys"
+        let bucket = ZiettEndpoint.sendBatch.pacingBucket
+        let clock = ManualClock(now: 1_000)
+        let gate = RequestGate(
+            schedule: RequestSchedule(maxWait: 900, limits: [bucket: RateLimit(count: 2, window: 10)]), clock: clock, stop: StopFlag(),
+            budget: try KeyBudget(directory: directory, apiKey: "zk_test_unused", logger: Logger(label: "test")))
+        #expect(await gate.pass(.sendBatch) == .go)
+        #expect(await gate.pass(.sendBatch) == .go)
+        #expect(clock.now() == 1_000, "the second request waited \(clock.now() - 1_000) s behind a slot no request used")
+        // One slot held (the second pass's), not two: another job's next slot is the spacing after it.
+        let other = try KeyLedger(path: directory + "/" + KeyBudget.fileName(forKey: "zk_test_unused"))
+        guard case .reserved(let next) = try other.reserve(bucket: bucket.rawValue, count: 2, window: 10, margin: 0, now: 1_000, maxWait: 100) else {
+            Issue.record("no slot")
+            return
+        }
+        #expect(next.at == 1_005)
+    }
+
     /// Another process holds the ledger's write lock beyond the 5 s busy timeout: the request goes on this
     /// job's own pacing (not stuck, not stopped), the ledger is left alone for `KeyBudget.retryAfter`, and
     /// then used again, so one busy moment does not leave the rest of a long run outside the shared budget.

@@ -48,9 +48,16 @@ public final class KeyBudget {
     }
 
     /// Reserves the next slot of `bucket` under `limit`; nil when the ledger failed (pace locally).
+    ///
+    /// A reservation of `bucket` still held here is one whose request never left: the gate let it pass,
+    /// then no answer was recorded (the chunk was left to another host, whose lease or settled chunk
+    /// refused the intent; a look-up passed the gate before its reader passed again for the same page). It
+    /// is given back first: unsettled, it would count as "now" for 2 minutes, and enough of them fill the
+    /// key's window for every host (seen with three hosts whose sessions were ended, `DatabaseFaultTests`).
     func reserve(_ bucket: PacingBucket, limit: RateLimit, margin: Double, now: Double, maxWait: Double) -> KeyLedger.Outcome? {
         guard isAvailable(at: now) else { return nil }
         do {
+            if let unused = reserved.removeValue(forKey: bucket) { try ledger.release(unused.id) }
             let outcome = try ledger.reserve(
                 bucket: bucket.rawValue, count: limit.count, window: limit.window, margin: margin, now: now, maxWait: maxWait)
             if case .reserved(let reservation) = outcome { reserved[bucket] = reservation }

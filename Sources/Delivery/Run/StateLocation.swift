@@ -42,7 +42,8 @@ public enum StateLocation: Sendable, CustomStringConvertible {
 
     /// Opens the state: a file for `access` (creating it for a writer), or a connection to the database
     /// (migrated), whose chunks this process holds as `holder` (default: `ZIETT_BATCH_HOST` or the host name,
-    /// the process id and a random suffix) for `leaseSeconds` at a time.
+    /// the process id and a random suffix) for `leaseSeconds` at a time; its session is named `ziett-batch <host>`
+    /// (`PostgresLocation.forHost`).
     public func open(
         access: SQLiteStateStore.Access, clock: any WallClock = SystemWallClock(), leaseSeconds: Double = 120,
         holder: String? = nil, logger: Logger
@@ -53,7 +54,11 @@ public enum StateLocation: Sendable, CustomStringConvertible {
         case .postgres(let location):
             // This host's name in the leases and its run lock: `ZIETT_BATCH_HOST`, else the host name.
             let holder = holder ?? PostgresStateStore.defaultHolder(host: ProcessInfo.processInfo.environment["ZIETT_BATCH_HOST"])
-            return try PostgresStateStore.open(location: location, holder: holder, leaseSeconds: leaseSeconds, clock: clock, logger: logger)
+            // The session is named after the same host the run lock uses (the holder's first part), so an
+            // operator can end one host's sessions by name (docs/postgres.md, "When something goes away").
+            let host = holder.split(separator: ":", maxSplits: 1).first.map(String.init) ?? holder
+            return try PostgresStateStore.open(
+                location: location.forHost(host), holder: holder, leaseSeconds: leaseSeconds, clock: clock, logger: logger)
         }
     }
 }
