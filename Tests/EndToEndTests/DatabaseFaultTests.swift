@@ -75,16 +75,9 @@ extension EndToEnd {
             let dir = temporaryDirectory()
             let fixture = try writeRecipientsFixture(count: 150 * Soak.scale, in: dir, seed: seed)
             let expected = fixture.expected
-            var config = SimulatorConfiguration.unlimited
-            config.ignoreIdempotencyKeys = true
-            config.faults.serverErrorRate = 0.1
-            config.faults.lostReplyRate = 0.1
-            config.faults.spuriousRateLimitRate = 0.05
-            config.faults.readErrorRate = 0.05
             // Up to 80 ms before the work: a request stays in flight long enough for a termination to land there.
-            config.faults.latency = 0.08
-            config.seed = seed
-            let server = try await ZiettSimulatorServer.start(configuration: config)
+            let server = try await ZiettSimulatorServer.start(
+                configuration: MultiHostTests.faultySimulator(seed: seed, lostReplyRate: 0.1, latency: 0.08))
             // One database holds every test's jobs, and its sessions: a tag of this run's own in the job's name
             // and the hosts' names, so the chaos ends only these hosts' sessions.
             let unique = UUID().uuidString.prefix(8).lowercased()
@@ -212,12 +205,7 @@ extension EndToEnd {
             #expect(status.status == 0, "status: \(status.stderr)")
             #expect(status.stdout.contains("\"phase\" : \"complete\""), "\(status.stdout)")
 
-            var sentTo: [String: Int] = [:]
-            for message in ledger.messages { sentTo[message.e164, default: 0] += 1 }
-            let wrong = expected.filter { sentTo[$0] != 1 }.map { "\($0): \(sentTo[$0] ?? 0) time(s)" }
-            let unexpected = Set(sentTo.keys).subtracting(expected)
-            #expect(wrong.isEmpty, "\(wrong.count) number(s) not sent exactly once: \(wrong.sorted().prefix(5))")
-            #expect(unexpected.isEmpty, "sent to numbers not in the CSV: \(unexpected.prefix(5))")
+            expectEachAcceptedExactlyOnce(ledger, expected: expected)
         }
 
         /// Ends the sessions on the test's database whose `application_name` is `ziett-batch <pattern>` (a `LIKE`

@@ -46,6 +46,12 @@ extension EndToEnd {
         /// outside its window goes back to every host with its opening as the time it may be taken again.
         static let states = ["file"] + (EndToEnd.MultiHostTests.enabled ? ["postgres"] : [])
 
+        /// The `--state` of a test `in` `kind`: `file`, or the test database's URL.
+        static func state(_ kind: String, file: String) throws -> String {
+            guard kind == "postgres" else { return file }
+            return try #require(EndToEnd.MultiHostTests.url, "CI=true but ZIETT_TEST_POSTGRES_URL is not set: run under scripts/with-postgres")
+        }
+
         @Test(arguments: states)
         func onlyOpenWindowsGoThenTheRestEachExactlyOnceAsTheirWindowsOpen(in kind: String) async throws {
             let server = try await ZiettSimulatorServer.start(configuration: .unlimited)
@@ -53,9 +59,7 @@ extension EndToEnd {
             let csv = try writeCSV(in: dir)
             // One database holds every test's jobs and keys' budgets: a job and a key of this run's own.
             let unique = UUID().uuidString.prefix(8).lowercased()
-            let state = kind == "postgres"
-                ? try #require(EndToEnd.MultiHostTests.url, "CI=true but ZIETT_TEST_POSTGRES_URL is not set: run under scripts/with-postgres")
-                : dir + "/s.sqlite"
+            let state = try Self.state(kind, file: dir + "/s.sqlite")
             let job = ["--job", "windows-\(unique)"]
             func arguments(_ csv: String, _ state: String, _ server: ZiettSimulatorServer) -> [String] {
                 self.arguments(csv, state, server, extra: job)
@@ -123,9 +127,7 @@ extension EndToEnd {
             let dir = temporaryDirectory()
             let csv = try writeCSV(in: dir)
             let unique = UUID().uuidString.prefix(8).lowercased()
-            let state = kind == "postgres"
-                ? try #require(EndToEnd.MultiHostTests.url, "CI=true but ZIETT_TEST_POSTGRES_URL is not set: run under scripts/with-postgres")
-                : dir + "/end.sqlite"
+            let state = try Self.state(kind, file: dir + "/end.sqlite")
             let args = arguments(csv, state, server, extra: ["--job", "window-end-\(unique)", "--not-after", "2026-06-10T12:00:00Z"])
             let key = "zk_test_window_end_\(unique)"
             // 08:30Z: Luanda and Tokyo go; New York opens at 13:00Z and Los Angeles at 16:00Z, both after the end.

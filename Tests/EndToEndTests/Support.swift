@@ -231,3 +231,16 @@ func expectBatchesKeptTheKeysLimit(
     #expect(rate >= share * perSecond, "combined rate \(rate)/s", sourceLocation: sourceLocation)
     return accepted
 }
+
+/// The simulator's ledger shows every number of `expected` accepted exactly once and no other number: the
+/// promise of every kill, stall and fault test. (`expected` comes from the fixture, never from the state.)
+func expectEachAcceptedExactlyOnce(
+    _ ledger: LedgerSnapshot, expected: Set<String>, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    var sentTo: [String: Int] = [:]
+    for message in ledger.messages { sentTo[message.e164, default: 0] += 1 }
+    let wrong = expected.filter { sentTo[$0] != 1 }.map { "\($0): \(sentTo[$0] ?? 0) time(s)" }
+    let unexpected = Set(sentTo.keys).subtracting(expected)
+    #expect(wrong.isEmpty, "\(wrong.count) number(s) not sent exactly once: \(wrong.sorted().prefix(5))", sourceLocation: sourceLocation)
+    #expect(unexpected.isEmpty, "sent to numbers not in the CSV: \(unexpected.prefix(5))", sourceLocation: sourceLocation)
+}
