@@ -145,6 +145,38 @@ extension EndToEnd {
             await server.stop()
         }
 
+        /// On a shared state, a host whose only chunks left were set aside by another host until their window
+        /// opens, 10 s away, waits for the opening in one sleep rather than looking again every 2 s (each look a
+        /// scan over the hidden chunks); then both hosts end, each number sent once.
+        @Test(.enabled(if: EndToEnd.MultiHostTests.enabled, "ZIETT_TEST_POSTGRES_URL is not set: run under scripts/with-postgres"))
+        func aHostWaitsForAnOpeningSoonInOneSleep() async throws {
+            let url = try Self.state("postgres", file: "")
+            let server = try await ZiettSimulatorServer.start(configuration: .unlimited)
+            let dir = temporaryDirectory()
+            let csv = dir + "/luanda.csv"
+            try (["phone"] + Self.luanda).joined(separator: "\n").appending("\n").write(toFile: csv, atomically: true, encoding: .utf8)
+            let unique = UUID().uuidString.prefix(8).lowercased()
+            let args = arguments(csv, url, server, extra: ["--job", "soon-\(unique)", "--verbose"])
+            // 07:59:50Z: Luanda's 09:00 is 10 s away. One offset for both hosts, so their clocks agree.
+            let clock = Self.at("2026-06-10T07:59:50Z", key: "zk_test_soon_\(unique)")
+            let first = try Child(args, environment: clock.merging(["ZIETT_BATCH_HOST": "alpha"]) { $1 })
+            try await waitUntil("the first host to set its chunks aside") {
+                !first.isRunning || first.stderrSoFar.contains("chunk waits for its send window")
+            }
+            let second = try await runBinary(args, environment: clock.merging(["ZIETT_BATCH_HOST": "beta"]) { $1 })
+            let firstResult = try await first.finish()
+            #expect(firstResult.status == 0, "\(firstResult.stdout)\(firstResult.stderr)")
+            #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+            #expect(second.stderr.contains("waiting for the send window of chunks set aside"), "\(second.stderr)")
+            // Before the opening, one sleep; after it, a look or two while the first host sends. A look every 2 s
+            // would have made five before the opening.
+            let looks = second.stderr.components(separatedBy: "waiting for chunks other hosts hold").count - 1
+            #expect(looks < 4, "\(looks) looks: \(second.stderr)")
+            let sent = await server.ledger().acceptedCountByNumber
+            #expect(Set(sent.keys) == Set(Self.luanda) && sent.values.allSatisfy { $0 == 1 })
+            await server.stop()
+        }
+
         @Test func theWeekEndAndTheCampaignsStartHoldEverythingBack() async throws {
             let server = try await ZiettSimulatorServer.start(configuration: .unlimited)
             let dir = temporaryDirectory()

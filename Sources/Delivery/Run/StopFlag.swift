@@ -19,7 +19,7 @@ extension StopFlag {
     /// The wall-clock distance is read once and then waited on the monotonic clock, so a wall-clock step
     /// during the wait (NTP, a person setting the date) neither stalls nor shortens it. Waits in steps of
     /// 100 ms at most, so SIGTERM ends any wait (pacing, backoff, `Retry-After`) within a tenth of a second.
-    public func sleep(until time: Double, clock: some JobClock) async -> Bool {
+    public func sleep(until time: Double, clock: any JobClock) async -> Bool {
         let deadline = clock.monotonicNow() + (time - clock.now())
         while true {
             if isRequested { return false }

@@ -253,30 +253,39 @@ public final class Dispatcher {
 
     /// Waits until `until` (when a chunk another host holds may be this host's), at most `otherHostsPoll`
     /// seconds; a run ends instead (exit 75) when that is further than `maxWait`. Nil: look again.
+    ///
+    /// When `until` is a send window's opening (only chunks set aside until then are left, and no other
+    /// host's lease ends sooner), nothing can change before it: the wait runs to the opening in one sleep,
+    /// rather than a look every 2 s, each a scan over the hidden chunks.
     private func waitForOtherHosts(until: Double) async throws -> DispatchEnd? {
         let now = clock.now()
         if until - now > options.maxWait { return try endWaiting(until: until, now: now) }
+        var forWindow = false
+        if until - now > Self.otherHostsPoll { forWindow = try windowEnd(until: until, now: now) != nil }
         // At least a moment: a chunk free now may be one another host is taking this instant.
-        let wait = min(max(0.2, until - now), Self.otherHostsPoll)
-        logger.debug("waiting for chunks other hosts hold", metadata: ["next_look_in_s": "\(wait)"])
-        await clock.sleep(for: wait)
-        return stop.isRequested ? .interrupted : nil
+        let wait = forWindow ? until - now : min(max(0.2, until - now), Self.otherHostsPoll)
+        logger.debug(
+            forWindow ? "waiting for the send window of chunks set aside" : "waiting for chunks other hosts hold",
+            metadata: ["next_look_in_s": "\(wait)"])
+        guard await stop.sleep(until: now + wait, clock: clock) else { return .interrupted }
+        return nil
     }
 
-    /// The end of a run that would wait too long for the chunks it cannot take yet. When what it waits for
-    /// is a send window's opening (chunks set aside until then, by another host or an earlier run: a shared
-    /// state hides them until their opening), it says so, as the run that set them aside did, rather than
+    /// The end of a run that would wait too long for the chunks it cannot take yet: `windowEnd`, else
     /// "the next send is due".
-    ///
-    /// A chunk whose window opens nowhere before the campaign's end was set aside until that end (when it
-    /// expires): the run says no window opens, as the run that set it aside did.
     private func endWaiting(until: Double, now: Double) throws -> DispatchEnd {
-        guard let schedule, let outlook = try WindowOutlook.make(store: store, job: job, now: now) else {
-            return .waiting(until: until)
-        }
+        try windowEnd(until: until, now: now) ?? .waiting(until: until)
+    }
+
+    /// When what a run waits for until `until` is a send window's opening (chunks set aside until then, by
+    /// another host or an earlier run: a shared state hides them until their opening), the end that says
+    /// so, as the run that set them aside did. A chunk whose window opens nowhere before the campaign's end
+    /// was set aside until that end (when it expires): the end says no window opens. Nil otherwise.
+    private func windowEnd(until: Double, now: Double) throws -> DispatchEnd? {
+        guard let schedule, let outlook = try WindowOutlook.make(store: store, job: job, now: now) else { return nil }
         if let opening = outlook.nextOpening, abs(opening - until) < 1 { return .outsideWindow(nextOpening: opening) }
         if outlook.neverOpening > 0, let end = schedule.notAfter, abs(end - until) < 1 { return .outsideWindow(nextOpening: nil) }
-        return .waiting(until: until)
+        return nil
     }
 
     /// Cuts the next pending rows into chunks (`StateStore.cutChunks`). A job that groups texts, or a batch
