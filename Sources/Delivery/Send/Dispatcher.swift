@@ -57,6 +57,9 @@ public final class Dispatcher {
     /// Closed verdicts by window group: a group that opens at t stays closed until t, so the many chunks
     /// of a closed group (one per recipient for personalised texts) do not each recompute it.
     private var closedUntil: [String?: (verdict: SendSchedule.Verdict, until: Double)] = [:]
+    /// `windowEnd`'s last answer, for the `until` it was asked about: a host waiting for another's lease
+    /// asks every 2 s with the same `until`, and each answer is a scan of the pending rows' window groups.
+    private var lastWindowEnd: (until: Double, end: DispatchEnd?)?
     private var machine: ChunkStateMachine
     /// Recipients accepted in this run (for progress and the summary).
     public private(set) var acceptedThisRun = 0
@@ -282,10 +285,18 @@ public final class Dispatcher {
     /// so, as the run that set them aside did. A chunk whose window opens nowhere before the campaign's end
     /// was set aside until that end (when it expires): the end says no window opens. Nil otherwise.
     private func windowEnd(until: Double, now: Double) throws -> DispatchEnd? {
-        guard let schedule, let outlook = try WindowOutlook.make(store: store, job: job, now: now) else { return nil }
-        if let opening = outlook.nextOpening, abs(opening - until) < 1 { return .outsideWindow(nextOpening: opening) }
-        if outlook.neverOpening > 0, let end = schedule.notAfter, abs(end - until) < 1 { return .outsideWindow(nextOpening: nil) }
-        return nil
+        guard let schedule else { return nil }
+        if let last = lastWindowEnd, last.until == until { return last.end }
+        var end: DispatchEnd?
+        if let outlook = try WindowOutlook.make(store: store, job: job, now: now) {
+            if let opening = outlook.nextOpening, abs(opening - until) < 1 {
+                end = .outsideWindow(nextOpening: opening)
+            } else if outlook.neverOpening > 0, let notAfter = schedule.notAfter, abs(notAfter - until) < 1 {
+                end = .outsideWindow(nextOpening: nil)
+            }
+        }
+        lastWindowEnd = (until, end)
+        return end
     }
 
     /// Cuts the next pending rows into chunks (`StateStore.cutChunks`). A job that groups texts, or a batch
