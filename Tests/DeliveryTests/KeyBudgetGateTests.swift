@@ -12,20 +12,33 @@ import ZiettClient
 /// The key's shared budget at the gate, with a send window.
 @Suite("Key budget at the gate", .temporaryFiles)
 struct KeyBudgetGateTests {
+    /// A gate on `clock` for a job whose own pacing allows `limit` batches, with the key's budget (`key`'s
+    /// ledger in `directory`) shared with other jobs.
+    static func gate(_ directory: String, key: String, limit: RateLimit = RateLimit(count: 1, window: 1), clock: ManualClock) throws -> RequestGate {
+        RequestGate(
+            schedule: RequestSchedule(maxWait: 900, limits: [ZiettEndpoint.sendBatch.pacingBucket: limit]), clock: clock, stop: StopFlag(),
+            budget: try KeyBudget(directory: directory, apiKey: key, logger: Logger(label: "test")))
+    }
+
+    /// Another job's ledger for `key`, holding the key's next ten batch slots at one a second from 1,000.
+    static func otherJobHoldingTenSeconds(_ directory: String, key: String) throws -> KeyLedger {
+        let other = try KeyLedger(path: directory + "/" + KeyBudget.fileName(forKey: key))
+        for _ in 0..<10 {
+            _ = try other.reserve(
+                bucket: ZiettEndpoint.sendBatch.pacingBucket.rawValue, count: 1, window: 1, margin: 0, now: 1_000, maxWait: 100)
+        }
+        return other
+    }
+
     /// Another job holds the key's next ten seconds; the window closes in five. The request does not wait
     /// for a slot at which its window is closed (it would text someone after hours): the gate gives the
     /// slot back and answers with the next opening.
     @Test func aSlotOutsideTheSendWindowIsGivenBackNotWaitedFor() async throws {
         let directory = try #require(TemporaryFiles.root) + "/keys"
         let bucket = ZiettEndpoint.sendBatch.pacingBucket
-        let other = try KeyLedger(path: directory + "/" + KeyBudget.fileName(forKey: "zk_test_window"))
-        for _ in 0..<10 {
-            _ = try other.reserve(bucket: bucket.rawValue, count: 1, window: 1, margin: 0, now: 1_000, maxWait: 100)
-        }
+        let other = try Self.otherJobHoldingTenSeconds(directory, key: "zk_test_window")
         let clock = ManualClock(now: 1_000)
-        let gate = RequestGate(
-            schedule: RequestSchedule(maxWait: 900, limits: [bucket: RateLimit(count: 1, window: 1)]), clock: clock, stop: StopFlag(),
-            budget: try KeyBudget(directory: directory, apiKey: "zk_test_window", logger: Logger(label: "test")))
+        let gate = try Self.gate(directory, key: "zk_test_window", clock: clock)
         let window: (Double) -> Double? = { t in t < 1_005 ? t : 2_000 }
         #expect(await gate.pass(.sendBatch, window: window) == .tooFar(until: 2_000))
         #expect(clock.now() == 1_000, "it did not sit out the other job's slots")
@@ -43,14 +56,9 @@ struct KeyBudgetGateTests {
     @Test func aLongWaitRenewsTheChunkAndALostChunkGivesItsSlotBack() async throws {
         let directory = try #require(TemporaryFiles.root) + "/keys-keep"
         let bucket = ZiettEndpoint.sendBatch.pacingBucket
-        let other = try KeyLedger(path: directory + "/" + KeyBudget.fileName(forKey: "zk_test_keep"))
-        for _ in 0..<10 {
-            _ = try other.reserve(bucket: bucket.rawValue, count: 1, window: 1, margin: 0, now: 1_000, maxWait: 100)
-        }
+        let other = try Self.otherJobHoldingTenSeconds(directory, key: "zk_test_keep")
         let clock = ManualClock(now: 1_000)
-        let gate = RequestGate(
-            schedule: RequestSchedule(maxWait: 900, limits: [bucket: RateLimit(count: 1, window: 1)]), clock: clock, stop: StopFlag(),
-            budget: try KeyBudget(directory: directory, apiKey: "zk_test_keep", logger: Logger(label: "test")))
+        let gate = try Self.gate(directory, key: "zk_test_keep", clock: clock)
         let renewals = Mutex<[Double]>([])
         let keep = RequestGate.Keep(every: 3) {
             renewals.withLock { $0.append(clock.now()) }
@@ -89,9 +97,7 @@ struct KeyBudgetGateTests {
         let directory = try #require(TemporaryFiles.root) + "/keys"
         let bucket = ZiettEndpoint.sendBatch.pacingBucket
         let clock = ManualClock(now: 1_000)
-        let gate = RequestGate(
-            schedule: RequestSchedule(maxWait: 900, limits: [bucket: RateLimit(count: 2, window: 10)]), clock: clock, stop: StopFlag(),
-            budget: try KeyBudget(directory: directory, apiKey: "zk_test_unused", logger: Logger(label: "test")))
+        let gate = try Self.gate(directory, key: "zk_test_unused", limit: RateLimit(count: 2, window: 10), clock: clock)
         #expect(await gate.pass(.sendBatch) == .go)
         #expect(await gate.pass(.sendBatch) == .go)
         #expect(clock.now() == 1_000, "the second request waited \(clock.now() - 1_000) s behind a slot no request used")
@@ -113,9 +119,7 @@ struct KeyBudgetGateTests {
         let path = directory + "/" + KeyBudget.fileName(forKey: "zk_test_busy")
         let other = try KeyLedger(path: path)
         let clock = ManualClock(now: 1_000)
-        let gate = RequestGate(
-            schedule: RequestSchedule(maxWait: 900, limits: [bucket: RateLimit(count: 1, window: 1)]), clock: clock, stop: StopFlag(),
-            budget: try KeyBudget(directory: directory, apiKey: "zk_test_busy", logger: Logger(label: "test")))
+        let gate = try Self.gate(directory, key: "zk_test_busy", clock: clock)
         /// The slot the other job would get now: later than now once this job holds one in the ledger.
         func othersNext() throws -> Double {
             try other.earliest(bucket: bucket.rawValue, count: 1, window: 1, margin: 0, now: clock.now())
