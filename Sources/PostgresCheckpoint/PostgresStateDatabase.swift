@@ -29,8 +29,8 @@ public actor PostgresStateDatabase {
         self.logger = logger
     }
 
-    /// Connects to `location` (TLS as its `sslmode` asks), the session named `location.applicationName`. Does not
-    /// migrate: call `migrate()`.
+    /// Connects to `location` (TLS as its `sslmode` asks), the session named `location.applicationName` and
+    /// asking for TCP keepalives (`sessionSettings`). Does not migrate: call `migrate()`.
     public static func connect(to location: PostgresLocation, logger: Logger) async throws(PostgresStateError) -> PostgresStateDatabase {
         do {
             let tls: PostgresConnection.Configuration.TLS
@@ -42,11 +42,11 @@ public actor PostgresStateDatabase {
             var configuration = PostgresConnection.Configuration(
                 host: location.host, port: location.port, username: location.user, password: location.password,
                 database: location.database, tls: tls)
-            // A startup parameter, not a `SET` after connecting: the session has its name from its first moment
-            // in `pg_stat_activity` (an operator ending a host's sessions must not miss one still connecting).
-            configuration.options.additionalStartupParameters = [
-                ("application_name", location.applicationName ?? PostgresLocation.defaultApplicationName)
-            ]
+            // Startup parameters, not `SET`s after connecting: the session has its name from its first moment in
+            // `pg_stat_activity` (an operator ending a host's sessions must not miss one still connecting), and
+            // no round trip is spent on them.
+            configuration.options.additionalStartupParameters =
+                [("application_name", location.applicationName ?? PostgresLocation.defaultApplicationName)] + Self.sessionSettings
             let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
             return PostgresStateDatabase(location: location, connection: connection, logger: logger)
         } catch {
@@ -76,16 +76,10 @@ public actor PostgresStateDatabase {
         return result
     }
 
-    /// Asks the server to probe this session's TCP connection: a host that loses power or its network would
+    /// The server probes each session's TCP connection: a host that loses power or its network would
     /// otherwise keep its session, and so its run and ingest locks, until the operating system's default
     /// keepalive notices (about 2 hours); with these, within about 2 minutes. (Ignored on a Unix socket.)
-    func keepSessionAlive() async throws {
-        try await serially { connection in
-            for setting in ["tcp_keepalives_idle = 60", "tcp_keepalives_interval = 10", "tcp_keepalives_count = 6"] {
-                try await connection.query(PostgresQuery(unsafeSQL: "SET \(setting)"), logger: logger)
-            }
-        }
-    }
+    static let sessionSettings = [("tcp_keepalives_idle", "60"), ("tcp_keepalives_interval", "10"), ("tcp_keepalives_count", "6")]
 
     /// Runs `body` with the connection once no other operation is using it.
     func serially<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {

@@ -73,10 +73,7 @@ public final class PostgresStateStore: StateStore, Sendable {
         let store = PostgresStateStore(
             location: text, holder: holder, leaseSeconds: leaseSeconds, database: database, executor: executor, clock: clock)
         do {
-            _ = try store.run { database, now in
-                try await database.keepSessionAlive()
-                try await database.migrate(now: now)
-            }
+            _ = try store.run { database, now in try await database.migrate(now: now) }
         } catch {
             store.close()
             throw error

@@ -1,5 +1,5 @@
 import Foundation
-import PostgresCheckpoint
+@testable import PostgresCheckpoint
 import PostgresNIO
 import Testing
 
@@ -27,6 +27,24 @@ struct ApplicationNameTests {
                     #expect(names == ["ziett-batch", "ziett-batch host-1"], "a host's session, and one opened without a host")
                     #expect(!names.joined().contains("pw-never"), "\(names)")
                 }
+            }
+        }
+    }
+
+    /// Each session asks the server to probe its TCP connection (`sessionSettings`, sent with the name when
+    /// it connects), so a dead host's locks end within about 2 minutes, not the system's 2 hours.
+    @Test func aSessionAsksTheServerForTCPKeepalives() async throws {
+        try await TestServer.withDatabase { location in
+            try await TestServer.withStores(1, location.forHost("host-1")) { stores in
+                let shown = try await stores[0].serially { connection in
+                    var values: [String] = []
+                    for name in ["tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count"] {
+                        for try await value in try await connection.query(PostgresQuery(unsafeSQL: "SHOW \(name)"), logger: TestServer.logger)
+                            .decode(String.self) { values.append(value) }
+                    }
+                    return values
+                }
+                #expect(shown == ["60", "10", "6"])
             }
         }
     }
